@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Runs Lunzhi on this machine.
+#   Deploy/local.sh          build, bring up the database, migrate, and start the service
+#   Deploy/local.sh stop     stop the private PostgreSQL cluster
+#   Deploy/local.sh status   show where the database is and the migration status
+#   Deploy/local.sh env      print the variables to use the database from a shell (eval "$(…)")
+#
+# With LUNZHI_DATABASE_URL set, that database is used. Otherwise a private cluster is created on
+# first use under .lunzhi/ (loopback only, a free port, a generated password in .lunzhi/pgpass)
+# and reused on every later run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. Deploy/lib/postgres.sh
+
+root=$(pwd)
+state="$root/.lunzhi"
+command=${1:-run}
+
+load_cluster_env() {
+    [ -f "$state/cluster.env" ] && . "$state/cluster.env"
+    return 0
+}
+
+# The data directory must be reachable by the cluster's OS user; when the checkout is not (a home
+# directory closed to others and we are root), the data lives under /var/lib/lunzhi-local instead.
+choose_datadir() {
+    local user
+    user=$(lunzhi_cluster_os_user)
+    if [ "$(id -un)" = "$user" ] || runuser -u "$user" -- test -x "$root" 2>/dev/null; then
+        echo "$state/cluster/data"
+    else
+        echo "/var/lib/lunzhi-local/$(printf '%s' "$root" | sha256sum | cut -c1-12)/data"
+    fi
+}
+
+write_cluster_env() {
+    cat >"$state/cluster.env" <<ENV
+LUNZHI_LOCAL_DATADIR='$LUNZHI_LOCAL_DATADIR'
+LUNZHI_LOCAL_PORT='$LUNZHI_LOCAL_PORT'
+ENV
+}
+
+database_url() {
+    echo "postgresql://lunzhi@127.0.0.1:$LUNZHI_LOCAL_PORT/${1:-lunzhi}?passfile=$state/pgpass"
+}
+
+ensure_cluster() {
+    mkdir -p "$state"
+    chmod 711 "$state"  # the cluster user may pass through; pgpass itself is 0600
+    load_cluster_env
+    if [ -z "${LUNZHI_LOCAL_DATADIR:-}" ] || [ ! -f "$LUNZHI_LOCAL_DATADIR/PG_VERSION" ]; then
+        LUNZHI_LOCAL_DATADIR=$(choose_datadir)
+        LUNZHI_LOCAL_PORT=$(lunzhi_free_port)
+        local password pwfile
+        password=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)
+        pwfile=$(mktemp)
+        printf '%s\n' "$password" >"$pwfile"
+        chmod 644 "$pwfile"
+        lunzhi_log "creating a private PostgreSQL cluster in $LUNZHI_LOCAL_DATADIR"
+        lunzhi_cluster_init "$LUNZHI_LOCAL_DATADIR" scram-sha-256 "$pwfile" || { rm -f "$pwfile"; return 1; }
+        rm -f "$pwfile"
+        (umask 077; printf '127.0.0.1:*:*:lunzhi:%s\n' "$password" >"$state/pgpass")
+        write_cluster_env
+    fi
+    if ! lunzhi_cluster_running "$LUNZHI_LOCAL_DATADIR"; then
+        if (exec 3<>"/dev/tcp/127.0.0.1/$LUNZHI_LOCAL_PORT") 2>/dev/null; then
+            LUNZHI_LOCAL_PORT=$(lunzhi_free_port)
+            lunzhi_log "the old port is taken; using $LUNZHI_LOCAL_PORT"
+            write_cluster_env
+        fi
+        local socketdir
+        socketdir=$(dirname "$LUNZHI_LOCAL_DATADIR")
+        lunzhi_cluster_start "$LUNZHI_LOCAL_DATADIR" "$LUNZHI_LOCAL_PORT" "$socketdir"
+        lunzhi_log "PostgreSQL is running on 127.0.0.1:$LUNZHI_LOCAL_PORT"
+    fi
+    if [ "$(psql "$(database_url postgres)" -tAc "SELECT 1 FROM pg_database WHERE datname = 'lunzhi'")" != 1 ]; then
+        psql "$(database_url postgres)" -q -c 'CREATE DATABASE lunzhi' >/dev/null
+    fi
+    export LUNZHI_DATABASE_URL
+    LUNZHI_DATABASE_URL=$(database_url)
+}
+
+build() {
+    lunzhi_log "building (swift build)"
+    swift build --product lunzhi >&2
+    LUNZHI_BIN="$(swift build --show-bin-path)/lunzhi"
+}
+
+case "$command" in
+run)
+    lunzhi_ensure_system_packages
+    if [ -z "${LUNZHI_DATABASE_URL:-}" ]; then ensure_cluster; fi
+    build
+    "$LUNZHI_BIN" migrate
+    "$LUNZHI_BIN" migrate --status
+    ;;
+stop)
+    load_cluster_env
+    if [ -n "${LUNZHI_LOCAL_DATADIR:-}" ] && lunzhi_cluster_running "$LUNZHI_LOCAL_DATADIR"; then
+        lunzhi_cluster_stop "$LUNZHI_LOCAL_DATADIR"
+        lunzhi_log "stopped the private cluster"
+    else
+        lunzhi_log "the private cluster is not running"
+    fi
+    ;;
+status)
+    if [ -z "${LUNZHI_DATABASE_URL:-}" ]; then
+        load_cluster_env
+        if [ -z "${LUNZHI_LOCAL_DATADIR:-}" ]; then lunzhi_log "no private cluster yet (run Deploy/local.sh)"; exit 1; fi
+        lunzhi_cluster_running "$LUNZHI_LOCAL_DATADIR" || { lunzhi_log "the private cluster is stopped"; exit 1; }
+        LUNZHI_DATABASE_URL=$(database_url)
+        export LUNZHI_DATABASE_URL
+    fi
+    build
+    "$LUNZHI_BIN" migrate --status
+    ;;
+env)
+    load_cluster_env
+    [ -n "${LUNZHI_LOCAL_DATADIR:-}" ] || { lunzhi_log "no private cluster yet (run Deploy/local.sh)"; exit 1; }
+    echo "export LUNZHI_DATABASE_URL='$(database_url)'"
+    ;;
+*)
+    echo "usage: Deploy/local.sh [run|stop|status|env]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against a throwaway PostgreSQL cluster (fresh data directory, free
+# loopback port), which is stopped and removed whatever happens. Installs missing system packages.
+# Usage: Deploy/test.sh [swift test arguments, e.g. --filter PoolTests]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. Deploy/lib/postgres.sh
+
+lunzhi_ensure_system_packages
+
+work=$(mktemp -d /tmp/lunzhi-test.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+    lunzhi_cluster_stop "$work/data" immediate 2>/dev/null || true
+    # Private clusters that tests started and could not stop (a crashed test) go too.
+    for pid in "$work"/clusters/*/data/postmaster.pid; do
+        [ -f "$pid" ] && lunzhi_cluster_stop "$(dirname "$pid")" immediate 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(lunzhi_free_port)
+lunzhi_cluster_init "$work/data" trust
+mkdir -p "$work/clusters"
+[ "$(id -u)" -eq 0 ] && chown "$(lunzhi_cluster_os_user)" "$work/clusters"
+lunzhi_cluster_start "$work/data" "$port" "$work" \
+    fsync=off synchronous_commit=off full_page_writes=off max_connections=400 shared_buffers=128MB
+lunzhi_log "test cluster on 127.0.0.1:$port"
+
+# Tests reach the cluster through libpq's own variables; each test creates its own database.
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=lunzhi PGDATABASE=postgres
+unset PGPASSWORD PGSERVICE PGSSLMODE LUNZHI_DATABASE_URL
+# For tests that start private clusters of their own (server restarts, replicas).
+export LUNZHI_TEST_PG_BINDIR=$(lunzhi_pg_bindir)
+export LUNZHI_TEST_CLUSTER_USER=$(lunzhi_cluster_os_user)
+export LUNZHI_TEST_WORKDIR=$work/clusters
+
+swift build --build-tests
+set +e
+swift test --skip-build "$@"
+status=$?
+set -e
+exit $status

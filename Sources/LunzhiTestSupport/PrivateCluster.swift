@@ -1,0 +1,121 @@
+public import Foundation
+public import PostgresLibPQ
+
+/// A PostgreSQL cluster of a test's own, for tests that restart or stop the server — which would
+/// disturb every other test on the shared one. Created with initdb in `LUNZHI_TEST_WORKDIR`.
+public final class PrivateCluster: Sendable {
+    public let port: Int
+    public let directory: URL
+    private let binDirectory: String
+    private let osUser: String?
+
+    public var configuration: PostgresConfiguration {
+        PostgresConfiguration(connectionString: "host=127.0.0.1 port=\(port) user=lunzhi dbname=postgres")
+    }
+
+    private init(port: Int, directory: URL, binDirectory: String, osUser: String?) {
+        self.port = port
+        self.directory = directory
+        self.binDirectory = binDirectory
+        self.osUser = osUser
+    }
+
+    /// Creates and starts a cluster; `body` runs with it, and it is stopped and removed afterwards.
+    public static func with<T>(_ body: (PrivateCluster) async throws -> T) async throws -> T {
+        let environment = ProcessInfo.processInfo.environment
+        guard let bin = environment["LUNZHI_TEST_PG_BINDIR"], let work = environment["LUNZHI_TEST_WORKDIR"] else {
+            throw TestEnvironmentError(message: "private clusters need Deploy/test.sh (LUNZHI_TEST_PG_BINDIR)")
+        }
+        let user = getuid() == 0 ? environment["LUNZHI_TEST_CLUSTER_USER"] : nil
+        let directory = URL(fileURLWithPath: work).appendingPathComponent(UUID().uuidString.prefix(8).lowercased())
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let cluster = PrivateCluster(port: try freePort(), directory: directory, binDirectory: bin, osUser: user)
+        if let user { try run("/bin/chown", [user, directory.path]) }
+        do {
+            try cluster.pgctl(["initdb", "-o", "-U lunzhi -A trust -E UTF8 --no-sync"])
+            try cluster.start()
+            let value = try await body(cluster)
+            try? cluster.stop(mode: "immediate")
+            try? FileManager.default.removeItem(at: directory)
+            return value
+        } catch {
+            try? cluster.stop(mode: "immediate")
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    public func start() throws {
+        let options =
+            "-c listen_addresses=127.0.0.1 -p \(port) -c unix_socket_directories=\(directory.path) -c fsync=off"
+        try pgctl(["start", "-w", "-t", "60", "-l", directory.appendingPathComponent("log").path, "-o", options])
+    }
+
+    /// Stops the server: mode `fast` (disconnect clients cleanly) or `immediate` (like a crash).
+    public func stop(mode: String = "fast") throws {
+        try pgctl(["stop", "-w", "-t", "60", "-m", mode])
+    }
+
+    /// `pg_ctl restart` in the given mode.
+    public func restart(mode: String = "fast") throws {
+        try stop(mode: mode)
+        try start()
+    }
+
+    private func pgctl(_ arguments: [String]) throws {
+        let command = [binDirectory + "/pg_ctl", "-D", directory.appendingPathComponent("data").path] + arguments
+        if let osUser {
+            try Self.run("/usr/sbin/runuser", ["-u", osUser, "--"] + command)
+        } else {
+            try Self.run(command[0], Array(command.dropFirst()))
+        }
+    }
+
+    /// Runs a program to completion with posix_spawn and waitpid. (Foundation's Process was seen
+    /// to leave `runuser` unreaped here, hanging waitUntilExit.) Output goes to a file, not a
+    /// pipe: a server started by pg_ctl could hold a pipe open forever.
+    static func run(_ executable: String, _ arguments: [String]) throws {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lunzhi-run-\(UUID().uuidString)"
+        ).path
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TestEnvironmentError(message: "cannot start \(executable): errno \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        let code = (status >> 8) & 0xff
+        guard exited && code == 0 else {
+            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            throw TestEnvironmentError(
+                message: "\(executable) \(arguments.joined(separator: " ")) failed (status \(status)): \(output)")
+        }
+    }
+
+    /// A loopback port nothing listens on (bound to port 0, read back, released).
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
+            }
+        }
+        guard bound else { throw TestEnvironmentError(message: "cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

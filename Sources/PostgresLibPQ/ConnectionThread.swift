@@ -1,0 +1,68 @@
+import Foundation
+
+/// A dedicated OS thread that runs one connection's blocking libpq calls, one at a time.
+///
+/// libpq blocks its caller; blocking an event loop or Swift's cooperative pool would stall
+/// unrelated work. Each connection therefore owns one of these threads, and every use of its
+/// `PGconn` happens inside `run`, so the connection is only ever touched by this thread.
+final class ConnectionThread: @unchecked Sendable {
+    // @unchecked: `jobs` and `stopped` are only read or written while holding `condition`.
+    private let condition = NSCondition()
+    private var jobs: [() -> Void] = []
+    private var stopped = false
+
+    init(name: String) {
+        let thread = Thread { [self] in self.loop() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Runs `body` on the thread and returns its result. Throws `connectionClosed` after `stop()`.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let accepted = enqueue {
+                continuation.resume(with: Result { try body() })
+            }
+            if !accepted {
+                continuation.resume(
+                    throwing: PostgresError(
+                        kind: .connectionClosed, code: .connectionDoesNotExist, message: "connection is closed"))
+            }
+        }
+    }
+
+    /// Runs `body` on the thread without waiting for it.
+    @discardableResult
+    func enqueue(_ body: @escaping () -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return false }
+        jobs.append(body)
+        condition.signal()
+        return true
+    }
+
+    /// Lets queued jobs finish, then ends the thread.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopped { condition.wait() }
+            if jobs.isEmpty && stopped {
+                condition.unlock()
+                return
+            }
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            condition.unlock()
+            for job in batch { job() }
+        }
+    }
+}

@@ -1,0 +1,412 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection, owned by its own thread.
+///
+/// Every libpq call for this connection runs on that thread (see `ConnectionThread`), so callers
+/// may use the connection from any task; calls are served one at a time in arrival order. Use a
+/// `PostgresPool` to share connections among tasks.
+public final class PostgresConnection: @unchecked Sendable {
+    // @unchecked: `handle`, `isBroken` and `inTransaction` are only touched on `thread`, inside
+    // `thread.run` closures (or in `deinit`, when no other reference exists). `cancel` is
+    // thread-safe by libpq's contract (PQcancel may be called from any thread).
+    private let thread: ConnectionThread
+    private var handle: OpaquePointer?
+    private var isBroken = false
+    private let cancel: CancelHandle
+    /// A number for logs, unique in this process.
+    public let id: Int
+    /// The server process serving this connection (`pg_backend_pid()`).
+    public let backendPID: Int
+    /// The server version as libpq reports it, e.g. 150018.
+    public let serverVersion: Int
+
+    private init(thread: ConnectionThread, handle: OpaquePointer, id: Int) {
+        self.thread = thread
+        self.handle = handle
+        self.id = id
+        self.backendPID = Int(PQbackendPID(handle))
+        self.serverVersion = Int(PQserverVersion(handle))
+        self.cancel = CancelHandle(PQgetCancel(handle))
+    }
+
+    deinit {
+        if let handle {
+            let box = UnsafeHandle(pointer: handle)
+            thread.enqueue { PQfinish(box.pointer) }
+        }
+        thread.stop()
+    }
+
+    /// Opens a connection. With no connection string, libpq's defaults and `PG*` variables apply.
+    public static func connect(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+        let id = ConnectionCounter.next()
+        let thread = ConnectionThread(name: "lunzhi-pg-\(id)")
+        do {
+            let box = try await thread.run { try UnsafeHandle(pointer: openBlocking(configuration)) }
+            return PostgresConnection(thread: thread, handle: box.pointer, id: id)
+        } catch {
+            thread.stop()
+            throw error
+        }
+    }
+
+    /// Runs one statement with bound parameters (`$1`, `$2`, …) and returns its whole result.
+    ///
+    /// Parameters are never spliced into the SQL text. A cancelled task cancels the statement on
+    /// the server.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        let bound = parameters.map(\.postgresParameter)
+        return try await onThread { connection in try connection.execute(sql, bound) }
+    }
+
+    /// Runs a script of several statements without parameters (migrations, fixed setup SQL).
+    /// Never pass text that came from a user: there is no binding here.
+    public func runScript(_ sql: String) async throws {
+        try await onThread { connection in
+            let result = PQexec(try connection.liveHandle(), sql)
+            _ = try connection.consume(result, sql: sql)
+        }
+    }
+
+    /// Quotes an identifier (a channel or table name) with `PQescapeIdentifier`.
+    public func escapeIdentifier(_ identifier: String) async throws -> String {
+        try await onThread { connection in try connection.escapedIdentifier(identifier) }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// Serialization failures and deadlocks roll back and run `body` again, up to `maxAttempts`
+    /// times in all, so `body` must be safe to repeat (it should only touch the database).
+    @discardableResult
+    public func transaction<T>(
+        isolation: IsolationLevel = .readCommitted, readOnly: Bool = false, maxAttempts: Int = 3,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            try await query(isolation.beginStatement(readOnly: readOnly))
+            do {
+                let value = try await body(self)
+                let commit = try await query("COMMIT")
+                if commit.commandTag == "ROLLBACK" {
+                    throw PostgresError(
+                        kind: .server, code: .inFailedSQLTransaction,
+                        message: "the transaction had failed and was rolled back instead of committed")
+                }
+                return value
+            } catch {
+                await rollbackQuietly()
+                if let error = error as? PostgresError,
+                    error.code == .serializationFailure || error.code == .deadlockDetected, attempt < maxAttempts
+                {
+                    attempt += 1
+                    let jitter = UInt64.random(in: 0...UInt64(5_000_000 * attempt))
+                    try await Task.sleep(nanoseconds: UInt64(2_000_000 * attempt) + jitter)
+                    continue
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Closes the connection. Further calls throw `connectionClosed`.
+    public func close() async {
+        _ = try? await thread.run { [self] in
+            if let handle {
+                PQfinish(handle)
+                self.handle = nil
+            }
+        }
+        thread.stop()
+    }
+
+    /// False when the connection is closed, broken, or the server has hung up while it was idle.
+    /// Used by the pool before lending a connection, so a server restart costs no failed request.
+    public func isUsable() async -> Bool {
+        (try? await thread.run { [self] in self.checkIdleHealth() }) ?? false
+    }
+
+    // MARK: - On the connection's thread
+
+    private func onThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await withTaskCancellationHandler {
+            try await thread.run { [self] in
+                try body(self)
+            }
+        } onCancel: {
+            cancel.cancel()
+        }
+    }
+
+    private func liveHandle() throws -> OpaquePointer {
+        guard let handle else {
+            throw PostgresError(kind: .connectionClosed, code: .connectionDoesNotExist, message: "connection is closed")
+        }
+        if isBroken {
+            throw PostgresError(
+                kind: .connection, code: .connectionFailure, message: "connection to the server was lost")
+        }
+        return handle
+    }
+
+    private func escapedIdentifier(_ identifier: String) throws -> String {
+        let handle = try liveHandle()
+        guard let escaped = PQescapeIdentifier(handle, identifier, identifier.utf8.count) else {
+            throw PostgresError(
+                kind: .invalidParameter, code: .invalidTextRepresentation,
+                message: String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines)
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
+    private func execute(_ sql: String, _ parameters: [PostgresParameter]) throws -> PostgresRows {
+        let handle = try liveHandle()
+        var values: [UnsafeMutablePointer<CChar>?] = []
+        values.reserveCapacity(parameters.count)
+        defer { for value in values { value?.deallocate() } }
+        var types: [Oid] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        for (index, parameter) in parameters.enumerated() {
+            types.append(Oid(parameter.type.rawValue))
+            formats.append(parameter.format.rawValue)
+            guard let bytes = parameter.bytes else {
+                values.append(nil)
+                lengths.append(0)
+                continue
+            }
+            if parameter.format == .text, bytes.contains(0) {
+                throw PostgresError(
+                    kind: .invalidParameter, code: .characterNotInRepertoire,
+                    message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold",
+                    query: sql)
+            }
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            bytes.withUnsafeBufferPointer { source in
+                source.withMemoryRebound(to: CChar.self) { chars in
+                    if let base = chars.baseAddress { buffer.update(from: base, count: bytes.count) }
+                }
+            }
+            buffer[bytes.count] = 0
+            values.append(buffer)
+            lengths.append(Int32(bytes.count))
+        }
+        let result = values.withUnsafeBufferPointer { valuePointers in
+            valuePointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constValues in
+                PQexecParams(
+                    handle, sql, Int32(parameters.count), types, constValues.baseAddress, lengths, formats, 0)
+            }
+        }
+        return try consume(result, sql: sql)
+    }
+
+    /// Copies a result into Swift values and frees it; turns failures into `PostgresError`.
+    private func consume(_ result: OpaquePointer?, sql: String) throws -> PostgresRows {
+        guard let handle else {
+            throw PostgresError(kind: .connectionClosed, code: .connectionDoesNotExist, message: "connection is closed")
+        }
+        guard let result else { throw connectionError(handle, query: sql) }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        switch status {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return Self.copy(result)
+        default:
+            var error = Self.serverError(result, query: sql)
+            if PQstatus(handle) != CONNECTION_OK {
+                isBroken = true
+                error.kind = .connection
+            }
+            if error.code == .queryCanceled, Task.isCancelled { error.kind = .cancelled }
+            throw error
+        }
+    }
+
+    private func connectionError(_ handle: OpaquePointer, query: String?) -> PostgresError {
+        if PQstatus(handle) != CONNECTION_OK { isBroken = true }
+        let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+        return PostgresError(
+            kind: .connection, code: .connectionFailure,
+            message: message.isEmpty ? "connection to the server was lost" : message, query: query)
+    }
+
+    private func rollbackQuietly() async {
+        _ = try? await thread.run { [self] in
+            guard let handle, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
+            if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }
+        }
+    }
+
+    private func checkIdleHealth() -> Bool {
+        guard let handle, !isBroken, PQstatus(handle) == CONNECTION_OK else { return false }
+        guard PQtransactionStatus(handle) == PQTRANS_IDLE else { return false }
+        // Nothing is expected from the server on an idle pooled connection; readable means it sent
+        // a termination notice or closed the socket (a restart), so the connection is not lent.
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 0)
+        if ready != 0 {
+            isBroken = true
+            return false
+        }
+        return true
+    }
+
+    static func openBlocking(_ configuration: PostgresConfiguration) throws -> OpaquePointer {
+        let parameters = configuration.connectionParameters
+        let keywords = parameters.map { strdup($0.0) } + [nil]
+        let values = parameters.map { strdup($0.1) } + [nil]
+        defer {
+            for pointer in keywords { free(pointer) }
+            for pointer in values { free(pointer) }
+        }
+        let handle = keywords.withUnsafeBufferPointer { k in
+            values.withUnsafeBufferPointer { v in
+                k.withMemoryRebound(to: UnsafePointer<CChar>?.self) { keywordPointers in
+                    v.withMemoryRebound(to: UnsafePointer<CChar>?.self) { valuePointers in
+                        PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
+                    }
+                }
+            }
+        }
+        guard let handle else {
+            throw PostgresError(
+                kind: .connection, code: .sqlclientUnableToEstablishSQLConnection, message: "out of memory")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+            PQfinish(handle)
+            let code: PostgresError.Code =
+                message.contains("password authentication failed")
+                ? .invalidPassword
+                : message.contains("the database system is")
+                    ? .cannotConnectNow
+                    : .sqlclientUnableToEstablishSQLConnection
+            throw PostgresError(kind: .connection, code: code, message: message)
+        }
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        // The driver reads values in these formats; fix them per session whatever the server's
+        // defaults are.
+        let setup = PQexec(
+            handle,
+            "SET client_encoding TO 'UTF8'; SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; "
+                + "SET bytea_output TO 'hex'; SET IntervalStyle TO 'iso_8601'")
+        defer { PQclear(setup) }
+        guard PQresultStatus(setup) == PGRES_COMMAND_OK else {
+            let error = serverError(setup, query: nil)
+            PQfinish(handle)
+            throw error
+        }
+        return handle
+    }
+
+    static func serverError(_ result: OpaquePointer?, query: String?) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            guard let value = PQresultErrorField(result, code) else { return nil }
+            return String(cString: value)
+        }
+        let message =
+            field(CLIBPQ_DIAG_MESSAGE_PRIMARY)
+            ?? result.map { String(cString: PQresultErrorMessage($0)).trimmingTrailingNewlines } ?? "unknown error"
+        return PostgresError(
+            kind: .server,
+            code: PostgresError.Code(raw: field(CLIBPQ_DIAG_SQLSTATE) ?? "XX000"),
+            message: message,
+            detail: field(CLIBPQ_DIAG_MESSAGE_DETAIL),
+            hint: field(CLIBPQ_DIAG_MESSAGE_HINT),
+            severity: field(CLIBPQ_DIAG_SEVERITY_NONLOCALIZED),
+            schemaName: field(CLIBPQ_DIAG_SCHEMA_NAME),
+            tableName: field(CLIBPQ_DIAG_TABLE_NAME),
+            columnName: field(CLIBPQ_DIAG_COLUMN_NAME),
+            constraintName: field(CLIBPQ_DIAG_CONSTRAINT_NAME),
+            query: query)
+    }
+
+    private static func copy(_ result: OpaquePointer) -> PostgresRows {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        var columns: [PostgresColumn] = []
+        columns.reserveCapacity(columnCount)
+        for c in 0..<columnCount {
+            columns.append(
+                PostgresColumn(
+                    name: String(cString: PQfname(result, Int32(c))),
+                    type: PostgresTypeOID(UInt32(PQftype(result, Int32(c))))))
+        }
+        let index = PostgresColumnIndex(columns: columns)
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(rowCount)
+        for r in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for c in 0..<columnCount {
+                if PQgetisnull(result, Int32(r), Int32(c)) != 0 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                }
+            }
+            rows.append(PostgresRow(index: index, values: values))
+        }
+        let tag = String(cString: PQcmdStatus(result))
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(columns: columns, rows: rows, commandTag: tag, affectedRows: affected)
+    }
+}
+
+/// Transaction isolation levels.
+public enum IsolationLevel: Sendable {
+    case readCommitted, repeatableRead, serializable
+
+    func beginStatement(readOnly: Bool) -> String {
+        let level =
+            switch self {
+            case .readCommitted: "READ COMMITTED"
+            case .repeatableRead: "REPEATABLE READ"
+            case .serializable: "SERIALIZABLE"
+            }
+        return "BEGIN ISOLATION LEVEL \(level)" + (readOnly ? " READ ONLY" : "")
+    }
+}
+
+/// A libpq pointer carried to the connection's thread.
+struct UnsafeHandle: @unchecked Sendable {
+    // @unchecked: the pointer is only dereferenced by libpq on the owning connection thread.
+    let pointer: OpaquePointer
+}
+
+/// libpq's cancel object. PQcancel is safe to call from any thread; the lock keeps it from racing
+/// PQfreeCancel in deinit.
+final class CancelHandle: @unchecked Sendable {
+    // @unchecked: `pointer` is read and freed only while holding `lock`.
+    private let lock = NSLock()
+    private var pointer: OpaquePointer?
+
+    init(_ pointer: OpaquePointer?) { self.pointer = pointer }
+
+    func cancel() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let pointer else { return }
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(pointer, &buffer, Int32(buffer.count))
+    }
+
+    deinit {
+        if let pointer { PQfreeCancel(pointer) }
+    }
+}
+
+enum ConnectionCounter {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var value = 0  // guarded by `lock`
+
+    static func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import LunzhiTestSupport
+import PostgresLibPQ
+import Testing
+
+@Suite struct PoolTests {
+    @Test func sixtyFourTasksShareFourConnections() async throws {
+        try await TestDatabase.withPool(migrated: false, maximumConnections: 4) { pool, _ in
+            let pids = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<64 {
+                    group.addTask {
+                        let row = try await pool.query(
+                            "SELECT pg_backend_pid() AS pid, $1::int * 2 AS twice, pg_sleep(0.01)", [i]
+                        ).single()
+                        #expect(try row.decode("twice", as: Int.self) == i * 2)
+                        return try row.decode("pid", as: Int.self)
+                    }
+                }
+                var pids: Set<Int> = []
+                for try await pid in group { pids.insert(pid) }
+                return pids
+            }
+            #expect(pids.count <= 4)
+            let statistics = await pool.statistics
+            #expect(statistics.open <= 4)
+            #expect(statistics.inUse == 0)
+        }
+    }
+
+    @Test func waitingForAConnectionTimesOut() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let pool = PostgresPool(
+                configuration: database.configuration,
+                options: .init(maximumConnections: 1, acquireTimeout: .milliseconds(200)))
+            defer { Task { await pool.close() } }
+            try await pool.withConnection { _ in
+                let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+                #expect(error?.kind == .poolTimeout)
+                #expect(error?.message.contains("no database connection became free") == true)
+            }
+            // The connection came back: the pool serves again.
+            #expect(try await pool.query("SELECT 1 AS one").single().decode("one", as: Int.self) == 1)
+        }
+    }
+
+    @Test func blockingCallsStayOffTheCooperativePool() async throws {
+        // Eight statements sleeping 300 ms on eight connections finish together in about 300 ms,
+        // even though Swift's cooperative pool has only as many threads as cores.
+        try await TestDatabase.withPool(migrated: false, maximumConnections: 8) { pool, _ in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try await pool.query("SELECT 1") } }
+                try await group.waitForAll()
+            }
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try await pool.query("SELECT pg_sleep(0.3)") } }
+                try await group.waitForAll()
+            }
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func poolRecoversAfterTheServerRestarts() async throws {
+        try await PrivateCluster.with { cluster in
+            let pool = PostgresPool(configuration: cluster.configuration, options: .init(maximumConnections: 4))
+            defer { Task { await pool.close() } }
+            // Fill the pool with idle connections, then restart the server under them.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { try await pool.query("SELECT pg_sleep(0.05)") } }
+                try await group.waitForAll()
+            }
+            let before: Int = try await pool.query("SELECT pg_backend_pid() AS pid").single().decode("pid")
+            try cluster.restart(mode: "fast")
+            let after: Int = try await pool.query("SELECT pg_backend_pid() AS pid").single().decode("pid")
+            #expect(after != before)
+            try cluster.restart(mode: "immediate")
+            #expect(try await pool.query("SELECT 41 + 1 AS n").single().decode("n", as: Int.self) == 42)
+        }
+    }
+
+    @Test func aDownServerIsAConnectionError() async throws {
+        try await PrivateCluster.with { cluster in
+            try cluster.stop()
+            let pool = PostgresPool(configuration: cluster.configuration)
+            let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+            #expect(error?.kind == .connection)
+            #expect(error?.isTransient == true)
+            try cluster.start()
+            #expect(try await pool.query("SELECT 1 AS n").single().decode("n", as: Int.self) == 1)
+            await pool.close()
+        }
+    }
+
+    @Test func cancellingATaskCancelsItsStatement() async throws {
+        try await TestDatabase.withPool(migrated: false) { pool, _ in
+            let task = Task { try await pool.query("SELECT pg_sleep(30)") }
+            try await Task.sleep(for: .milliseconds(200))
+            let start = ContinuousClock.now
+            task.cancel()
+            let error = await #expect(throws: PostgresError.self) { try await task.value }
+            #expect(error?.code == .queryCanceled)
+            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(try await pool.query("SELECT 1 AS n").single().decode("n", as: Int.self) == 1)
+        }
+    }
+}
