@@ -39,12 +39,19 @@ let package = Package(
         ),
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),
+        // The cooperation mechanism: every rule, once. No networking.
+        .target(
+            name: "LunzhiCore",
+            dependencies: ["PostgresLibPQ"],
+            swiftSettings: strict
+        ),
         // The `lunzhi` command.
         .executableTarget(
             name: "LunzhiCLI",
             dependencies: [
                 "PostgresLibPQ",
                 "LunzhiMigrations",
+                "LunzhiCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -53,12 +60,17 @@ let package = Package(
         // Shared by the test targets: a real database per test, private clusters, a controllable clock.
         .target(
             name: "LunzhiTestSupport",
-            dependencies: ["PostgresLibPQ", "LunzhiMigrations"],
+            dependencies: ["PostgresLibPQ", "LunzhiMigrations", "LunzhiCore"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PostgresLibPQTests",
             dependencies: ["PostgresLibPQ", "LunzhiTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LunzhiCoreTests",
+            dependencies: ["LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

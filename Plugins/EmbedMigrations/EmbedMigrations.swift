@@ -14,9 +14,11 @@ struct EmbedMigrations: BuildToolPlugin {
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
         return [
             .buildCommand(
-                displayName: "Embedding \(files.count) SQL migrations",
+                displayName: "Embedding SQL migrations from SQL/",
                 executable: try context.tool(named: "EmbedMigrationsTool").url,
-                arguments: [output.path] + files.map(\.path),
+                // The tool lists the directory itself: a file added since the plugin last ran changes the
+                // directory (an input), so the command runs again and sees it.
+                arguments: [output.path, directory.path],
                 inputFiles: [directory] + files,
                 outputFiles: [output]
             )

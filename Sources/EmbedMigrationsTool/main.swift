@@ -1,16 +1,18 @@
 import Foundation
 
-// Usage: EmbedMigrationsTool OUTPUT.swift FILE.sql...
+// Usage: EmbedMigrationsTool OUTPUT.swift SQL-DIRECTORY
 // Writes `EmbeddedMigrations.files`: (file name, contents) pairs as raw string literals.
 let arguments = CommandLine.arguments.dropFirst()
 guard let output = arguments.first else {
-    FileHandle.standardError.write(Data("usage: EmbedMigrationsTool OUTPUT FILE...\n".utf8))
+    FileHandle.standardError.write(Data("usage: EmbedMigrationsTool OUTPUT SQL-DIRECTORY\n".utf8))
     exit(2)
 }
 var swift = "// Generated from SQL/ by the EmbedMigrations plugin. Do not edit.\n"
 swift += "enum EmbeddedMigrations {\n    static let files: [(name: String, sql: String)] = [\n"
-for path in arguments.dropFirst() {
-    let url = URL(fileURLWithPath: path)
+let directory = URL(fileURLWithPath: arguments.dropFirst().first ?? "SQL")
+let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+for name in names {
+    let url = directory.appendingPathComponent(name)
     let text = try String(contentsOf: url, encoding: .utf8)
     // Enough '#' that no `"""#…` inside the file can end the literal.
     var hashes = "#"

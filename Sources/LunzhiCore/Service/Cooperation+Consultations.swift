@@ -1,0 +1,432 @@
+public import Foundation
+import PostgresLibPQ
+
+/// A consultation (协商议事) with its agenda, positions and outcomes.
+public struct Consultation: Sendable, Equatable {
+    public struct AgendaEntry: Sendable, Equatable {
+        public var itemID: Int
+        public var ordinal: Int
+        public var title: String
+        public var track: Track
+        public var outcome: Outcome?
+        public var decisionNumber: String?
+        /// Member code → stance and note.
+        public var positions: [String: (stance: Stance, note: String?)]
+
+        public static func == (a: AgendaEntry, b: AgendaEntry) -> Bool {
+            a.itemID == b.itemID && a.ordinal == b.ordinal && a.outcome == b.outcome
+                && a.decisionNumber == b.decisionNumber
+                && a.positions.mapValues(\.stance) == b.positions.mapValues(\.stance)
+        }
+    }
+
+    public var id: Int
+    public var mechanism: String
+    public var chairMember: String
+    public var kind: ConsultationKind
+    public var at: Date?
+    public var place: String?
+    public var agendaDeadline: Date
+    public var responseDeadline: Date?
+    public var rule: ConsultationRule
+    public var state: ConsultationState
+    public var minutes: String?
+    public var cancelReason: String?
+    public var agenda: [AgendaEntry]
+}
+
+/// What the chair convenes.
+public struct ConsultationPlan: Sendable {
+    public var kind: ConsultationKind
+    public var at: Date?
+    public var place: String?
+    public var agendaDeadline: Date
+    public var responseDeadline: Date?
+    /// Must be given explicitly for the silence procedure; nil means consent.
+    public var rule: ConsultationRule?
+
+    public init(
+        kind: ConsultationKind, at: Date? = nil, place: String? = nil, agendaDeadline: Date,
+        responseDeadline: Date? = nil,
+        rule: ConsultationRule? = nil
+    ) {
+        self.kind = kind
+        self.at = at
+        self.place = place
+        self.agendaDeadline = agendaDeadline
+        self.responseDeadline = responseDeadline
+        self.rule = rule
+    }
+}
+
+/// The result of deciding one item.
+public struct Decision: Sendable, Equatable {
+    public var itemID: Int
+    public var outcome: Outcome
+    public var number: String?
+    public var bySilence: Bool
+
+    public init(itemID: Int, outcome: Outcome, number: String?, bySilence: Bool) {
+        self.itemID = itemID
+        self.outcome = outcome
+        self.number = number
+        self.bySilence = bySilence
+    }
+}
+
+extension Cooperation {
+    /// Convenes a consultation. The chair only. Every member is reminded.
+    public func convene(by principal: Int, mechanism: String? = nil, _ plan: ConsultationPlan) async throws
+        -> Consultation
+    {
+        let place = try TextRule.optional(plan.place, field: "place", maxLength: 200, multiline: false)
+        switch plan.kind {
+        case .meeting, .extraordinary:
+            guard plan.at != nil else { throw DomainError.invalid("a \(plan.kind.rawValue) needs at= (when it meets)") }
+            guard plan.rule != .silence else {
+                throw DomainError.invalid("the silence procedure is for written consultations only")
+            }
+        case .written:
+            guard let response = plan.responseDeadline else {
+                throw DomainError.invalid("a written procedure needs a response deadline")
+            }
+            guard response >= plan.agendaDeadline else {
+                throw DomainError.invalid("the response deadline must not precede the agenda deadline")
+            }
+        }
+        return try await change(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            let chair = try await context.requireChair(in: mechanism, to: "convene consultations")
+            guard plan.agendaDeadline > context.now else {
+                throw DomainError(.deadlinePassed, "the agenda deadline must be in the future")
+            }
+            let id: Int = try await context.query(
+                """
+                INSERT INTO consultation (mechanism_code, convened_by, chair_member, kind, at, place, agenda_deadline,
+                                          response_deadline, rule, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+                """,
+                [
+                    mechanism, context.caller.id, chair, plan.kind.rawValue, plan.at, place, plan.agendaDeadline,
+                    plan.responseDeadline, (plan.rule ?? .consent).rawValue, context.now,
+                ]
+            ).single().decode("id")
+            try await context.audit(
+                "consultation.convene", entity: "consultation", id: id, mechanism: mechanism,
+                after: try await context.snapshot(.consultation, id: id),
+                reason: plan.rule == .silence ? "written procedure under the silence rule, chosen by the chair" : nil)
+            for member in try await context.members(of: mechanism) {
+                try await context.remind(
+                    "consultation_convened", mechanism: mechanism, member: member, entity: "consultation", id: id,
+                    payload: ["kind": plan.kind.rawValue])
+            }
+            return try await loadConsultation(context, id)
+        }
+    }
+
+    /// Tables accepted items, in the order given, after those already tabled. The chair only;
+    /// before the agenda deadline, except urgent items.
+    public func table(by principal: Int, consultation id: Int, items: [Int]) async throws -> Consultation {
+        guard !items.isEmpty, Set(items).count == items.count else { throw DomainError.invalid("name each item once") }
+        return try await change(by: principal) { context in
+            let consultation = try await lockConsultation(context, id)
+            _ = try ConsultationLifecycle.apply(.table, to: consultation.state)
+            try await context.requireChair(in: consultation.mechanism, to: "table items")
+            var ordinal: Int = try await context.query(
+                "SELECT coalesce(max(ordinal), 0) AS n FROM consultation_item WHERE consultation_id = $1", [id]
+            ).single().decode("n")
+            for itemID in items {
+                let item = try await loadItem(context, itemID, lock: true)
+                guard item.mechanism == consultation.mechanism else { throw DomainError.notFound("item", itemID) }
+                if context.now > consultation.agendaDeadline && item.track != .urgent {
+                    throw DomainError(
+                        .deadlinePassed,
+                        "the agenda deadline of consultation \(id) has passed; only urgent items may still be tabled")
+                }
+                try await applyItemAction(context, id: itemID, .table)
+                ordinal += 1
+                try await context.query(
+                    "INSERT INTO consultation_item (consultation_id, item_id, ordinal) VALUES ($1, $2, $3)",
+                    [id, itemID, ordinal])
+                try await context.audit(
+                    "consultation.table", entity: "consultation", id: id, mechanism: consultation.mechanism,
+                    reason: "item \(itemID) tabled as \(ordinal)")
+            }
+            return try await loadConsultation(context, id)
+        }
+    }
+
+    public func openConsultation(by principal: Int, id: Int) async throws -> Consultation {
+        try await consultationStateChange(by: principal, id: id, .open, doWhat: "open consultations")
+    }
+
+    /// Records (or changes) the caller's member's position on a tabled, undecided item.
+    public func recordPosition(
+        by principal: Int, consultation id: Int, item itemID: Int, stance: Stance, note: String? = nil
+    ) async throws -> Consultation {
+        let note = try TextRule.optional(note, field: "note", maxLength: 2000)
+        if stance == .reserve && note == nil { throw DomainError.invalid("a reserved position needs a note") }
+        return try await change(by: principal) { context in
+            let consultation = try await lockConsultation(context, id)
+            _ = try ConsultationLifecycle.apply(.position, to: consultation.state)
+            let member = try context.ownMember(in: consultation.mechanism)
+            let entry = try await undecidedEntry(context, consultation: id, item: itemID)
+            if consultation.kind == .written, let deadline = consultation.responseDeadline, context.now > deadline {
+                throw DomainError(.deadlinePassed, "the response deadline of consultation \(id) has passed")
+            }
+            let before = try await context.query(
+                "SELECT stance, note FROM item_position WHERE consultation_id = $1 AND item_id = $2 AND member_code = $3",
+                [id, itemID, member]
+            ).first.map {
+                try PostgresJSON(encoding: [
+                    "stance": try $0.decode("stance", as: String.self),
+                    "note": try $0.decode("note", as: String?.self) ?? "",
+                ])
+            }
+            try await context.query(
+                """
+                INSERT INTO item_position (consultation_id, item_id, member_code, stance, note, recorded_by, recorded_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (consultation_id, item_id, member_code)
+                DO UPDATE SET stance = EXCLUDED.stance, note = EXCLUDED.note, recorded_by = EXCLUDED.recorded_by,
+                              recorded_at = EXCLUDED.recorded_at
+                """, [id, entry, member, stance.rawValue, note, context.caller.id, context.now])
+            try await context.audit(
+                "consultation.position", entity: "consultation", id: id, mechanism: consultation.mechanism,
+                before: before,
+                after: try PostgresJSON(encoding: [
+                    "item": String(itemID), "member": member, "stance": stance.rawValue, "note": note ?? "",
+                ]))
+            return try await loadConsultation(context, id)
+        }
+    }
+
+    /// Decides an item from the positions (see `ConsultationTally`). The chair only. An adopted
+    /// item gets the next decision number of the mechanism's year.
+    public func decide(by principal: Int, consultation id: Int, item itemID: Int) async throws -> Decision {
+        try await change(by: principal) { context in
+            let consultation = try await lockConsultation(context, id)
+            _ = try ConsultationLifecycle.apply(.decide, to: consultation.state)
+            try await context.requireChair(in: consultation.mechanism, to: "decide items")
+            _ = try await undecidedEntry(context, consultation: id, item: itemID)
+            let members = try await context.members(of: consultation.mechanism)
+            let quorum: Int? = try await context.query(
+                "SELECT quorum FROM mechanism WHERE code = $1", [consultation.mechanism]
+            ).single().decode("quorum")
+            var positions: [String: Stance] = [:]
+            for row in try await context.query(
+                "SELECT member_code, stance FROM item_position WHERE consultation_id = $1 AND item_id = $2",
+                [id, itemID])
+            {
+                positions[try row.decode("member_code")] = Stance(rawValue: try row.decode("stance"))
+            }
+            let deadlinePassed = consultation.responseDeadline.map { context.now > $0 } ?? false
+            let tally = ConsultationTally(
+                members: members, quorum: consultation.kind == .written && consultation.rule == .consent ? nil : quorum,
+                rule: consultation.rule, deadlinePassed: deadlinePassed, positions: positions)
+            let decision: Decision
+            switch tally.result {
+            case .waiting(let missing):
+                throw DomainError(.quorumNotMet, "waiting for the positions of \(missing.joined(separator: ", "))")
+            case .rejected(let objectors):
+                try await applyItemAction(
+                    context, id: itemID, .reject, reason: "objected by \(objectors.joined(separator: ", "))")
+                decision = Decision(itemID: itemID, outcome: .rejected, number: nil, bySilence: false)
+            case .adopted(let bySilence):
+                try await applyItemAction(
+                    context, id: itemID, .adopt, reason: bySilence ? "adopted under the silence rule" : nil)
+                let year = ShanghaiCalendar.year(of: context.now)
+                let last: Int = try await context.query(
+                    """
+                    INSERT INTO decision_counter (mechanism_code, year, last) VALUES ($1, $2, 1)
+                    ON CONFLICT (mechanism_code, year) DO UPDATE SET last = decision_counter.last + 1
+                    RETURNING last
+                    """, [consultation.mechanism, year]
+                ).single().decode("last")
+                let number = "\(year)-" + String(format: "%03d", last)
+                decision = Decision(itemID: itemID, outcome: .adopted, number: number, bySilence: bySilence)
+            }
+            try await context.query(
+                """
+                UPDATE consultation_item SET outcome = $3, decision_number = $4, decided_at = $5, decided_by = $6
+                WHERE consultation_id = $1 AND item_id = $2
+                """, [id, itemID, decision.outcome.rawValue, decision.number, context.now, context.caller.id])
+            try await context.audit(
+                "consultation.decide", entity: "consultation", id: id, mechanism: consultation.mechanism,
+                after: try PostgresJSON(encoding: [
+                    "item": String(itemID), "outcome": decision.outcome.rawValue, "number": decision.number ?? "",
+                    "procedure": consultation.kind == .written
+                        ? consultation.rule.rawValue : consultation.kind.rawValue,
+                ]),
+                reason: decision.bySilence ? "silence procedure: no objection by the response deadline" : nil)
+            return decision
+        }
+    }
+
+    /// Defers a tabled item: it goes back to accepted, to be tabled again later. The chair only.
+    public func deferItem(by principal: Int, consultation id: Int, item itemID: Int, reason: String? = nil) async throws
+        -> Decision
+    {
+        let reason = try TextRule.optional(reason, field: "reason", maxLength: 2000)
+        return try await change(by: principal) { context in
+            let consultation = try await lockConsultation(context, id)
+            _ = try ConsultationLifecycle.apply(.decide, to: consultation.state)
+            try await context.requireChair(in: consultation.mechanism, to: "defer items")
+            _ = try await undecidedEntry(context, consultation: id, item: itemID)
+            try await applyItemAction(context, id: itemID, .defer, reason: reason)
+            try await context.query(
+                """
+                UPDATE consultation_item SET outcome = 'deferred', decided_at = $3, decided_by = $4
+                WHERE consultation_id = $1 AND item_id = $2
+                """, [id, itemID, context.now, context.caller.id])
+            try await context.audit(
+                "consultation.defer", entity: "consultation", id: id, mechanism: consultation.mechanism, reason: reason)
+            return Decision(itemID: itemID, outcome: .deferred, number: nil, bySilence: false)
+        }
+    }
+
+    /// Closes an open consultation with its minutes (纪要). Every tabled item must be decided or deferred.
+    public func closeConsultation(by principal: Int, id: Int, minutes: String) async throws -> Consultation {
+        let minutes = try TextRule.check(minutes, field: "minutes", maxLength: 100_000, multiline: true)
+        return try await change(by: principal) { context in
+            let consultation = try await lockConsultation(context, id)
+            let next = try ConsultationLifecycle.apply(.close, to: consultation.state)
+            try await context.requireChair(in: consultation.mechanism, to: "close consultations")
+            let undecided = consultation.agenda.filter { $0.outcome == nil }.map { String($0.itemID) }
+            guard undecided.isEmpty else {
+                throw DomainError(
+                    .wrongState,
+                    "items \(undecided.joined(separator: ", ")) are not decided yet; decide or defer them first",
+                    state: consultation.state.rawValue)
+            }
+            let before = try await context.snapshot(.consultation, id: id)
+            try await context.query(
+                "UPDATE consultation SET state = $2, minutes = $3, closed_at = $4 WHERE id = $1",
+                [id, next.rawValue, minutes, context.now])
+            try await context.audit(
+                "consultation.close", entity: "consultation", id: id, mechanism: consultation.mechanism, before: before,
+                after: try await context.snapshot(.consultation, id: id))
+            return try await loadConsultation(context, id)
+        }
+    }
+
+    /// Cancels a planned or open consultation; its undecided items go back to accepted.
+    public func cancelConsultation(by principal: Int, id: Int, reason: String) async throws -> Consultation {
+        let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        return try await change(by: principal) { context in
+            let consultation = try await lockConsultation(context, id)
+            let next = try ConsultationLifecycle.apply(.cancel, to: consultation.state)
+            try await context.requireChair(in: consultation.mechanism, to: "cancel consultations")
+            for entry in consultation.agenda where entry.outcome == nil {
+                try await applyItemAction(context, id: entry.itemID, .defer, reason: "consultation \(id) cancelled")
+                try await context.query(
+                    "UPDATE consultation_item SET outcome = 'deferred', decided_at = $3 WHERE consultation_id = $1 AND item_id = $2",
+                    [id, entry.itemID, context.now])
+            }
+            let before = try await context.snapshot(.consultation, id: id)
+            try await context.query(
+                "UPDATE consultation SET state = $2, cancel_reason = $3, closed_at = $4 WHERE id = $1",
+                [id, next.rawValue, reason, context.now])
+            try await context.audit(
+                "consultation.cancel", entity: "consultation", id: id, mechanism: consultation.mechanism,
+                before: before,
+                after: try await context.snapshot(.consultation, id: id), reason: reason)
+            return try await loadConsultation(context, id)
+        }
+    }
+
+    public func consultation(by principal: Int, id: Int) async throws -> Consultation {
+        try await read(by: principal) { context in try await loadConsultation(context, id) }
+    }
+
+    public func consultations(by principal: Int, mechanism: String? = nil, state: ConsultationState? = nil) async throws
+        -> [Consultation]
+    {
+        try await read(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            let ids: [Int] = try await context.query(
+                "SELECT id FROM consultation WHERE mechanism_code = $1 AND ($2::text IS NULL OR state = $2) ORDER BY id DESC LIMIT 200",
+                [mechanism, state?.rawValue]
+            ).map { try $0.decode("id") }
+            var result: [Consultation] = []
+            for id in ids { result.append(try await loadConsultation(context, id)) }
+            return result
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func consultationStateChange(
+        by principal: Int, id: Int, _ action: ConsultationAction, doWhat: String
+    ) async throws -> Consultation {
+        try await change(by: principal) { context in
+            let consultation = try await lockConsultation(context, id)
+            let next = try ConsultationLifecycle.apply(action, to: consultation.state)
+            try await context.requireChair(in: consultation.mechanism, to: doWhat)
+            let before = try await context.snapshot(.consultation, id: id)
+            try await context.query("UPDATE consultation SET state = $2 WHERE id = $1", [id, next.rawValue])
+            try await context.audit(
+                "consultation.\(action.rawValue)", entity: "consultation", id: id, mechanism: consultation.mechanism,
+                before: before, after: try await context.snapshot(.consultation, id: id))
+            return try await loadConsultation(context, id)
+        }
+    }
+
+    private func lockConsultation(_ context: ChangeContext, _ id: Int) async throws -> Consultation {
+        guard !(try await context.query("SELECT 1 FROM consultation WHERE id = $1 FOR UPDATE", [id])).isEmpty else {
+            throw DomainError.notFound("consultation", id)
+        }
+        return try await loadConsultation(context, id)
+    }
+
+    private func undecidedEntry(_ context: ChangeContext, consultation: Int, item: Int) async throws -> Int {
+        let row = try await context.query(
+            "SELECT outcome FROM consultation_item WHERE consultation_id = $1 AND item_id = $2", [consultation, item]
+        ).first
+        guard let row else {
+            throw DomainError(.notFound, "item \(item) is not on the agenda of consultation \(consultation)")
+        }
+        if let outcome: String = try row.decode("outcome") {
+            throw DomainError(.wrongState, "item \(item) is already decided (\(outcome))", state: outcome)
+        }
+        return item
+    }
+
+    func loadConsultation(_ context: ChangeContext, _ id: Int) async throws -> Consultation {
+        let row = try await context.query("SELECT * FROM consultation WHERE id = $1", [id]).first
+        guard let row else { throw DomainError.notFound("consultation", id) }
+        var agenda: [Consultation.AgendaEntry] = []
+        for entry in try await context.query(
+            """
+            SELECT ci.item_id, ci.ordinal, ci.outcome, ci.decision_number, i.title, i.track
+            FROM consultation_item ci JOIN agenda_item i ON i.id = ci.item_id
+            WHERE ci.consultation_id = $1 ORDER BY ci.ordinal
+            """, [id])
+        {
+            agenda.append(
+                Consultation.AgendaEntry(
+                    itemID: try entry.decode("item_id"), ordinal: try entry.decode("ordinal"),
+                    title: try entry.decode("title"),
+                    track: Track(rawValue: try entry.decode("track"))!,
+                    outcome: try entry.decode("outcome", as: String?.self).flatMap(Outcome.init(rawValue:)),
+                    decisionNumber: try entry.decode("decision_number"), positions: [:]))
+        }
+        for position in try await context.query(
+            "SELECT item_id, member_code, stance, note FROM item_position WHERE consultation_id = $1", [id])
+        {
+            let itemID: Int = try position.decode("item_id")
+            guard let index = agenda.firstIndex(where: { $0.itemID == itemID }) else { continue }
+            agenda[index].positions[try position.decode("member_code")] = (
+                Stance(rawValue: try position.decode("stance"))!, try position.decode("note")
+            )
+        }
+        return Consultation(
+            id: id, mechanism: try row.decode("mechanism_code"), chairMember: try row.decode("chair_member"),
+            kind: ConsultationKind(rawValue: try row.decode("kind"))!, at: try row.decode("at"),
+            place: try row.decode("place"),
+            agendaDeadline: try row.decode("agenda_deadline"), responseDeadline: try row.decode("response_deadline"),
+            rule: ConsultationRule(rawValue: try row.decode("rule"))!,
+            state: ConsultationState(rawValue: try row.decode("state"))!,
+            minutes: try row.decode("minutes"), cancelReason: try row.decode("cancel_reason"), agenda: agenda)
+    }
+}

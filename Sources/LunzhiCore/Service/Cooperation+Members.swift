@@ -1,0 +1,88 @@
+public import PostgresLibPQ
+
+/// A member of a mechanism, with its commission's name on a given day.
+public struct MemberInfo: Sendable, Equatable {
+    public var code: String
+    public var isoCode: String?
+    public var gbCode: String?
+    public var rotationOrder: Int
+    public var name: String?
+}
+
+extension Cooperation {
+    /// The members, in rotation order, named as they were called on `date` (today by default).
+    public func members(by principal: Int, mechanism: String? = nil, on date: CalendarDate? = nil) async throws
+        -> [MemberInfo]
+    {
+        try await read(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            return try await context.query(
+                """
+                SELECT m.code, m.iso_code, m.gb_code, m.rotation_order,
+                       (SELECT name FROM member_name n WHERE n.mechanism_code = m.mechanism_code
+                          AND n.member_code = m.code AND n.valid @> $2::date) AS name
+                FROM member m WHERE m.mechanism_code = $1 ORDER BY m.rotation_order
+                """, [mechanism, date ?? context.today]
+            ).map {
+                MemberInfo(
+                    code: try $0.decode("code"), isoCode: try $0.decode("iso_code"), gbCode: try $0.decode("gb_code"),
+                    rotationOrder: try $0.decode("rotation_order"), name: try $0.decode("name"))
+            }
+        }
+    }
+
+    /// Records a commission's new name from a date on (the old name stays valid until then).
+    public func renameMember(
+        by principal: Int, mechanism: String? = nil, member: String, name: String, from: CalendarDate
+    ) async throws {
+        let name = try TextRule.check(name, field: "name", maxLength: 200)
+        try await change(by: principal) { context in
+            try context.requireOperator(to: "rename members")
+            let mechanism = try await context.mechanism(mechanism)
+            guard try await context.members(of: mechanism).contains(member) else {
+                throw DomainError.notFound("member", member)
+            }
+            try await context.query(
+                """
+                UPDATE member_name SET valid = daterange(lower(valid), $3::date)
+                WHERE mechanism_code = $1 AND member_code = $2 AND valid @> $3::date AND lower(valid) < $3::date
+                """, [mechanism, member, from])
+            try await context.query(
+                "INSERT INTO member_name (mechanism_code, member_code, name, valid) VALUES ($1, $2, $3, daterange($4::date, NULL))",
+                [mechanism, member, name, from])
+            try await context.audit(
+                "member.rename", entity: "member", id: "\(mechanism)/\(member)", mechanism: mechanism,
+                after: try PostgresJSON(encoding: ["name": name, "from": from.description]))
+        }
+    }
+
+    /// Creates a further mechanism (e.g. an east–west pair) with its members in rotation order.
+    public func createMechanism(
+        by principal: Int, code: String, name: String, members: [(code: String, name: String)]
+    ) async throws {
+        let name = try TextRule.check(name, field: "name", maxLength: 200)
+        guard code.range(of: "^[A-Z][A-Z0-9]{1,15}$", options: .regularExpression) != nil else {
+            throw DomainError.invalid("a mechanism code is 2–16 capital letters or digits")
+        }
+        guard members.count >= 2, Set(members.map(\.code)).count == members.count else {
+            throw DomainError.invalid("a mechanism needs at least two distinct members")
+        }
+        try await change(by: principal) { context in
+            try context.requireOperator(to: "create mechanisms")
+            try await context.query("INSERT INTO mechanism (code, name) VALUES ($1, $2)", [code, name])
+            for (index, member) in members.enumerated() {
+                let memberName = try TextRule.check(member.name, field: "member name", maxLength: 200)
+                try await context.query(
+                    "INSERT INTO member (mechanism_code, code, rotation_order) VALUES ($1, $2, $3)",
+                    [code, member.code, index + 1])
+                try await context.query(
+                    "INSERT INTO member_name (mechanism_code, member_code, name, valid) VALUES ($1, $2, $3, daterange($4::date, NULL))",
+                    [code, member.code, memberName, context.today])
+            }
+            try await context.audit(
+                "mechanism.create", entity: "mechanism", id: code, mechanism: code,
+                after: try PostgresJSON(encoding: ["name": name, "members": members.map(\.code).joined(separator: ",")])
+            )
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import PostgresLibPQ
+
+/// A principal as operators see it.
+public struct PrincipalInfo: Sendable, Equatable {
+    public var id: Int
+    public var name: String
+    public var displayName: String
+    public var grants: [Caller.Grant]
+    public var disabled: Bool
+}
+
+extension Cooperation {
+    /// The system's own identity, for changes made from the command line by whoever holds the
+    /// database credentials (creating the first operator).
+    static let systemCaller = Caller(
+        id: 0, name: "system", grants: [Caller.Grant(role: .operator, mechanism: nil, member: nil)])
+
+    /// Creates a principal with one role and returns its generated secret, shown only this once.
+    /// Operators only; `by: nil` is the command line (`lunzhi user add`).
+    public func addPrincipal(
+        by principal: Int?, name: String, displayName: String = "", role: Role, mechanism: String? = nil,
+        member: String? = nil
+    ) async throws -> (id: Int, secret: String) {
+        guard name.range(of: "^[a-z][a-z0-9._-]{1,63}$", options: .regularExpression) != nil else {
+            throw DomainError.invalid(
+                "a principal's name is 2–64 characters: a–z first, then a–z, 0–9, '.', '_' or '-'")
+        }
+        let displayName = try TextRule.check(displayName, field: "display name", maxLength: 200, required: false)
+        if role == .clerk && member == nil { throw DomainError.invalid("a clerk needs member=") }
+        if role != .clerk && member != nil { throw DomainError.invalid("only clerks belong to a member") }
+        let secret = Self.generateSecret()
+        let body: (ChangeContext) async throws -> (id: Int, secret: String) = { context in
+            try context.requireOperator(to: "add principals")
+            let existing = try await context.query("SELECT 1 FROM principal WHERE name = $1", [name])
+            guard existing.isEmpty else { throw DomainError(.alreadyExists, "a principal named \(name) exists") }
+            var mechanismCode: String? = nil
+            if role == .clerk {
+                mechanismCode = try await context.mechanism(mechanism)
+                let known = try await context.members(of: mechanismCode!)
+                guard let member, known.contains(member) else {
+                    throw DomainError(.notFound, "\(member ?? "") is not a member of \(mechanismCode!)")
+                }
+            }
+            let id: Int = try await context.query(
+                """
+                INSERT INTO principal (name, display_name, secret_hash, created_at)
+                VALUES ($1, $2, crypt($3, gen_salt('bf', $4::int)), $5) RETURNING id
+                """, [name, displayName, secret, self.bcryptCost, context.now]
+            ).single().decode("id")
+            try await context.query(
+                "INSERT INTO principal_role (principal_id, role, mechanism_code, member_code) VALUES ($1, $2, $3, $4)",
+                [id, role.rawValue, mechanismCode, member])
+            try await context.audit(
+                "principal.add", entity: "principal", id: id, mechanism: mechanismCode,
+                after: try PostgresJSON(encoding: ["name": name, "role": role.rawValue, "member": member ?? ""]))
+            return (id, secret)
+        }
+        guard let principal else {
+            return try await pool.transaction { connection in
+                try await mapDatabaseErrors {
+                    try await body(
+                        ChangeContext(
+                            connection: connection, caller: Self.systemCaller, now: clock.now(), cooperation: self))
+                }
+            }
+        }
+        return try await change(by: principal, body)
+    }
+
+    /// Checks a name and secret; returns the principal's id, or AUTH_FAILED (the same for an
+    /// unknown name, a wrong secret and a disabled principal).
+    public func authenticate(name: String, secret: String) async throws -> Int {
+        guard !name.contains("\u{0}"), !secret.contains("\u{0}"), secret.utf8.count <= 200, name.utf8.count <= 64 else {
+            throw DomainError(.authFailed, "wrong name or secret")
+        }
+        // An unknown name still pays for one bcrypt comparison, so timing does not tell names apart.
+        let row = try await pool.query(
+            """
+            SELECT p.id, p.disabled_at IS NULL AND p.secret_hash = crypt($2, p.secret_hash) AS ok
+            FROM (SELECT id, secret_hash, disabled_at FROM principal WHERE name = $1
+                  UNION ALL SELECT NULL, crypt('', gen_salt('bf', $3::int)), NULL
+                  LIMIT 1) p
+            """, [name, secret, bcryptCost]
+        ).single()
+        guard let id: Int = try row.decode("id"), try row.decode("ok", as: Bool.self) else {
+            throw DomainError(.authFailed, "wrong name or secret")
+        }
+        return id
+    }
+
+    /// The caller as the service sees it now (roles, member).
+    public func whoami(_ principal: Int) async throws -> Caller {
+        try await pool.withConnection { try await Self.loadCaller($0, id: principal) }
+    }
+
+    public func disablePrincipal(by principal: Int, name: String) async throws {
+        try await change(by: principal) { context in
+            try context.requireOperator(to: "disable principals")
+            let row = try await context.query(
+                "UPDATE principal SET disabled_at = $2 WHERE name = $1 AND disabled_at IS NULL RETURNING id",
+                [name, context.now]
+            ).first
+            guard let row else { throw DomainError.notFound("enabled principal", name) }
+            let id: Int = try row.decode("id")
+            guard id != context.caller.id else { throw DomainError.invalid("an operator cannot disable itself") }
+            try await context.audit("principal.disable", entity: "principal", id: id, mechanism: nil)
+        }
+    }
+
+    public func listPrincipals(by principal: Int) async throws -> [PrincipalInfo] {
+        try await read(by: principal) { context in
+            try context.requireOperator(to: "list principals")
+            let rows = try await context.query(
+                """
+                SELECT p.id, p.name, p.display_name, p.disabled_at IS NOT NULL AS disabled,
+                       r.role, r.mechanism_code, r.member_code
+                FROM principal p LEFT JOIN principal_role r ON r.principal_id = p.id ORDER BY p.name, r.role
+                """)
+            var result: [PrincipalInfo] = []
+            for row in rows {
+                let id: Int = try row.decode("id")
+                if result.last?.id != id {
+                    result.append(
+                        PrincipalInfo(
+                            id: id, name: try row.decode("name"), displayName: try row.decode("display_name"),
+                            grants: [],
+                            disabled: try row.decode("disabled")))
+                }
+                if let role = try row.decode("role", as: String?.self).flatMap(Role.init(rawValue:)) {
+                    result[result.count - 1].grants.append(
+                        Caller.Grant(
+                            role: role, mechanism: try row.decode("mechanism_code"),
+                            member: try row.decode("member_code")))
+                }
+            }
+            return result
+        }
+    }
+
+    /// 24 characters from a 32-letter alphabet without look-alikes: 120 bits.
+    static func generateSecret() -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789A")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<24).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+    }
+}

@@ -1,0 +1,289 @@
+import Foundation
+public import PostgresLibPQ
+
+/// A recorded exception to the rotation, and whose consent it still needs.
+public struct RotationException: Sendable, Equatable {
+    public var id: Int
+    public var kind: String
+    public var state: String
+    public var members: [String]
+    public var consented: [String]
+    public var missing: [String] { members.filter { !consented.contains($0) } }
+}
+
+extension Cooperation {
+    /// Who chairs on a day (today by default). Anyone signed in may ask, for any date.
+    public func chair(by principal: Int, mechanism: String? = nil, on date: CalendarDate? = nil) async throws
+        -> ChairOfDay?
+    {
+        try await read(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            return try await Rotation.chair(context.connection, mechanism: mechanism, on: date ?? context.today)
+        }
+    }
+
+    /// The terms, acting periods and gaps between `from` and `until` (exclusive).
+    public func schedule(
+        by principal: Int, mechanism: String? = nil, from: CalendarDate, until: CalendarDate
+    ) async throws -> [ScheduleEntry] {
+        try await read(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            let rows = try await context.query(
+                """
+                SELECT 'term' AS kind, member_code, greatest(lower(term), $2::date) AS start, least(upper(term), $3::date) AS stop
+                  FROM chair_term WHERE mechanism_code = $1 AND term && daterange($2::date, $3::date)
+                UNION ALL
+                SELECT 'acting', member_code, greatest(lower(period), $2::date), least(upper(period), $3::date)
+                  FROM acting_chair WHERE mechanism_code = $1 AND NOT revoked AND period && daterange($2::date, $3::date)
+                ORDER BY start, kind DESC
+                """, [mechanism, from, until])
+            var entries: [ScheduleEntry] = []
+            var covered = from
+            for row in rows {
+                let kind = ScheduleEntry.Kind(rawValue: try row.decode("kind"))!
+                let start: CalendarDate = try row.decode("start")
+                let stop: CalendarDate = try row.decode("stop")
+                if kind == .term {
+                    if start > covered {
+                        entries.append(ScheduleEntry(kind: .gap, member: nil, from: covered, until: start))
+                    }
+                    covered = max(covered, stop)
+                }
+                entries.append(
+                    ScheduleEntry(kind: kind, member: try row.decode("member_code"), from: start, until: stop))
+            }
+            if covered < until { entries.append(ScheduleEntry(kind: .gap, member: nil, from: covered, until: until)) }
+            return entries
+        }
+    }
+
+    /// Plans one-year terms from 1 January of `fromYear`, cycling through `order`. Operators only.
+    /// Overlapping an existing term is refused by the database (TERM_OVERLAP).
+    @discardableResult
+    public func planRotation(
+        by principal: Int, mechanism: String? = nil, order: [String], fromYear: Int, years: Int
+    ) async throws -> Int {
+        guard !order.isEmpty, Set(order).count == order.count else {
+            throw DomainError.invalid("the order must name each member once")
+        }
+        guard (1...200).contains(years), (1900...9000).contains(fromYear) else {
+            throw DomainError.invalid("plan between 1 and 200 years from a year between 1900 and 9000")
+        }
+        return try await change(by: principal) { context in
+            try context.requireOperator(to: "plan the rotation")
+            let mechanism = try await context.mechanism(mechanism)
+            let members = try await context.members(of: mechanism)
+            for code in order where !members.contains(code) {
+                throw DomainError(
+                    .notFound, "\(code) is not a member of \(mechanism) (members: \(members.joined(separator: ", ")))")
+            }
+            for offset in 0..<years {
+                let year = fromYear + offset
+                let member = order[offset % order.count]
+                let id: Int = try await context.query(
+                    "INSERT INTO chair_term (mechanism_code, member_code, term) VALUES ($1, $2, daterange($3::date, $4::date)) RETURNING id",
+                    [
+                        mechanism, member, ShanghaiCalendar.firstOfJanuary(year),
+                        ShanghaiCalendar.firstOfJanuary(year + 1),
+                    ]
+                ).single().decode("id")
+                try await context.audit(
+                    "rotation.plan", entity: "chair_term", id: id, mechanism: mechanism,
+                    after: try await context.snapshot(.chairTerm, id: id))
+            }
+            return years
+        }
+    }
+
+    /// Asks to swap the chairs of two future years. Takes effect when both members have consented
+    /// (a clerk of one of them asking counts as that member's consent).
+    public func requestSwap(
+        by principal: Int, mechanism: String? = nil, years: (Int, Int), reason: String
+    ) async throws -> RotationException {
+        let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        return try await change(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            guard years.0 != years.1 else { throw DomainError.invalid("swap two different years") }
+            let a = try await futureTerm(context, mechanism: mechanism, year: years.0)
+            let b = try await futureTerm(context, mechanism: mechanism, year: years.1)
+            guard a.member != b.member else { throw DomainError.invalid("both years are chaired by \(a.member)") }
+            let own = context.caller.clerkMember(in: mechanism)
+            guard context.caller.isOperator() || own == a.member || own == b.member else {
+                throw DomainError(
+                    .notOwnMember, "only an operator or a clerk of \(a.member) or \(b.member) may ask for this swap")
+            }
+            let id: Int = try await context.query(
+                """
+                INSERT INTO rotation_exception (mechanism_code, kind, term_a, term_b, member_a, member_b, reason, requested_by, requested_at)
+                VALUES ($1, 'swap', $2, $3, $4, $5, $6, $7, $8) RETURNING id
+                """, [mechanism, a.id, b.id, a.member, b.member, reason, context.caller.id, context.now]
+            ).single().decode("id")
+            try await context.audit(
+                "rotation.request_swap", entity: "rotation_exception", id: id, mechanism: mechanism,
+                after: try await context.snapshot(.rotationException, id: id), reason: reason)
+            if let own, own == a.member || own == b.member {
+                try await recordConsent(context, exception: id, member: own)
+            }
+            return try await applyIfConsented(context, exception: id)
+        }
+    }
+
+    /// Asks that `year`'s chair give up its turn: every later term moves up one place and the
+    /// skipping member takes the last planned term. Needs the skipping member's consent.
+    public func requestSkip(by principal: Int, mechanism: String? = nil, year: Int, reason: String) async throws
+        -> RotationException
+    {
+        let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        return try await change(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            let term = try await futureTerm(context, mechanism: mechanism, year: year)
+            let own = context.caller.clerkMember(in: mechanism)
+            guard context.caller.isOperator() || own == term.member else {
+                throw DomainError(
+                    .notOwnMember, "only an operator or a clerk of \(term.member) may ask to skip its turn")
+            }
+            let id: Int = try await context.query(
+                """
+                INSERT INTO rotation_exception (mechanism_code, kind, term_a, member_a, reason, requested_by, requested_at)
+                VALUES ($1, 'skip', $2, $3, $4, $5, $6) RETURNING id
+                """, [mechanism, term.id, term.member, reason, context.caller.id, context.now]
+            ).single().decode("id")
+            try await context.audit(
+                "rotation.request_skip", entity: "rotation_exception", id: id, mechanism: mechanism,
+                after: try await context.snapshot(.rotationException, id: id), reason: reason)
+            if own == term.member { try await recordConsent(context, exception: id, member: term.member) }
+            return try await applyIfConsented(context, exception: id)
+        }
+    }
+
+    /// Records the caller's member's consent to an exception; applies it when all have consented.
+    public func consent(by principal: Int, exception: Int) async throws -> RotationException {
+        try await change(by: principal) { context in
+            let row = try await context.query(
+                "SELECT mechanism_code, state, member_a, member_b FROM rotation_exception WHERE id = $1 FOR UPDATE",
+                [exception]
+            ).first
+            guard let row else { throw DomainError.notFound("rotation exception", exception) }
+            let mechanism: String = try row.decode("mechanism_code")
+            let state: String = try row.decode("state")
+            guard state == "pending" else {
+                throw DomainError(.wrongState, "rotation exception \(exception) is \(state)", state: state)
+            }
+            let concerned =
+                [try row.decode("member_a", as: String.self)]
+                + [try row.decode("member_b", as: String?.self)].compactMap { $0 }
+            guard let own = context.caller.clerkMember(in: mechanism), concerned.contains(own) else {
+                throw DomainError(.notOwnMember, "only clerks of \(concerned.joined(separator: " or ")) may consent")
+            }
+            try await recordConsent(context, exception: exception, member: own)
+            return try await applyIfConsented(context, exception: exception)
+        }
+    }
+
+    /// Designates an acting chair for a period (by default the next member in rotation order).
+    /// Only the chair may; the acting chair holds chair powers over the period.
+    @discardableResult
+    public func designateActingChair(
+        by principal: Int, mechanism: String? = nil, member: String? = nil, from: CalendarDate, until: CalendarDate,
+        reason: String
+    ) async throws -> Int {
+        let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        guard from < until else { throw DomainError.invalid("the period must end after it starts") }
+        return try await change(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            let chair = try await context.requireChair(in: mechanism, to: "designate an acting chair")
+            let members = try await context.members(of: mechanism)
+            let acting = member ?? members[(members.firstIndex(of: chair)! + 1) % members.count]
+            guard members.contains(acting) else { throw DomainError.notFound("member", acting) }
+            guard acting != chair else { throw DomainError.invalid("\(chair) is already the chair") }
+            let id: Int = try await context.query(
+                """
+                INSERT INTO acting_chair (mechanism_code, member_code, period, designated_by, reason)
+                VALUES ($1, $2, daterange($3::date, $4::date), $5, $6) RETURNING id
+                """, [mechanism, acting, from, until, context.caller.id, reason]
+            ).single().decode("id")
+            try await context.audit(
+                "rotation.designate_acting", entity: "acting_chair", id: id, mechanism: mechanism,
+                after: try await context.snapshot(.actingChair, id: id), reason: reason)
+            return id
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func futureTerm(_ context: ChangeContext, mechanism: String, year: Int) async throws -> (
+        id: Int, member: String, from: CalendarDate
+    ) {
+        guard let term = try await Rotation.term(context.connection, mechanism: mechanism, year: year) else {
+            throw DomainError.notFound("chair term for", year)
+        }
+        guard term.from > context.today else {
+            throw DomainError(.notFuture, "the \(year) term has already begun; only future terms can change")
+        }
+        return term
+    }
+
+    private func recordConsent(_ context: ChangeContext, exception: Int, member: String) async throws {
+        try await context.query(
+            """
+            INSERT INTO rotation_consent (exception_id, member_code, principal_id, at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT DO NOTHING
+            """, [exception, member, context.caller.id, context.now])
+        let mechanism: String = try await context.query(
+            "SELECT mechanism_code FROM rotation_exception WHERE id = $1", [exception]
+        ).single().decode("mechanism_code")
+        try await context.audit(
+            "rotation.consent", entity: "rotation_exception", id: exception, mechanism: mechanism,
+            reason: "consent of \(member)")
+    }
+
+    private func applyIfConsented(_ context: ChangeContext, exception: Int) async throws -> RotationException {
+        let row = try await context.query(
+            """
+            SELECT e.mechanism_code, e.kind, e.state, e.term_a, e.term_b, e.member_a, e.member_b,
+                   array(SELECT member_code FROM rotation_consent c WHERE c.exception_id = e.id ORDER BY member_code) AS consented
+            FROM rotation_exception e WHERE e.id = $1
+            """, [exception]
+        ).single()
+        let mechanism: String = try row.decode("mechanism_code")
+        let kind: String = try row.decode("kind")
+        let memberA: String = try row.decode("member_a")
+        let memberB: String? = try row.decode("member_b")
+        let members = [memberA] + [memberB].compactMap { $0 }
+        let consented: [String] = try row.decode("consented")
+        var result = RotationException(
+            id: exception, kind: kind, state: try row.decode("state"), members: members, consented: consented)
+        guard result.state == "pending", result.missing.isEmpty else { return result }
+        let termA: Int = try row.decode("term_a")
+        let startA: CalendarDate = try await context.query(
+            "SELECT lower(term) AS s FROM chair_term WHERE id = $1", [termA]
+        ).single().decode("s")
+        guard startA > context.today else {
+            throw DomainError(
+                .notFuture, "the term has begun since the exception was asked for; it can no longer apply")
+        }
+        if kind == "swap", let memberB, let termB: Int = try row.decode("term_b") {
+            try await context.query("UPDATE chair_term SET member_code = $2 WHERE id = $1", [termA, memberB])
+            try await context.query("UPDATE chair_term SET member_code = $2 WHERE id = $1", [termB, memberA])
+        } else {
+            // Skip: from this term on, each term takes the next term's member; the skipping member
+            // takes the last planned term.
+            let later = try await context.query(
+                "SELECT id, member_code FROM chair_term WHERE mechanism_code = $1 AND lower(term) >= $2::date ORDER BY lower(term)",
+                [mechanism, startA])
+            let ids: [Int] = try later.map { try $0.decode("id") }
+            var shifted: [String] = try later.dropFirst().map { try $0.decode("member_code") }
+            shifted.append(memberA)
+            for (id, member) in zip(ids, shifted) {
+                try await context.query("UPDATE chair_term SET member_code = $2 WHERE id = $1", [id, member])
+            }
+        }
+        try await context.query(
+            "UPDATE rotation_exception SET state = 'applied', applied_at = $2 WHERE id = $1", [exception, context.now])
+        try await context.audit(
+            "rotation.apply_\(kind)", entity: "rotation_exception", id: exception, mechanism: mechanism,
+            after: try await context.snapshot(.rotationException, id: exception))
+        result.state = "applied"
+        return result
+    }
+}

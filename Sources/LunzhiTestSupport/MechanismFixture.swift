@@ -1,0 +1,60 @@
+public import LunzhiCore
+public import PostgresLibPQ
+
+/// The default mechanism on a fresh migrated database, with an operator, an auditor and one clerk
+/// of each of the five members, and (optionally) the rotation planned 2015–2030 in the order
+/// SN, GS, QH, NX, XJ — so GS chairs in 2026 and QH in 2027.
+public struct MechanismFixture: Sendable {
+    public let service: Cooperation
+    public let clock: TestClock
+    public let pool: PostgresPool
+    public let database: TestDatabase
+    public let operatorID: Int
+    public let auditorID: Int
+    /// Member code → a clerk's principal id.
+    public let clerks: [String: Int]
+
+    public static let order = ["SN", "GS", "QH", "NX", "XJ"]
+
+    public func clerk(_ member: String) -> Int { clerks[member]! }
+
+    /// Runs `body` with a fixture on its own database; the clock starts at noon on `start` (Shanghai).
+    public static func with<T>(
+        start: CalendarDate = .day("2026-03-02"), planRotation: Bool = true,
+        _ body: (MechanismFixture) async throws -> T
+    ) async throws -> T {
+        try await TestDatabase.withPool(maximumConnections: 4) { pool, database in
+            let clock = TestClock(shanghai: start)
+            let service = Cooperation(pool: pool, clock: clock, bcryptCost: 4)
+            let op = try await service.addPrincipal(by: nil, name: "operator", role: .operator).id
+            let auditor = try await service.addPrincipal(by: op, name: "auditor", role: .auditor).id
+            var clerks: [String: Int] = [:]
+            for member in order {
+                clerks[member] = try await service.addPrincipal(
+                    by: op, name: "clerk-\(member.lowercased())", role: .clerk, member: member
+                ).id
+            }
+            if planRotation {
+                try await service.planRotation(by: op, order: order, fromYear: 2015, years: 16)
+            }
+            let fixture = MechanismFixture(
+                service: service, clock: clock, pool: pool, database: database, operatorID: op, auditorID: auditor,
+                clerks: clerks)
+            return try await body(fixture)
+        }
+    }
+
+    /// Row counts of every table a change touches, to show that a refusal changed nothing.
+    public func counts() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for table in [
+            "agenda_item", "consultation", "consultation_item", "item_position", "approval", "approval_party",
+            "project",
+            "project_stage", "chair_term", "acting_chair", "rotation_exception", "rotation_consent", "principal",
+            "audit_event", "reminder", "decision_counter",
+        ] {
+            counts[table] = try await pool.query("SELECT count(*) AS n FROM \(table)").single().decode("n")
+        }
+        return counts
+    }
+}
