@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(
             name: "LunzhiCoreTests",
             dependencies: ["LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -6,6 +6,6 @@ struct Lunzhi: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunzhi",
         abstract: "Lunzhi (轮值): the rotating-chair cooperation mechanism service.",
-        subcommands: [MigrateCommand.self, VersionCommand.self]
+        subcommands: [MigrateCommand.self, UserCommand.self, VersionCommand.self]
     )
 }

@@ -71,10 +71,15 @@ public struct Screening: Sendable, Equatable {
     /// The catalogue entry the project falls under, if any.
     public var screenedCode: String?
     public var isScreened: Bool { screenedCode != nil }
+
+    public init(catalogueVersion: Int, screenedCode: String?) {
+        self.catalogueVersion = catalogueVersion
+        self.screenedCode = screenedCode
+    }
 }
 
 extension Cooperation {
-    /// Registers a project. Clerks only; the host is the caller's member unless named.
+    /// Registers a project hosted by the caller's own member. Clerks only.
     public func addProject(by principal: Int, mechanism: String? = nil, _ draft: ProjectDraft) async throws -> Project {
         let name = try TextRule.check(draft.name, field: "name", maxLength: 200)
         let enterprises = try draft.enterprises.map { try TextRule.check($0, field: "enterprise", maxLength: 200) }
