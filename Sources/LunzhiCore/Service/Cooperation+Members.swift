@@ -86,3 +86,67 @@ extension Cooperation {
         }
     }
 }
+
+/// A mechanism's decision and deadline settings.
+public struct MechanismSettings: Sendable, Equatable {
+    /// Positions needed to adopt at meetings; nil means every member.
+    public var quorum: Int?
+    public var dueDaysRegular: Int
+    public var dueDaysUrgent: Int
+    public var dueDaysSpecial: Int
+
+    public init(quorum: Int?, dueDaysRegular: Int, dueDaysUrgent: Int, dueDaysSpecial: Int) {
+        self.quorum = quorum
+        self.dueDaysRegular = dueDaysRegular
+        self.dueDaysUrgent = dueDaysUrgent
+        self.dueDaysSpecial = dueDaysSpecial
+    }
+}
+
+extension Cooperation {
+    public func mechanismSettings(by principal: Int, mechanism: String? = nil) async throws -> MechanismSettings {
+        try await read(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            let row = try await context.query(
+                "SELECT quorum, due_days_regular, due_days_urgent, due_days_special FROM mechanism WHERE code = $1",
+                [mechanism]
+            ).single()
+            return MechanismSettings(
+                quorum: try row.decode("quorum"), dueDaysRegular: try row.decode("due_days_regular"),
+                dueDaysUrgent: try row.decode("due_days_urgent"), dueDaysSpecial: try row.decode("due_days_special"))
+        }
+    }
+
+    /// Sets the quorum and the approval due days. Operators only; recorded with a reason.
+    public func configureMechanism(
+        by principal: Int, mechanism: String? = nil, _ settings: MechanismSettings, reason: String
+    ) async throws {
+        let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        for days in [settings.dueDaysRegular, settings.dueDaysUrgent, settings.dueDaysSpecial]
+        where !(1...365).contains(days) {
+            throw DomainError.invalid("due days must be between 1 and 365")
+        }
+        try await change(by: principal) { context in
+            try context.requireOperator(to: "configure mechanisms")
+            let mechanism = try await context.mechanism(mechanism)
+            let memberCount = try await context.members(of: mechanism).count
+            if let quorum = settings.quorum, !(1...memberCount).contains(quorum) {
+                throw DomainError.invalid("the quorum must be between 1 and \(memberCount)")
+            }
+            let before = try await context.query(
+                "SELECT to_jsonb(m) AS j FROM mechanism m WHERE code = $1", [mechanism]
+            ).single().decode("j", as: PostgresJSON.self)
+            try await context.query(
+                """
+                UPDATE mechanism SET quorum = $2, due_days_regular = $3, due_days_urgent = $4, due_days_special = $5
+                WHERE code = $1
+                """,
+                [mechanism, settings.quorum, settings.dueDaysRegular, settings.dueDaysUrgent, settings.dueDaysSpecial])
+            let after = try await context.query("SELECT to_jsonb(m) AS j FROM mechanism m WHERE code = $1", [mechanism])
+                .single().decode("j", as: PostgresJSON.self)
+            try await context.audit(
+                "mechanism.configure", entity: "mechanism", id: mechanism, mechanism: mechanism, before: before,
+                after: after, reason: reason)
+        }
+    }
+}
