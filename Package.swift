@@ -16,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C shim over Debian's libpq: a module map and a header, nothing else.
@@ -45,6 +48,21 @@ let package = Package(
             dependencies: ["PostgresLibPQ"],
             swiftSettings: strict
         ),
+        // The admin console: the line protocol, its commands, the TCP server. Commands are thin:
+        // parse arguments, call LunzhiCore, format the reply.
+        .target(
+            name: "LunzhiConsole",
+            dependencies: [
+                "LunzhiCore",
+                "PostgresLibPQ",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The `lunzhi` command.
         .executableTarget(
             name: "LunzhiCLI",
@@ -52,6 +70,10 @@ let package = Package(
                 "PostgresLibPQ",
                 "LunzhiMigrations",
                 "LunzhiCore",
+                "LunzhiConsole",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,6 +94,15 @@ let package = Package(
             name: "LunzhiCoreTests",
             dependencies: ["LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LunzhiConsoleTests",
+            dependencies: [
+                "LunzhiConsole", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

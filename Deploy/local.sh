@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Lunzhi on this machine.
-#   Deploy/local.sh          build, bring up the database, migrate, and start the service
+#   Deploy/local.sh          build, bring up the database, migrate, and start the console server
+#                            (LUNZHI_LISTEN, default 127.0.0.1:7707)
 #   Deploy/local.sh stop     stop the private PostgreSQL cluster
 #   Deploy/local.sh status   show where the database is and the migration status
 #   Deploy/local.sh env      print the variables to use the database from a shell (eval "$(…)")
@@ -93,6 +94,20 @@ run)
     build
     "$LUNZHI_BIN" migrate
     "$LUNZHI_BIN" migrate --status
+    listen=${LUNZHI_LISTEN:-127.0.0.1:7707}
+    # A first operator, once; its secret is kept (0600) so you can sign in later.
+    if [ ! -f "$state/operator.secret" ]; then
+        mkdir -p "$state"
+        secret=$("$LUNZHI_BIN" user add operator --role operator --display-name "local operator" | sed -n 's/^secret: //p')
+        if [ -n "$secret" ]; then
+            (umask 077; printf '%s\n' "$secret" >"$state/operator.secret")
+            lunzhi_log "created the principal 'operator'; its secret is in .lunzhi/operator.secret"
+        fi
+    fi
+    port=${listen##*:}
+    lunzhi_log "console server on $listen; connect with:"
+    lunzhi_log "  LUNZHI_SECRET=\$(cat .lunzhi/operator.secret) $LUNZHI_BIN console --port $port --user operator"
+    exec "$LUNZHI_BIN" serve --listen "$listen"
     ;;
 stop)
     load_cluster_env

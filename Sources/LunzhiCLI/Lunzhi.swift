@@ -6,6 +6,8 @@ struct Lunzhi: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunzhi",
         abstract: "Lunzhi (轮值): the rotating-chair cooperation mechanism service.",
-        subcommands: [MigrateCommand.self, UserCommand.self, VersionCommand.self]
+        subcommands: [
+            ServeCommand.self, ConsoleClientCommand.self, MigrateCommand.self, UserCommand.self, VersionCommand.self,
+        ]
     )
 }

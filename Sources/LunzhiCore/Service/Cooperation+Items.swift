@@ -199,8 +199,9 @@ extension Cooperation {
         check: (ChangeContext, AgendaItem) async throws -> Void = { _, _ in }
     ) async throws -> AgendaItem {
         let item = try await loadItem(context, id, lock: true)
-        let next = try ItemLifecycle.apply(action, to: item.state)
+        // Permission first, so a caller without it learns nothing about the state.
         try await check(context, item)
+        let next = try ItemLifecycle.apply(action, to: item.state)
         let before = try await context.snapshot(.agendaItem, id: id)
         try await context.query(
             "UPDATE agenda_item SET state = $2, updated_at = $3 WHERE id = $1", [id, next.rawValue, context.now])

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Logging
+import LunzhiConsole
+import LunzhiCore
+import NIOCore
+import PostgresLibPQ
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the admin console server (line protocol over TCP; docs/console.md).")
+
+    @Option(help: "Where to listen, HOST:PORT.")
+    var listen: String = "127.0.0.1:7707"
+
+    @Option(name: .customLong("max-connections"), help: "Most connections at once.")
+    var maxConnections: Int = 256
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay silent.")
+    var idleTimeout: Int = 300
+
+    @Option(name: .customLong("pool-size"), help: "Database connections.")
+    var poolSize: Int = 16
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "lunzhi.serve")
+        let (host, port) = try Self.parseListen(listen)
+        guard maxConnections > 0, idleTimeout > 0, poolSize > 0 else {
+            throw ValidationError("limits must be positive")
+        }
+        try database.configuration.validate()
+        let pool = PostgresPool(configuration: database.configuration, options: .init(maximumConnections: poolSize))
+        let environment = ConsoleEnvironment(service: Cooperation(pool: pool), version: LunzhiVersion.current)
+        let server = ConsoleServer(
+            configuration: .init(
+                host: host, port: port, maximumConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout))),
+            environment: environment, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await pool.close()
+    }
+
+    static func parseListen(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:7707")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+}

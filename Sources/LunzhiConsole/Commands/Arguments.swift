@@ -1,0 +1,108 @@
+import Foundation
+import LunzhiCore
+import PostgresLibPQ
+
+/// A command's positional words and named values, with typed accessors that throw
+/// `BAD_ARGUMENT` naming what is wrong.
+struct Arguments: Sendable {
+    let words: [String]
+    let named: [String: String]
+
+    func word(_ index: Int, _ what: String) throws -> String {
+        guard index < words.count else { throw ConsoleArgumentError("missing \(what)") }
+        return words[index]
+    }
+
+    func optionalWord(_ index: Int) -> String? { index < words.count ? words[index] : nil }
+
+    func int(_ index: Int, _ what: String) throws -> Int {
+        let text = try word(index, what)
+        guard let value = Int(text), value > 0 else {
+            throw ConsoleArgumentError("\(what) must be a positive number, not \(text.prefix(40))")
+        }
+        return value
+    }
+
+    func required(_ key: String) throws -> String {
+        guard let value = named[key] else { throw ConsoleArgumentError("missing \(key)=") }
+        return value
+    }
+
+    func optional(_ key: String) -> String? { named[key] }
+
+    func enumValue<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) throws -> T
+    where T.RawValue == String {
+        try Self.parseEnum(try required(key), key: key, type)
+    }
+
+    func optionalEnum<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) throws -> T?
+    where T.RawValue == String {
+        try named[key].map { try Self.parseEnum($0, key: key, type) }
+    }
+
+    static func parseEnum<T: RawRepresentable & CaseIterable>(_ text: String, key: String, _ type: T.Type) throws -> T
+    where T.RawValue == String {
+        guard let value = T(rawValue: text.lowercased()) else {
+            throw ConsoleArgumentError("\(key)= must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    func optionalInt(_ key: String) throws -> Int? {
+        guard let text = named[key] else { return nil }
+        guard let value = Int(text) else { throw ConsoleArgumentError("\(key)= must be a whole number") }
+        return value
+    }
+
+    func date(_ key: String) throws -> CalendarDate { try Self.parseDate(try required(key), key: key) }
+
+    func optionalDate(_ key: String) throws -> CalendarDate? { try named[key].map { try Self.parseDate($0, key: key) } }
+
+    static func parseDate(_ text: String, key: String) throws -> CalendarDate {
+        guard let date = CalendarDate(text) else { throw ConsoleArgumentError("\(key) must be a date YYYY-MM-DD") }
+        return date
+    }
+
+    func time(_ key: String) throws -> Date { try Self.parseTime(try required(key), key: key) }
+
+    func optionalTime(_ key: String) throws -> Date? { try named[key].map { try Self.parseTime($0, key: key) } }
+
+    /// ISO 8601: a date (00:00 in Shanghai), a date and time without zone (Shanghai), or with a
+    /// zone (`Z`, `+08:00`).
+    static func parseTime(_ text: String, key: String) throws -> Date {
+        if let date = CalendarDate(text) { return ShanghaiCalendar.startOfDay(date) }
+        let bad = ConsoleArgumentError(
+            "\(key)= must be an ISO 8601 time such as 2026-05-01T09:30 (Shanghai) or 2026-05-01T01:30Z")
+        guard text.count >= 16 else { throw bad }
+        let rest = text.dropFirst(11)
+        let zoneStart = rest.firstIndex { $0 == "Z" || $0 == "+" || $0 == "-" }
+        var clock = String(zoneStart.map { rest[..<$0] } ?? rest)
+        let zone = zoneStart.map { String(rest[$0...]) } ?? "+08:00"
+        if clock.count == 5 { clock += ":00" }
+        guard let micros = PostgresTimestamp.parse(text.prefix(10) + "T" + clock + zone) else { throw bad }
+        return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
+
+    /// CNY: a plain amount, or with 亿 (100,000,000) or 万 (10,000): `12.5亿`, `300万`.
+    static func parseMoney(_ text: String, key: String) throws -> Decimal {
+        var number = Substring(text.trimmingCharacters(in: .whitespaces))
+        var factor = Decimal(1)
+        if number.hasSuffix("亿") {
+            factor = 100_000_000
+            number = number.dropLast()
+        } else if number.hasSuffix("万") {
+            factor = 10_000
+            number = number.dropLast()
+        }
+        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+            number.filter({ $0 == "." }).count <= 1, number.count <= 20,
+            let value = Decimal(string: String(number), locale: Locale(identifier: "en_US_POSIX"))
+        else { throw ConsoleArgumentError("\(key)= must be an amount of CNY such as 1200000, 300万 or 12.5亿") }
+        return value * factor
+    }
+
+    func list(_ key: String) -> [String] {
+        guard let text = named[key], !text.isEmpty else { return [] }
+        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+    }
+}

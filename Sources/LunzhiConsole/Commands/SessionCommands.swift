@@ -1,0 +1,113 @@
+import Foundation
+import LunzhiCore
+
+/// PING, HELP, AUTH, WHOAMI, FORMAT, QUIT, STATUS.
+enum SessionCommands {
+    static let all: [ConsoleCommand] = [
+        ConsoleCommand("PING", usage: "PING", summary: "Check that the server answers.", requiresAuth: false) { _ in
+            .ok("PONG", data: .string("PONG"))
+        },
+        ConsoleCommand(
+            "HELP", usage: "HELP [command]", summary: "List the commands, or show one command's usage.",
+            requiresAuth: false
+        ) { call in
+            let topic = call.arguments.words.joined(separator: " ").uppercased()
+            if topic.isEmpty {
+                let lines = CommandTable.commands.map { "\($0.usage) — \($0.summary)" }
+                return .ok(
+                    "commands (see docs/console.md):", lines: lines,
+                    data: .array(CommandTable.commands.map { .string($0.usage) }))
+            }
+            let matches = CommandTable.commands.filter { $0.name == topic || $0.name.hasPrefix(topic + " ") }
+            guard !matches.isEmpty else { return .error(404, "NOT_FOUND", "no command \(topic)") }
+            return .ok(
+                matches[0].usage, lines: matches.dropFirst().map(\.usage) + matches.map { "\($0.name): \($0.summary)" },
+                data: .array(matches.map { .object([("usage", .string($0.usage)), ("summary", .string($0.summary))]) }))
+        },
+        ConsoleCommand("AUTH", usage: "AUTH <principal> <secret>", summary: "Sign in.", requiresAuth: false) { call in
+            let name = try call.arguments.word(0, "principal")
+            let secret = try call.arguments.word(1, "secret")
+            let throttle = call.environment.throttle
+            guard let delay = await throttle.delay(for: call.session.remoteAddress) else {
+                return .error(401, "AUTH_FAILED", "too many failed sign-ins from this address; wait 10 minutes")
+            }
+            if delay > .zero { try await Task.sleep(for: delay) }
+            do {
+                let id = try await call.service.authenticate(name: name, secret: secret)
+                await throttle.recordSuccess(call.session.remoteAddress)
+                call.session.principal = id
+                call.session.principalName = name
+                return .ok("signed in as \(name)", data: .object([("principal", .string(name))]))
+            } catch let error as DomainError where error.name == .authFailed {
+                await throttle.recordFailure(call.session.remoteAddress)
+                throw error
+            }
+        },
+        ConsoleCommand(
+            "WHOAMI", usage: "WHOAMI", summary: "Show the principal, its member, roles, and chair powers today."
+        ) { call in
+            let caller = try await call.service.whoami(call.principal)
+            var lines: [String] = []
+            var chairIn: [String] = []
+            for grant in caller.grants {
+                lines.append(
+                    "role \(grant.role.rawValue)" + (grant.member.map { " of \($0) in \(grant.mechanism ?? "")" } ?? "")
+                )
+                if grant.role == .clerk, let mechanism = grant.mechanism,
+                    let chair = try await call.service.chair(by: call.principal, mechanism: mechanism),
+                    chair.member == grant.member
+                {
+                    chairIn.append(mechanism)
+                }
+            }
+            lines.append(
+                chairIn.isEmpty ? "no chair powers today" : "chair powers today in \(chairIn.joined(separator: ", "))")
+            return .ok(
+                caller.name, lines: lines,
+                data: .object([
+                    ("principal", .string(caller.name)),
+                    (
+                        "roles",
+                        .array(
+                            caller.grants.map {
+                                .object([
+                                    ("role", .string($0.role.rawValue)), ("mechanism", .optional($0.mechanism)),
+                                    ("member", .optional($0.member)),
+                                ])
+                            })
+                    ),
+                    ("chair_today", .array(chairIn.map(JSONValue.string))),
+                ]))
+        },
+        ConsoleCommand(
+            "FORMAT", usage: "FORMAT text|json", summary: "Switch this connection's reply format.", requiresAuth: false
+        ) { call in
+            switch try call.arguments.word(0, "text or json").lowercased() {
+            case "json": call.session.json = true
+            case "text": call.session.json = false
+            default: throw ConsoleArgumentError("FORMAT takes text or json")
+            }
+            return .ok("format \(call.session.json ? "json" : "text")")
+        },
+        ConsoleCommand("QUIT", usage: "QUIT", summary: "Close the connection.", requiresAuth: false) { _ in
+            ConsoleReply(code: 221, errorName: nil, message: "bye", lines: [], data: .null, closeAfter: true)
+        },
+        ConsoleCommand("STATUS", usage: "STATUS", summary: "Version, uptime, connections, database round-trip time.") {
+            call in
+            let uptime = Int(Date().timeIntervalSince(call.environment.startedAt))
+            let roundTrip = try await call.service.databaseRoundTrip()
+            let micros = roundTrip.components.seconds * 1_000_000 + roundTrip.components.attoseconds / 1_000_000_000_000
+            return .ok(
+                "lunzhi \(call.environment.version)",
+                lines: [
+                    "uptime \(uptime) s", "connections \(call.environment.connectionCount)",
+                    "database round trip \(micros) µs",
+                ],
+                data: .object([
+                    ("version", .string(call.environment.version)), ("uptime_seconds", .int(uptime)),
+                    ("connections", .int(call.environment.connectionCount)),
+                    ("database_round_trip_us", .int(Int(micros))),
+                ]))
+        },
+    ]
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+import LunzhiCore
+import PostgresLibPQ
+
+/// The one place where errors become protocol replies. The wire never shows a Swift type name
+/// or a stack trace; an unexpected error is logged with an id that the reply shows.
+enum ConsoleErrorMapping {
+    static func reply(for error: any Error, command: String, logger: Logger) -> ConsoleReply {
+        switch error {
+        case let error as DomainError:
+            let code =
+                switch error.category {
+                case .permission: error.name == .authFailed ? 401 : 403
+                case .notFound: 404
+                case .conflict: 409
+                case .validation: 422
+                }
+            return .error(code, error.name.rawValue, error.message)
+        case let error as ConsoleArgumentError:
+            return .error(400, "BAD_ARGUMENT", error.message)
+        case let error as PostgresError where error.isTransient:
+            logger.warning("database unavailable", metadata: ["command": "\(command)", "error": "\(error.message)"])
+            return .error(503, "DATABASE_UNAVAILABLE", "the database is unavailable; nothing was changed, try again")
+        default:
+            let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            logger.error(
+                "internal error", metadata: ["error_id": "\(id)", "command": "\(command)", "error": "\(error)"])
+            return .error(500, "INTERNAL", "internal error \(id) (logged)")
+        }
+    }
+}
+
+/// A malformed or missing argument: `400 BAD_ARGUMENT`.
+struct ConsoleArgumentError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}

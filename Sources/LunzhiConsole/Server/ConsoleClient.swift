@@ -1,0 +1,99 @@
+import NIOCore
+import NIOExtras
+import NIOPosix
+
+/// A reply as a client reads it: the code and the text lines (without `CCC-` / `CCC `).
+public struct ConsoleClientReply: Sendable, Equatable {
+    public var code: Int
+    public var lines: [String]
+    /// The raw lines as received.
+    public var raw: [String]
+
+    public var text: String { lines.joined(separator: "\n") }
+}
+
+/// A console client over NIO: connect, read the greeting, send lines, read whole replies. Used
+/// by `lunzhi console` and by the tests.
+public final class ConsoleClient {
+    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// The server's first line (`220 lunzhi … ready`).
+    public private(set) var greeting = ""
+
+    private init(
+        iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
+        self.iterator = iterator
+        self.outbound = outbound
+    }
+
+    /// Connects, reads the greeting, runs `body`, closes.
+    public static func with<T: Sendable>(
+        host: String, port: Int, maximumLineLength: Int = 1 << 24, _ body: (ConsoleClient) async throws -> T
+    ) async throws -> T {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maximumLineLength))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            let client = ConsoleClient(iterator: inbound.makeAsyncIterator(), outbound: outbound)
+            client.greeting = try await client.readLine() ?? ""
+            return try await body(client)
+        }
+    }
+
+    /// Sends bytes as they are (no line break added).
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        try await outbound.write(ByteBuffer(bytes: bytes))
+    }
+
+    /// Sends one request line (CRLF added).
+    public func send(_ line: String) async throws {
+        try await outbound.write(ByteBuffer(string: line + "\r\n"))
+    }
+
+    /// Sends a request and reads its reply.
+    public func request(_ line: String) async throws -> ConsoleClientReply {
+        try await send(line)
+        guard let reply = try await readReply() else { throw ConsoleClientError.closed }
+        return reply
+    }
+
+    /// Reads one whole reply (text: up to the `CCC ` line; JSON: one line), or nil at end of stream.
+    public func readReply() async throws -> ConsoleClientReply? {
+        var raw: [String] = []
+        while let line = try await readLine() {
+            raw.append(line)
+            if line.hasPrefix("{") { return ConsoleClientReply(code: Self.jsonCode(line), lines: [line], raw: raw) }
+            let scalars = Array(line.utf8)
+            guard scalars.count >= 4, let code = Int(String(decoding: scalars[0..<3], as: UTF8.self)) else {
+                return ConsoleClientReply(code: 0, lines: raw, raw: raw)
+            }
+            if scalars[3] == UInt8(ascii: " ") {
+                return ConsoleClientReply(code: code, lines: raw.map { String($0.dropFirst(4)) }, raw: raw)
+            }
+        }
+        return raw.isEmpty ? nil : ConsoleClientReply(code: 0, lines: raw, raw: raw)
+    }
+
+    /// Reads one line, or nil when the server closed the connection.
+    public func readLine() async throws -> String? {
+        guard let buffer = try await iterator.next() else { return nil }
+        return String(decoding: buffer.readableBytesView, as: UTF8.self)
+    }
+
+    static func jsonCode(_ line: String) -> Int {
+        guard let range = line.range(of: "\"code\":") else { return 0 }
+        return Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+    }
+}
+
+public enum ConsoleClientError: Error, Equatable {
+    case closed
+}

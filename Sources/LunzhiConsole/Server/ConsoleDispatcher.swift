@@ -1,0 +1,60 @@
+public import Logging
+
+/// Turns one request line into one reply: parse, find the command, check sign-in and argument
+/// names, run it, map errors. Independent of the network, so it is tested (and fuzzed) alone.
+public struct ConsoleDispatcher: Sendable {
+    let environment: ConsoleEnvironment
+    let logger: Logger
+
+    public init(environment: ConsoleEnvironment, logger: Logger) {
+        self.environment = environment
+        self.logger = logger
+    }
+
+    func handle(_ line: [UInt8], session: SessionState) async -> (reply: ConsoleReply, tag: String?) {
+        for method in ["GET ", "POST ", "HEAD "] where line.starts(with: Array(method.utf8)) {
+            return (.error(400, "BAD_SYNTAX", "this is the Lunzhi console, not an HTTP server", closeAfter: true), nil)
+        }
+        let request: ConsoleRequest
+        switch ConsoleRequestParser.parse(line) {
+        case .failure(let error): return (.error(400, "BAD_SYNTAX", error.message), error.tag)
+        case .success(let parsed): request = parsed
+        }
+        guard !request.words.isEmpty else {
+            return (.error(400, "BAD_SYNTAX", "empty request; try HELP"), request.tag)
+        }
+        guard let (command, nameWords) = CommandTable.find(request.words) else {
+            let verb = String(request.words[0].prefix(40)).uppercased()
+            return (.error(400, "UNKNOWN_COMMAND", "unknown command \(verb); try HELP"), request.tag)
+        }
+        if command.requiresAuth && session.principal == nil {
+            return (.error(401, "AUTH_REQUIRED", "sign in first: AUTH <principal> <secret>"), request.tag)
+        }
+        if let unknown = request.named.first(where: { !command.keys.contains($0.key) }) {
+            let accepted = command.keys.sorted().map { $0 + "=" }.joined(separator: " ")
+            return (
+                .error(
+                    400, "BAD_ARGUMENT",
+                    "\(command.name) does not take \(unknown.key)="
+                        + (accepted.isEmpty ? "" : " (it takes \(accepted))")), request.tag
+            )
+        }
+        let arguments = Arguments(
+            words: Array(request.words.dropFirst(nameWords)),
+            named: Dictionary(request.named.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))
+        let invocation = CommandInvocation(session: session, environment: environment, arguments: arguments)
+        let reply: ConsoleReply
+        do {
+            reply = try await command.handler(invocation)
+        } catch {
+            reply = ConsoleErrorMapping.reply(for: error, command: command.name, logger: logger)
+        }
+        // Arguments are not logged: they may hold secrets.
+        logger.debug(
+            "request",
+            metadata: [
+                "command": "\(command.name)", "code": "\(reply.code)", "principal": "\(session.principalName ?? "-")",
+            ])
+        return (reply, request.tag)
+    }
+}

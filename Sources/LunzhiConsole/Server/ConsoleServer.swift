@@ -1,0 +1,155 @@
+public import Logging
+import NIOConcurrencyHelpers
+public import NIOCore
+import NIOExtras
+import NIOPosix
+public import ServiceLifecycle
+
+/// The console's TCP server: one task per connection, line framing by NIO, limits on
+/// connections, idle time and line length. A `Service`, so a `ServiceGroup` shuts it down
+/// gracefully on SIGTERM.
+public struct ConsoleServer: Service {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var maximumConnections: Int
+        public var idleTimeout: TimeAmount
+        public var maximumLineLength: Int
+
+        public init(
+            host: String = "127.0.0.1", port: Int = 7707, maximumConnections: Int = 256,
+            idleTimeout: TimeAmount = .seconds(300),
+            maximumLineLength: Int = 16 * 1024
+        ) {
+            self.host = host
+            self.port = port
+            self.maximumConnections = maximumConnections
+            self.idleTimeout = idleTimeout
+            self.maximumLineLength = maximumLineLength
+        }
+    }
+
+    let configuration: Configuration
+    let environment: ConsoleEnvironment
+    let logger: Logger
+    let onListening: @Sendable (SocketAddress) -> Void
+
+    public init(
+        configuration: Configuration, environment: ConsoleEnvironment, logger: Logger,
+        onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.environment = environment
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let configuration = self.configuration
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 512)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+                    try sync.addHandler(IdleTimeoutHandler())
+                    // One line may be at most maximumLineLength bytes (plus its CRLF).
+                    try sync.addHandler(
+                        ByteToMessageHandler(
+                            LineBasedFrameDecoder(), maximumBufferSize: configuration.maximumLineLength + 2))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        if let address = server.channel.localAddress { onListening(address) }
+        logger.info("console listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
+        let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+        let dispatcher = ConsoleDispatcher(environment: environment, logger: logger)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let key = ObjectIdentifier(connection.channel)
+                        open.withLockedValue { $0[key] = connection.channel }
+                        group.addTask {
+                            await serve(connection, dispatcher: dispatcher)
+                            _ = open.withLockedValue { $0.removeValue(forKey: key) }
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            logger.info("console shutting down")
+            server.channel.close(promise: nil)
+            for channel in open.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
+        }
+    }
+
+    /// Serves one connection. Errors end this connection only.
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, dispatcher: ConsoleDispatcher) async {
+        let count = environment.connections.withLockedValue {
+            $0 += 1
+            return $0
+        }
+        defer { environment.connections.withLockedValue { $0 -= 1 } }
+        let remote = connection.channel.remoteAddress?.ipAddress ?? "unknown"
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                func send(_ text: String) async throws { try await outbound.write(ByteBuffer(string: text)) }
+                guard count <= configuration.maximumConnections else {
+                    try await send(
+                        ConsoleReply.error(
+                            421, "TOO_MANY_CONNECTIONS",
+                            "the server has \(configuration.maximumConnections) connections; try later"
+                        ).text(tag: nil))
+                    return
+                }
+                try await send("220 lunzhi \(environment.version) ready\r\n")
+                let session = SessionState(remoteAddress: remote)
+                do {
+                    for try await line in inbound {
+                        // The decoder's buffer limit only applies while a line is incomplete; a
+                        // long line that arrived whole is caught here.
+                        guard line.readableBytes <= configuration.maximumLineLength else {
+                            throw ByteToMessageDecoderError.PayloadTooLargeError()
+                        }
+                        let (reply, tag) = await dispatcher.handle(Array(line.readableBytesView), session: session)
+                        try await send(session.json ? reply.json(tag: tag) : reply.text(tag: tag))
+                        if reply.closeAfter { return }
+                    }
+                } catch is ByteToMessageDecoderError.PayloadTooLargeError {
+                    try await send(
+                        ConsoleReply.error(
+                            413, "LINE_TOO_LONG",
+                            "a request line may have at most \(configuration.maximumLineLength) bytes"
+                        )
+                        .text(tag: nil))
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["remote": "\(remote)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Closes a connection that sent nothing for the idle timeout, saying why.
+final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            let text = ConsoleReply.error(421, "IDLE_TIMEOUT", "no request for too long; closing").text(tag: nil)
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(NIOAny(ByteBuffer(string: text))).whenComplete { _ in bound.value.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}

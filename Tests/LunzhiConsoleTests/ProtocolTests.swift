@@ -1,0 +1,67 @@
+import Foundation
+@testable import LunzhiConsole
+import LunzhiCore
+import LunzhiTestSupport
+import PostgresLibPQ
+import Testing
+
+@Suite struct ParserTests {
+    func parse(_ line: String) -> ConsoleRequest? { try? ConsoleRequestParser.parse(line).get() }
+
+    @Test func wordsQuotesEscapesNamedAndTags() {
+        let request = parse(#"@t-1 item file title="a \"b\" \\ c\n" body=正文 track=regular "two words""#)
+        #expect(request?.tag == "t-1")
+        #expect(request?.words == ["item", "file", "two words"])
+        #expect(request?.value("title") == "a \"b\" \\ c\n")
+        #expect(request?.value("body") == "正文")
+        #expect(parse("PING")?.words == ["PING"])
+        #expect(parse("  spaced   out  ")?.words == ["spaced", "out"])
+        #expect(parse(#"x key="""#)?.value("key") == "")
+        #expect(parse("x a=b=c")?.value("a") == "b=c")
+    }
+
+    @Test func syntaxErrors() {
+        for bad in [
+            #"x "unterminated"#, #"x "bad \q escape""#, #"x "a"b"#, "x a=1 a=2", "@ x", "@bad!tag x", "x \u{1}",
+        ] {
+            #expect(throws: ConsoleSyntaxError.self, "\(bad)") { try ConsoleRequestParser.parse(bad).get() }
+        }
+        #expect(throws: ConsoleSyntaxError.self) { try ConsoleRequestParser.parse([0x50, 0x00, 0x51]).get() }
+        #expect(throws: ConsoleSyntaxError.self) { try ConsoleRequestParser.parse([0x50, 0xFF, 0xFE]).get() }
+    }
+
+    @Test func repliesRenderInBothModes() {
+        let reply = ConsoleReply.ok("first", lines: ["二", "three\u{1}"], data: .object([("k", .string("中文\"\n"))]))
+        let text = reply.text(tag: "t")
+        #expect(text == "200-@t first\r\n200-@t 二\r\n200 @t three\\x01\r\n")
+        #expect(isWellFormed(text))
+        #expect(
+            reply.json(tag: nil)
+                == "{\"tag\":null,\"ok\":true,\"code\":200,\"message\":\"first\",\"data\":{\"k\":\"中文\\\"\\n\"}}\r\n")
+        let error = ConsoleReply.error(403, "NOT_CHAIR", "only the chair (GS in 2026) may accept items")
+        #expect(error.text(tag: nil) == "403 NOT_CHAIR only the chair (GS in 2026) may accept items\r\n")
+        #expect(error.json(tag: "x").contains("\"error\":{\"name\":\"NOT_CHAIR\""))
+    }
+
+    @Test func moneyAndTimes() throws {
+        #expect(try Arguments.parseMoney("12.5亿", key: "amount") == Decimal(1_250_000_000))
+        #expect(try Arguments.parseMoney("300万", key: "amount") == Decimal(3_000_000))
+        #expect(try Arguments.parseMoney("1200000", key: "amount") == Decimal(1_200_000))
+        #expect(throws: (any Error).self) { try Arguments.parseMoney("-5", key: "amount") }
+        #expect(throws: (any Error).self) { try Arguments.parseMoney("1e9", key: "amount") }
+        let shanghai = try Arguments.parseTime("2026-05-01T09:30", key: "at")
+        #expect(shanghai == (try Arguments.parseTime("2026-05-01T01:30:00Z", key: "at")))
+        #expect(try Arguments.parseTime("2026-05-01", key: "at") == ShanghaiCalendar.startOfDay(.day("2026-05-01")))
+        #expect(throws: (any Error).self) { try Arguments.parseTime("May 1st", key: "at") }
+    }
+
+    @Test func theDocsListEveryCommand() throws {
+        let docs = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "../../docs/console.md"),
+            encoding: .utf8)
+        for usage in CommandTable.commands.map(\.usage) {
+            #expect(docs.contains("`\(usage)`"), "docs/console.md lacks `\(usage)`")
+        }
+    }
+}
