@@ -27,6 +27,12 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // Line editing and history for `lunzhi console` on a terminal (Debian's libedit).
+        .systemLibrary(
+            name: "CLibEdit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         // The database driver: Swift types only in its public API.
         .target(
             name: "PostgresLibPQ",
@@ -71,6 +77,7 @@ let package = Package(
                 "LunzhiMigrations",
                 "LunzhiCore",
                 "LunzhiConsole",
+                "CLibEdit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

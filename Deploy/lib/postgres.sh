@@ -4,12 +4,13 @@
 lunzhi_log() { printf '%s\n' "lunzhi: $*" >&2; }
 
 # Installs what building and testing need, only when missing: PostgreSQL's server, libpq's headers,
-# pkg-config (SwiftPM finds libpq through it). Extra Debian package names may be passed.
+# libedit's headers (line editing in `lunzhi console`), pkg-config (SwiftPM finds both through it). Extra Debian package names may be passed.
 lunzhi_ensure_system_packages() {
     local missing=()
     [ -n "$(lunzhi_pg_bindir 2>/dev/null)" ] || missing+=(postgresql)
     [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    [ -f /usr/include/editline/readline.h ] || missing+=(libedit-dev)
     command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
     local extra
     for extra in "$@"; do dpkg -s "$extra" >/dev/null 2>&1 || missing+=("$extra"); done

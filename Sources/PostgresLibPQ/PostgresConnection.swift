@@ -131,12 +131,18 @@ public final class PostgresConnection: @unchecked Sendable {
     // MARK: - On the connection's thread
 
     private func onThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await withTaskCancellationHandler {
+        let call = CallCancellation(cancel)
+        return try await withTaskCancellationHandler {
             try await thread.run { [self] in
-                try body(self)
+                // A task cancelled before its statement started never sends it.
+                guard call.begin() else {
+                    throw PostgresError(kind: .cancelled, code: .queryCanceled, message: "cancelled before it was sent")
+                }
+                defer { call.end() }
+                return try body(self)
             }
         } onCancel: {
-            cancel.cancel()
+            call.cancelNow()
         }
     }
 
@@ -375,6 +381,40 @@ public enum IsolationLevel: Sendable {
 struct UnsafeHandle: @unchecked Sendable {
     // @unchecked: the pointer is only dereferenced by libpq on the owning connection thread.
     let pointer: OpaquePointer
+}
+
+/// One call's cancellation: cancelled before it starts, it does not run; cancelled while it
+/// runs, the server is asked to cancel it (PQcancel).
+final class CallCancellation: @unchecked Sendable {
+    // @unchecked: `cancelled` and `running` are only touched while holding `lock`.
+    private let lock = NSLock()
+    private var cancelled = false
+    private var running = false
+    private let handle: CancelHandle
+
+    init(_ handle: CancelHandle) { self.handle = handle }
+
+    /// Marks the call running; false when it was cancelled already.
+    func begin() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if cancelled { return false }
+        running = true
+        return true
+    }
+
+    func end() {
+        lock.lock()
+        running = false
+        lock.unlock()
+    }
+
+    func cancelNow() {
+        lock.lock()
+        defer { lock.unlock() }
+        cancelled = true
+        if running { handle.cancel() }
+    }
 }
 
 /// libpq's cancel object. PQcancel is safe to call from any thread; the lock keeps it from racing

@@ -93,14 +93,38 @@ import Testing
 
     @Test func cancellingATaskCancelsItsStatement() async throws {
         try await TestDatabase.withPool(migrated: false) { pool, _ in
-            let task = Task { try await pool.query("SELECT pg_sleep(30)") }
-            try await Task.sleep(for: .milliseconds(200))
+            let task = Task { try await pool.query("SELECT pg_sleep(30) AS slow") }
+            // Wait until the statement is running on the server, then cancel the task.
+            var running = false
+            for _ in 0..<200 where !running {
+                running =
+                    try await pool.query(
+                        "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30) AS slow%' AND state = 'active'"
+                    ).single().decode("n", as: Int.self) == 1
+                if !running { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(running)
             let start = ContinuousClock.now
             task.cancel()
             let error = await #expect(throws: PostgresError.self) { try await task.value }
             #expect(error?.code == .queryCanceled)
             #expect(ContinuousClock.now - start < .seconds(5))
             #expect(try await pool.query("SELECT 1 AS n").single().decode("n", as: Int.self) == 1)
+        }
+    }
+
+    @Test func aTaskCancelledBeforeItsStatementNeverSendsIt() async throws {
+        try await TestDatabase.withPool(migrated: false) { pool, _ in
+            try await pool.query("CREATE TABLE t (v int)")
+            let task = Task {
+                try await pool.withConnection { connection in
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    try await connection.query("INSERT INTO t VALUES (1)")
+                }
+            }
+            let error = await #expect(throws: PostgresError.self) { try await task.value }
+            #expect(error?.kind == .cancelled)
+            #expect(try await pool.query("SELECT count(*) AS n FROM t").single().decode("n", as: Int.self) == 0)
         }
     }
 }

@@ -47,12 +47,11 @@ struct ConsoleClientCommand: AsyncParsableCommand {
                     }
                     return
                 }
+                let editor = interactive ? LineEditor() : nil
+                defer { editor?.saveHistory() }
                 while true {
-                    if interactive {
-                        print("lunzhi> ", terminator: "")
-                        fflush(nil)
-                    }
-                    guard let line = readLine(strippingNewline: true) else { break }
+                    guard let line = editor.map({ $0.read(prompt: "lunzhi> ") }) ?? readLine(strippingNewline: true)
+                    else { break }
                     if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
                     let reply = try await client.request(line)
                     Self.printReply(reply)

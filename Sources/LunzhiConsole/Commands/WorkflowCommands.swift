@@ -18,7 +18,9 @@ enum WorkflowCommands {
 
     static func consultationReply(_ c: Consultation, _ verb: String, code: Int = 200) -> ConsoleReply {
         let formatted = Formatting.consultation(c)
-        return .ok("consultation \(c.id) \(verb)", lines: formatted.lines, data: formatted.json, code: code)
+        return .ok(
+            verb.isEmpty ? "consultation \(c.id)" : "consultation \(c.id) \(verb)", lines: formatted.lines,
+            data: formatted.json, code: code)
     }
 
     static func approvalReply(_ a: Approval, _ verb: String, code: Int = 200) -> ConsoleReply {

@@ -104,14 +104,16 @@ extension Cooperation {
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
             guard years.0 != years.1 else { throw DomainError.invalid("swap two different years") }
-            let a = try await futureTerm(context, mechanism: mechanism, year: years.0)
-            let b = try await futureTerm(context, mechanism: mechanism, year: years.1)
-            guard a.member != b.member else { throw DomainError.invalid("both years are chaired by \(a.member)") }
+            let a = try await term(context, mechanism: mechanism, year: years.0)
+            let b = try await term(context, mechanism: mechanism, year: years.1)
             let own = context.caller.clerkMember(in: mechanism)
             guard context.caller.isOperator() || own == a.member || own == b.member else {
                 throw DomainError(
                     .notOwnMember, "only an operator or a clerk of \(a.member) or \(b.member) may ask for this swap")
             }
+            try requireFuture(context, from: a.from, year: years.0)
+            try requireFuture(context, from: b.from, year: years.1)
+            guard a.member != b.member else { throw DomainError.invalid("both years are chaired by \(a.member)") }
             let id: Int = try await context.query(
                 """
                 INSERT INTO rotation_exception (mechanism_code, kind, term_a, term_b, member_a, member_b, reason, requested_by, requested_at)
@@ -136,12 +138,13 @@ extension Cooperation {
         let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
-            let term = try await futureTerm(context, mechanism: mechanism, year: year)
+            let term = try await self.term(context, mechanism: mechanism, year: year)
             let own = context.caller.clerkMember(in: mechanism)
             guard context.caller.isOperator() || own == term.member else {
                 throw DomainError(
                     .notOwnMember, "only an operator or a clerk of \(term.member) may ask to skip its turn")
             }
+            try requireFuture(context, from: term.from, year: year)
             let id: Int = try await context.query(
                 """
                 INSERT INTO rotation_exception (mechanism_code, kind, term_a, member_a, reason, requested_by, requested_at)
@@ -211,16 +214,20 @@ extension Cooperation {
 
     // MARK: - Helpers
 
-    private func futureTerm(_ context: ChangeContext, mechanism: String, year: Int) async throws -> (
+    private func term(_ context: ChangeContext, mechanism: String, year: Int) async throws -> (
         id: Int, member: String, from: CalendarDate
     ) {
         guard let term = try await Rotation.term(context.connection, mechanism: mechanism, year: year) else {
             throw DomainError.notFound("chair term for", year)
         }
-        guard term.from > context.today else {
+        return term
+    }
+
+    /// Rotation exceptions only change terms that have not begun.
+    private func requireFuture(_ context: ChangeContext, from: CalendarDate, year: Int) throws(DomainError) {
+        guard from > context.today else {
             throw DomainError(.notFuture, "the \(year) term has already begun; only future terms can change")
         }
-        return term
     }
 
     private func recordConsent(_ context: ChangeContext, exception: Int, member: String) async throws {
