@@ -69,6 +69,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The reminder daemon: the PostgreSQL queue, channels (file, e-mail via sendmail), the service.
+        .target(
+            name: "LunzhiReminders",
+            dependencies: [
+                "LunzhiCore",
+                "PostgresLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The `lunzhi` command.
         .executableTarget(
             name: "LunzhiCLI",
@@ -77,6 +88,7 @@ let package = Package(
                 "LunzhiMigrations",
                 "LunzhiCore",
                 "LunzhiConsole",
+                "LunzhiReminders",
                 "CLibEdit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -110,6 +122,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LunzhiRemindersTests",
+            dependencies: ["LunzhiReminders", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -78,9 +78,8 @@ extension Cooperation {
                         + "only the special track with a justification may carry it")
             }
             var parties = [requester]
-            if let chair = try await Rotation.chair(context.connection, mechanism: mechanism, on: context.today) {
-                parties.append(chair.member)
-            }
+            let chair = try await Rotation.chair(context.connection, mechanism: mechanism, on: context.today)?.member
+            if let chair { parties.append(chair) }
             parties += request.parties
             parties = members.filter { parties.contains($0) }
             let days: Int = try await context.query(
@@ -100,12 +99,25 @@ extension Cooperation {
                     screening.screenedCode,
                 ]
             ).single().decode("id")
+            // Due soon: 1 day before (urgent: 12 hours), to parties that have not answered by then.
+            let warning: TimeInterval = request.track == .urgent ? 12 * 3600 : 86_400
             for party in parties {
                 try await context.query(
                     "INSERT INTO approval_party (approval_id, member_code) VALUES ($1, $2)", [id, party])
                 try await context.remind(
                     "approval_requested", mechanism: mechanism, member: party, entity: "approval", id: id,
                     payload: ["project": project.name, "track": request.track.rawValue])
+                if due.addingTimeInterval(-warning) > context.now {
+                    try await context.remind(
+                        "approval_due", mechanism: mechanism, member: party, entity: "approval", id: id,
+                        due: due.addingTimeInterval(-warning))
+                }
+            }
+            // Overdue: the chair's member and the requester, once at the due time, then weekly while
+            // it stays overdue (Cooperation.reminderDelivered schedules the repeats).
+            for member in Set([requester, chair].compactMap { $0 }).sorted() {
+                try await context.remind(
+                    "approval_overdue", mechanism: mechanism, member: member, entity: "approval", id: id, due: due)
             }
             try await context.audit(
                 "approval.request", entity: "approval", id: id, mechanism: mechanism,

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Logging
+import LunzhiCore
+import LunzhiReminders
+import PostgresLibPQ
+import ServiceLifecycle
+
+struct RemindCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remind", abstract: "Run the reminder daemon (several may run at once).")
+
+    @Flag(help: "Deliver what is due now, then exit.") var once = false
+    @Flag(name: .customLong("poll-only"), help: "Do not LISTEN (for connection poolers); poll instead.") var pollOnly =
+        false
+    @Option(name: .customLong("poll-interval"), help: "Longest sleep between looks at the queue, in seconds.")
+    var pollInterval: Double = 5
+    @Option(name: .customLong("batch-size"), help: "Reminders claimed at a time.") var batchSize: Int = 32
+    @Option(help: "Seconds a claim is held before another daemon may take it over.") var lease: Double = 120
+    @Option(name: .customLong("retention-days"), help: "Days finished reminders are kept.") var retentionDays: Double =
+        30
+    @Option(name: .customLong("sendmail"), help: "The sendmail-compatible command for e-mail.") var sendmail: String =
+        "/usr/sbin/sendmail -t -i"
+    @Option(name: .customLong("mail-from"), help: "The From address of reminder e-mail.") var mailFrom: String =
+        "lunzhi@localhost"
+    @Option(name: .customLong("pool-size"), help: "Database connections.") var poolSize: Int = 8
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "lunzhi.remind")
+        guard pollInterval > 0, batchSize > 0, lease > 0, poolSize > 1, retentionDays > 0 else {
+            throw ValidationError("intervals, sizes and the lease must be positive (pool-size at least 2)")
+        }
+        try database.configuration.validate()
+        let pool = PostgresPool(configuration: database.configuration, options: .init(maximumConnections: poolSize))
+        var configuration = ReminderDaemon.Configuration()
+        configuration.pollOnly = pollOnly
+        configuration.pollInterval = .milliseconds(Int64(pollInterval * 1000))
+        configuration.batchSize = batchSize
+        configuration.lease = lease
+        configuration.retention = retentionDays * 86_400
+        let channels: [any ReminderChannel] = [
+            FileChannel(), SendmailChannel(command: sendmail.split(separator: " ").map(String.init), from: mailFrom),
+        ]
+        let daemon = ReminderDaemon(
+            configuration: configuration, service: Cooperation(pool: pool), channels: channels, logger: logger)
+        if once {
+            let handled = try await daemon.drain()
+            print("handled \(handled) reminders")
+        } else {
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+        await pool.close()
+    }
+}

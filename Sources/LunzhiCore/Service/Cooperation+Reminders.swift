@@ -1,0 +1,242 @@
+public import Foundation
+import PostgresLibPQ
+
+/// A member's contact for reminders.
+public struct MemberContact: Sendable, Equatable {
+    public var id: Int
+    public var mechanism: String
+    public var member: String
+    public var channel: String
+    public var address: String
+    public var enabled: Bool
+    /// Webhook signing key; only its presence is shown.
+    public var hasSecret: Bool
+}
+
+/// A row of the reminder queue as operators see it.
+public struct ReminderInfo: Sendable, Equatable {
+    public var id: Int
+    public var kind: String
+    public var recipient: String
+    public var entity: String
+    public var entityID: String
+    public var state: String
+    public var dueAt: Date
+    public var runAt: Date
+    public var attempts: Int
+    public var outcome: String?
+    /// Each attempt's errors, oldest first.
+    public var errors: [String]
+}
+
+extension Cooperation {
+    public static let contactChannels = ["email", "webhook", "file"]
+
+    /// Adds a contact. Clerks for their own member, operators for any member.
+    @discardableResult
+    public func addContact(
+        by principal: Int, mechanism: String? = nil, member: String? = nil, channel: String, address: String,
+        secret: String? = nil
+    ) async throws -> MemberContact {
+        guard Self.contactChannels.contains(channel) else {
+            throw DomainError.invalid("channel must be one of \(Self.contactChannels.joined(separator: ", "))")
+        }
+        let address = try TextRule.check(address, field: "address", maxLength: 2000)
+        switch channel {
+        case "email":
+            guard address.range(of: "^[^@\\s<>,;]+@[^@\\s<>,;]+$", options: .regularExpression) != nil else {
+                throw DomainError.invalid("not an e-mail address")
+            }
+        case "webhook":
+            guard address.hasPrefix("https://") || address.hasPrefix("http://") else {
+                throw DomainError.invalid("a webhook is an http(s):// URL")
+            }
+            guard let secret, secret.count >= 16 else {
+                throw DomainError.invalid("a webhook needs secret= of at least 16 characters")
+            }
+        default:
+            guard address.hasPrefix("/") else { throw DomainError.invalid("a file contact is an absolute path") }
+        }
+        return try await change(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            let own = context.caller.clerkMember(in: mechanism)
+            let target = member ?? own
+            guard let target, try await context.members(of: mechanism).contains(target) else {
+                throw DomainError.notFound("member", member ?? "-")
+            }
+            guard context.caller.isOperator() || own == target else {
+                throw DomainError(.notOwnMember, "clerks manage their own member's contacts only")
+            }
+            let id: Int = try await context.query(
+                """
+                INSERT INTO member_contact (mechanism_code, member_code, channel, address, secret) VALUES ($1, $2, $3, $4, $5)
+                RETURNING id
+                """, [mechanism, target, channel, address, channel == "webhook" ? secret : nil]
+            ).single().decode("id")
+            try await context.audit(
+                "member.add_contact", entity: "member", id: "\(mechanism)/\(target)", mechanism: mechanism,
+                after: try PostgresJSON(encoding: ["channel": channel, "address": address]))
+            return MemberContact(
+                id: id, mechanism: mechanism, member: target, channel: channel, address: address, enabled: true,
+                hasSecret: secret != nil)
+        }
+    }
+
+    /// Removes a contact (same authority as adding).
+    public func removeContact(by principal: Int, id: Int) async throws {
+        try await change(by: principal) { context in
+            guard
+                let row = try await context.query(
+                    "SELECT mechanism_code, member_code, channel, address FROM member_contact WHERE id = $1", [id]
+                ).first
+            else { throw DomainError.notFound("contact", id) }
+            let mechanism: String = try row.decode("mechanism_code")
+            let member: String = try row.decode("member_code")
+            guard context.caller.isOperator() || context.caller.clerkMember(in: mechanism) == member else {
+                throw DomainError(.notOwnMember, "clerks manage their own member's contacts only")
+            }
+            try await context.query("DELETE FROM member_contact WHERE id = $1", [id])
+            try await context.audit(
+                "member.remove_contact", entity: "member", id: "\(mechanism)/\(member)", mechanism: mechanism,
+                before: try PostgresJSON(encoding: [
+                    "channel": try row.decode("channel", as: String.self),
+                    "address": try row.decode("address", as: String.self),
+                ]))
+        }
+    }
+
+    public func contacts(by principal: Int, mechanism: String? = nil, member: String? = nil) async throws
+        -> [MemberContact]
+    {
+        try await read(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            return try await context.query(
+                """
+                SELECT id, member_code, channel, address, enabled, secret IS NOT NULL AS has_secret FROM member_contact
+                WHERE mechanism_code = $1 AND ($2::text IS NULL OR member_code = $2) ORDER BY member_code, id
+                """, [mechanism, member]
+            ).map {
+                MemberContact(
+                    id: try $0.decode("id"), mechanism: mechanism, member: try $0.decode("member_code"),
+                    channel: try $0.decode("channel"),
+                    address: try $0.decode("address"), enabled: try $0.decode("enabled"),
+                    hasSecret: try $0.decode("has_secret"))
+            }
+        }
+    }
+
+    /// The queue, newest first. Operators and auditors.
+    public func reminders(by principal: Int, state: String? = nil, limit: Int = 100) async throws -> [ReminderInfo] {
+        try await read(by: principal) { context in
+            guard context.caller.isOperator() || context.caller.isAuditor() else {
+                throw DomainError(.forbidden, "only operators and auditors may list the reminder queue")
+            }
+            let rows = try await context.query(
+                """
+                SELECT r.id, r.kind, r.recipient_member, r.entity, r.entity_id, r.state, r.due_at, r.run_at, r.attempts, r.outcome,
+                       array(SELECT a.channel || ' ' || a.address || ' #' || a.attempt || ': ' || a.error FROM reminder_attempt a
+                             WHERE a.reminder_id = r.id AND NOT a.ok ORDER BY a.attempt, a.at) AS errors
+                FROM reminder r WHERE ($1::text IS NULL OR r.state = $1) ORDER BY r.id DESC LIMIT $2
+                """, [state, min(max(limit, 1), 1000)])
+            return try rows.map {
+                ReminderInfo(
+                    id: try $0.decode("id"), kind: try $0.decode("kind"), recipient: try $0.decode("recipient_member"),
+                    entity: try $0.decode("entity"), entityID: try $0.decode("entity_id"),
+                    state: try $0.decode("state"),
+                    dueAt: try $0.decode("due_at"), runAt: try $0.decode("run_at"), attempts: try $0.decode("attempts"),
+                    outcome: try $0.decode("outcome"), errors: try $0.decode("errors"))
+            }
+        }
+    }
+
+    /// Revives a dead reminder for a fresh round of attempts. Operators only.
+    public func retryReminder(by principal: Int, id: Int) async throws {
+        try await change(by: principal) { context in
+            try context.requireOperator(to: "retry reminders")
+            let revived = try await context.query(
+                """
+                UPDATE reminder SET state = 'pending', run_at = $2, max_attempts = attempts + 8, finished_at = NULL,
+                       outcome = 'revived by ' || $3
+                WHERE id = $1 AND state = 'dead' RETURNING mechanism_code
+                """, [id, context.now, context.caller.name]
+            ).first
+            guard let revived else {
+                let exists = try await context.query("SELECT state FROM reminder WHERE id = $1", [id]).first
+                guard let exists else { throw DomainError.notFound("reminder", id) }
+                let state: String = try exists.decode("state")
+                throw DomainError(
+                    .wrongState, "reminder \(id) is \(state); only dead reminders can be retried", state: state)
+            }
+            try await context.audit(
+                "reminder.retry", entity: "reminder", id: id, mechanism: try revived.decode("mechanism_code"))
+        }
+    }
+
+    /// Whether a reminder's reason still holds when it comes due; nil means send it, a string is
+    /// why it is skipped (the member answered, the item was withdrawn, the consultation cancelled…).
+    public func reminderSkipReason(kind: String, entity: String, entityID: String, recipient: String) async throws
+        -> String?
+    {
+        guard let id = Int(entityID) else { return nil }
+        return try await pool.withConnection { c in
+            func one(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> String? {
+                try await c.query(sql, parameters).first?.decode(0, as: String?.self)
+            }
+            switch kind {
+            case "item_submitted", "item_returned":
+                let wanted = kind == "item_submitted" ? "submitted" : "returned"
+                let state = try await one("SELECT state FROM agenda_item WHERE id = $1", [id])
+                return state == wanted ? nil : "the item is now \(state ?? "gone")"
+            case "consultation_convened", "agenda_deadline", "meeting_tomorrow":
+                let state = try await one("SELECT state FROM consultation WHERE id = $1", [id])
+                return state == "planned" || state == "open" ? nil : "the consultation is \(state ?? "gone")"
+            case "response_due":
+                let state = try await one("SELECT state FROM consultation WHERE id = $1", [id])
+                guard state == "planned" || state == "open" else { return "the consultation is \(state ?? "gone")" }
+                let missing: Int = try await c.query(
+                    """
+                    SELECT count(*) AS n FROM consultation_item ci
+                    WHERE ci.consultation_id = $1 AND ci.outcome IS NULL AND NOT EXISTS (
+                        SELECT 1 FROM item_position p WHERE p.consultation_id = ci.consultation_id AND p.item_id = ci.item_id
+                          AND p.member_code = $2)
+                    """, [id, recipient]
+                ).single().decode("n")
+                return missing > 0 ? nil : "\(recipient) has answered every item"
+            case "approval_requested", "approval_due":
+                let row = try await c.query(
+                    "SELECT a.state, p.answer FROM approval a LEFT JOIN approval_party p ON p.approval_id = a.id AND p.member_code = $2 WHERE a.id = $1",
+                    [id, recipient]
+                ).first
+                guard let row, try row.decode("state", as: String.self) == "pending" else {
+                    return "the approval is decided"
+                }
+                if let answer: String = try row.decode("answer") { return "\(recipient) has answered (\(answer))" }
+                return nil
+            case "approval_overdue":
+                let state = try await one("SELECT state FROM approval WHERE id = $1", [id])
+                return state == "pending" ? nil : "the approval is \(state ?? "gone")"
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// After an overdue reminder went out, schedules the next one a week later (while the approval
+    /// stays overdue; the skip check stops the series once it is decided).
+    public func reminderDelivered(
+        kind: String, mechanism: String, entity: String, entityID: String, recipient: String, dueAt: Date
+    ) async throws {
+        guard kind == "approval_overdue" else { return }
+        let next = dueAt.addingTimeInterval(7 * 86_400)
+        try await pool.query(
+            """
+            INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (idempotency_key) WHERE state IN ('pending', 'running') DO NOTHING
+            """,
+            [
+                mechanism, recipient, kind, entity, entityID, next,
+                "\(kind):\(entity):\(entityID):\(recipient):\(PostgresTimestamp.microseconds(next))",
+            ])
+    }
+}

@@ -1,0 +1,186 @@
+public import Foundation
+public import Logging
+public import LunzhiCore
+import PostgresLibPQ
+public import ServiceLifecycle
+
+/// Delivers due reminders. Several daemons may run against one database: claiming skips rows
+/// another daemon holds, and a dead daemon's rows come back when their lease expires.
+///
+/// Wake-up: LISTEN on `lunzhi_reminders` (an insert trigger notifies), a timer to the next due
+/// time, and a bounded poll — a lost notification costs latency, never a reminder.
+public struct ReminderDaemon: Service {
+    public struct Configuration: Sendable {
+        public var batchSize: Int = 32
+        /// How long a claim is held before another daemon may take the row over.
+        public var lease: TimeInterval = 120
+        /// The longest sleep between looks at the queue.
+        public var pollInterval: Duration = .seconds(5)
+        /// No LISTEN (for connection poolers in transaction mode): poll only.
+        public var pollOnly = false
+        public var backoff = Backoff()
+        /// Finished rows are kept this long, then pruned.
+        public var retention: TimeInterval = 30 * 86_400
+        public var pruneInterval: TimeInterval = 600
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    let queue: ReminderQueue
+    let service: Cooperation
+    let channels: [String: any ReminderChannel]
+    let owner: String
+    let logger: Logger
+
+    public init(
+        configuration: Configuration = Configuration(), service: Cooperation, channels: [any ReminderChannel],
+        owner: String = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))", logger: Logger
+    ) {
+        self.configuration = configuration
+        self.queue = ReminderQueue(pool: service.pool)
+        self.service = service
+        self.channels = Dictionary(channels.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
+        self.owner = owner
+        self.logger = logger
+    }
+
+    var clock: any ServiceClock { service.clock }
+
+    public func run() async throws {
+        signal(SIGPIPE, SIG_IGN)  // a mail program that dies must not take the daemon with it
+        let wake = WakeSignal()
+        let listener =
+            configuration.pollOnly
+            ? nil : PostgresListener(configuration: service.pool.configuration, channels: ["lunzhi_reminders"])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                if let listener {
+                    try await listener.start()
+                    group.addTask {
+                        for await event in listener {
+                            if case .reconnected = event { logger.notice("reminder listener reconnected; rescanning") }
+                            await wake.notify()
+                        }
+                    }
+                }
+                var lastPrune = Date.distantPast
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    do {
+                        _ = try await drain()
+                        if clock.now().timeIntervalSince(lastPrune) >= configuration.pruneInterval {
+                            let pruned = try await queue.prune(
+                                before: clock.now().addingTimeInterval(-configuration.retention))
+                            if pruned > 0 { logger.info("pruned finished reminders", metadata: ["count": "\(pruned)"]) }
+                            lastPrune = clock.now()
+                        }
+                        var sleep = configuration.pollInterval
+                        if let next = try await queue.nextDue() {
+                            let until = Duration.milliseconds(Int64(max(0, next.timeIntervalSince(clock.now())) * 1000))
+                            sleep = min(sleep, until)
+                        }
+                        if sleep > .zero { await wake.wait(timeout: sleep) }
+                    } catch {
+                        logger.warning("reminder loop failed; retrying", metadata: ["error": "\(error)"])
+                        await wake.wait(timeout: .seconds(1))
+                    }
+                }
+                listener?.stop()
+            }
+        } onGracefulShutdown: {
+            Task { await wake.notify() }
+            listener?.stop()
+        }
+    }
+
+    /// Delivers everything due now, batch after batch, and returns how many reminders it handled
+    /// (`lunzhi remind --once`).
+    @discardableResult
+    public func drain() async throws -> Int {
+        try await queue.reclaimExpired(now: clock.now())
+        var handled = 0
+        while !Task.isShuttingDownGracefully {
+            let batch = try await queue.claim(
+                owner: owner, now: clock.now(), limit: configuration.batchSize, lease: configuration.lease)
+            if batch.isEmpty { break }
+            await withDiscardingTaskGroup { group in
+                for reminder in batch { group.addTask { await process(reminder) } }
+            }
+            handled += batch.count
+        }
+        return handled
+    }
+
+    /// Delivers one claimed reminder on every contact of its recipient, then finishes, retries or
+    /// buries it. A database failure leaves the row leased; it comes back when the lease expires.
+    func process(_ reminder: ClaimedReminder) async {
+        do {
+            if let reason = try await service.reminderSkipReason(
+                kind: reminder.kind, entity: reminder.entity, entityID: reminder.entityID, recipient: reminder.recipient
+            ) {
+                try await queue.finish(reminder, owner: owner, state: "skipped", outcome: reason, at: clock.now())
+                return
+            }
+            let contacts = try await queue.contacts(mechanism: reminder.mechanism, member: reminder.recipient)
+            guard !contacts.isEmpty else {
+                try await queue.finish(
+                    reminder, owner: owner, state: "skipped", outcome: "\(reminder.recipient) has no contact",
+                    at: clock.now())
+                return
+            }
+            let already = try await queue.deliveredAddresses(reminder)
+            let message = ReminderMessage(reminder)
+            var retryable: [String] = []
+            var permanent: [String] = []
+            var delivered: [String] = []
+            for contact in contacts where !already.contains("\(contact.channel):\(contact.address)") {
+                let result: DeliveryResult
+                if let channel = channels[contact.channel] {
+                    result = await channel.deliver(
+                        reminder, message: message, address: contact.address, secret: contact.secret)
+                } else {
+                    result = .permanent("no \(contact.channel) channel is configured on this daemon")
+                }
+                var error: String?
+                switch result {
+                case .delivered: delivered.append("\(contact.channel):\(contact.address)")
+                case .retry(let e):
+                    retryable.append(e)
+                    error = e
+                case .permanent(let e):
+                    permanent.append(e)
+                    error = e
+                }
+                try await queue.recordAttempt(
+                    reminder, channel: contact.channel, address: contact.address, at: clock.now(), error: error)
+            }
+            if !permanent.isEmpty {
+                try await queue.finish(
+                    reminder, owner: owner, state: "dead", outcome: permanent.joined(separator: "; "), at: clock.now())
+            } else if !retryable.isEmpty {
+                if reminder.attempt >= reminder.maxAttempts {
+                    try await queue.finish(
+                        reminder, owner: owner, state: "dead",
+                        outcome: "gave up after \(reminder.attempt) attempts: " + retryable.joined(separator: "; "),
+                        at: clock.now())
+                } else {
+                    let runAt = clock.now().addingTimeInterval(
+                        configuration.backoff.delay(afterAttempt: reminder.attempt))
+                    try await queue.retry(
+                        reminder, owner: owner, runAt: runAt, error: retryable.joined(separator: "; "))
+                }
+            } else {
+                let outcome = "delivered" + (delivered.isEmpty ? "" : " to " + delivered.joined(separator: ", "))
+                if try await queue.finish(reminder, owner: owner, state: "delivered", outcome: outcome, at: clock.now())
+                {
+                    try await service.reminderDelivered(
+                        kind: reminder.kind, mechanism: reminder.mechanism, entity: reminder.entity,
+                        entityID: reminder.entityID,
+                        recipient: reminder.recipient, dueAt: reminder.dueAt)
+                }
+            }
+        } catch {
+            logger.warning(
+                "reminder delivery interrupted", metadata: ["reminder": "\(reminder.id)", "error": "\(error)"])
+        }
+    }
+}

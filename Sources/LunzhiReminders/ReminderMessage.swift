@@ -1,0 +1,40 @@
+import Foundation
+import PostgresLibPQ
+
+/// What a member is told: a Chinese subject and body with an English line, and the JSON a
+/// webhook or file receives.
+public struct ReminderMessage: Sendable {
+    public var subject: String
+    public var body: String
+    public var json: String
+
+    static let titles: [String: (String, String)] = [
+        "item_submitted": ("议题已提交，请轮值牵头方受理", "An agenda item was submitted for the chair's decision"),
+        "item_returned": ("议题已退回，请修改后重新提交", "An agenda item was returned to its filer"),
+        "consultation_convened": ("轮值牵头方召集协商议事", "The chair convened a consultation"),
+        "approval_requested": ("一事一议申请待答复", "A case-by-case approval awaits your answer"),
+    ]
+
+    public init(_ reminder: ClaimedReminder) {
+        let (zh, en) = Self.titles[reminder.kind] ?? ("轮值机制提醒", "Lunzhi reminder")
+        let payload = (try? reminder.payload.decode(as: [String: String].self)) ?? [:]
+        subject = "【轮值】\(zh) / \(en)"
+        var lines = [
+            zh, en, "", "机制 Mechanism: \(reminder.mechanism)", "对象 Subject: \(reminder.entity) \(reminder.entityID)",
+        ]
+        for key in payload.keys.sorted() { lines.append("\(key): \(payload[key]!)") }
+        lines.append("")
+        lines.append("提醒编号 Reminder: \(reminder.idempotencyKey)")
+        body = lines.joined(separator: "\n")
+        let object: [String: Any] = [
+            "id": reminder.id, "key": reminder.idempotencyKey, "kind": reminder.kind, "mechanism": reminder.mechanism,
+            "recipient": reminder.recipient, "entity": reminder.entity, "entity_id": reminder.entityID,
+            "due_at": PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(reminder.dueAt)),
+            "subject": subject, "payload": payload,
+        ]
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        json = String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import LunzhiCore
+import LunzhiReminders
+import LunzhiTestSupport
+import PostgresLibPQ
+import Testing
+
+/// A channel that records what it was given and answers from a script.
+final class RecordingChannel: ReminderChannel, @unchecked Sendable {
+    // @unchecked: `delivered` and `script` are only touched while holding `lock`.
+    let kind: String
+    private let lock = NSLock()
+    private var delivered: [String] = []
+    private var script: [DeliveryResult]
+
+    init(kind: String = "file", script: [DeliveryResult] = []) {
+        self.kind = kind
+        self.script = script
+    }
+
+    func deliver(_ reminder: ClaimedReminder, message: ReminderMessage, address: String, secret: String?) async
+        -> DeliveryResult
+    {
+        lock.withLock {
+            let result = script.isEmpty ? DeliveryResult.delivered : script.removeFirst()
+            if result == .delivered { delivered.append(reminder.idempotencyKey) }
+            return result
+        }
+    }
+
+    var keys: [String] { lock.withLock { delivered } }
+
+    func reset() { lock.withLock { delivered.removeAll() } }
+}
+
+func quietLogger() -> Logger {
+    var logger = Logger(label: "test.remind")
+    logger.logLevel = .critical
+    return logger
+}
+
+func daemon(
+    _ f: MechanismFixture, _ channels: [any ReminderChannel], owner: String = "test",
+    backoff: Backoff = Backoff(base: 0.001, cap: 0.001)
+) -> ReminderDaemon {
+    var configuration = ReminderDaemon.Configuration()
+    configuration.backoff = backoff
+    configuration.pollInterval = .milliseconds(50)
+    return ReminderDaemon(
+        configuration: configuration, service: f.service, channels: channels, owner: owner, logger: quietLogger())
+}
+
+func states(_ f: MechanismFixture) async throws -> [String: Int] {
+    var result: [String: Int] = [:]
+    for row in try await f.pool.query("SELECT state, count(*) AS n FROM reminder GROUP BY state") {
+        result[try row.decode("state")] = try row.decode("n")
+    }
+    return result
+}
+
+@Suite struct ReminderDaemonTests {
+    @Test func submittedItemsRemindTheChairAndReturnedOnesTheFiler() async throws {
+        try await MechanismFixture.with(start: .day("2026-03-02")) { f in
+            for member in ["GS", "SN"] {
+                try await f.service.addContact(
+                    by: f.operatorID, member: member, channel: "file", address: "/tmp/lunzhi-\(member).jsonl")
+            }
+            let item = try await f.service.fileItem(
+                by: f.clerk("SN"), ItemDraft(category: .other, track: .regular, title: "t"))
+            _ = try await f.service.submitItem(by: f.clerk("SN"), id: item.id)
+            _ = try await f.service.returnItem(by: f.clerk("GS"), id: item.id, reason: "补充")
+            let channel = RecordingChannel()
+            #expect(try await daemon(f, [channel]).drain() == 2)
+            // The chair's reminder is skipped: the item is no longer submitted. The filer's goes out.
+            let rows = try await f.pool.query("SELECT kind, recipient_member, state, outcome FROM reminder ORDER BY id")
+            #expect(
+                try rows.map {
+                    "\(try $0.decode("kind", as: String.self)) \(try $0.decode("recipient_member", as: String.self)) \(try $0.decode("state", as: String.self))"
+                }
+                    == ["item_submitted GS skipped", "item_returned SN delivered"])
+            #expect(try rows[0].decode("outcome", as: String.self) == "the item is now returned")
+            #expect(channel.keys.count == 1)
+        }
+    }
+
+    @Test func enqueuingTwiceYieldsOneAndAMemberWithoutContactIsSkipped() async throws {
+        try await MechanismFixture.with { f in
+            for _ in 0..<2 {
+                try await f.pool.query(
+                    "INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key) VALUES ('NW5', 'QH', 'custom', 'item', '1', $1, 'k1') ON CONFLICT (idempotency_key) WHERE state IN ('pending', 'running') DO NOTHING",
+                    [f.clock.now()])
+            }
+            #expect(try await states(f) == ["pending": 1])
+            _ = try await daemon(f, [RecordingChannel()]).drain()
+            #expect(
+                try await f.pool.query("SELECT outcome FROM reminder").single().decode("outcome", as: String.self)
+                    == "QH has no contact")
+        }
+    }
+
+    @Test func retriesThenDeliversOnceAndPermanentFailuresGoDead() async throws {
+        try await MechanismFixture.with(start: .day("2026-03-02")) { f in
+            try await f.service.addContact(by: f.clerk("GS"), channel: "file", address: "/tmp/gs")
+            try await f.service.addContact(by: f.clerk("SN"), channel: "file", address: "/tmp/sn")
+            func enqueue(_ member: String, _ key: String) async throws {
+                try await f.pool.query(
+                    "INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key) VALUES ('NW5', $1, 'custom', 'x', '1', $2, $3)",
+                    [member, f.clock.now(), key])
+            }
+            try await enqueue("GS", "flaky")
+            let flaky = RecordingChannel(script: [.retry("HTTP 500"), .retry("timeout"), .delivered])
+            let d = daemon(f, [flaky])
+            for _ in 0..<3 {
+                _ = try await d.drain()
+                f.clock.advance(1)
+            }
+            #expect(flaky.keys == ["flaky"])
+            let row = try await f.pool.query("SELECT state, attempts FROM reminder WHERE idempotency_key = 'flaky'")
+                .single()
+            #expect(
+                try row.decode("state", as: String.self) == "delivered" && row.decode("attempts", as: Int.self) == 3)
+            let errors: [String] = try await f.pool.query(
+                "SELECT error FROM reminder_attempt WHERE NOT ok ORDER BY attempt"
+            ).map { try $0.decode("error") }
+            #expect(errors == ["HTTP 500", "timeout"])
+
+            try await enqueue("SN", "bad-request")
+            _ = try await daemon(f, [RecordingChannel(script: [.permanent("HTTP 400")])]).drain()
+            let dead = try await f.pool.query(
+                "SELECT id, state, attempts, outcome FROM reminder WHERE idempotency_key = 'bad-request'"
+            ).single()
+            #expect(try dead.decode("state", as: String.self) == "dead" && dead.decode("attempts", as: Int.self) == 1)
+            // An operator revives it; it is delivered on the next round.
+            try await f.service.retryReminder(by: f.operatorID, id: try dead.decode("id"))
+            let reviver = RecordingChannel()
+            _ = try await daemon(f, [reviver]).drain()
+            #expect(reviver.keys == ["bad-request"])
+            let listed = try await f.service.reminders(by: f.auditorID, state: "delivered")
+            #expect(
+                listed.first { $0.id == (try? dead.decode("id", as: Int.self)) }?.errors.first?.contains("HTTP 400")
+                    == true)
+        }
+    }
+
+    @Test func skippedWhenTheReasonIsGone() async throws {
+        try await MechanismFixture.with(start: .day("2026-03-02")) { f in
+            for member in MechanismFixture.order {
+                try await f.service.addContact(by: f.clerk(member), channel: "file", address: "/tmp/\(member)")
+            }
+            let now = f.clock.now()
+            // A written procedure: the response reminder goes only to members that have not answered.
+            let item = try await f.service.fileItem(
+                by: f.clerk("SN"), ItemDraft(category: .other, track: .regular, title: "书面"))
+            _ = try await f.service.submitItem(by: f.clerk("SN"), id: item.id)
+            _ = try await f.service.acceptItem(by: f.clerk("GS"), id: item.id)
+            let written = try await f.service.convene(
+                by: f.clerk("GS"),
+                ConsultationPlan(
+                    kind: .written, agendaDeadline: now.addingTimeInterval(3600),
+                    responseDeadline: now.addingTimeInterval(5 * 86_400)))
+            _ = try await f.service.table(by: f.clerk("GS"), consultation: written.id, items: [item.id])
+            _ = try await f.service.openConsultation(by: f.clerk("GS"), id: written.id)
+            for member in ["SN", "GS", "QH"] {
+                _ = try await f.service.recordPosition(
+                    by: f.clerk(member), consultation: written.id, item: item.id, stance: .agree)
+            }
+            // A meeting that is then cancelled: its reminders due later are skipped.
+            let meeting = try await f.service.convene(
+                by: f.clerk("GS"),
+                ConsultationPlan(
+                    kind: .meeting, at: now.addingTimeInterval(10 * 86_400),
+                    agendaDeadline: now.addingTimeInterval(5 * 86_400)))
+            let channel = RecordingChannel()
+            _ = try await daemon(f, [channel]).drain()  // the "convened" reminders, due now
+            _ = try await f.service.cancelConsultation(by: f.clerk("GS"), id: meeting.id, reason: "改期")
+            f.clock.advance(days: 11)
+            channel.reset()
+            _ = try await daemon(f, [channel]).drain()
+            let responses = channel.keys.filter { $0.hasPrefix("response_due:") }.map { $0.split(separator: ":")[3] }
+                .sorted()
+            #expect(responses == ["NX", "XJ"])
+            #expect(!channel.keys.contains { $0.contains("consultation:\(meeting.id):") })
+            let skipped: Int = try await f.pool.query(
+                "SELECT count(*) AS n FROM reminder WHERE state = 'skipped' AND entity_id = $1", [String(meeting.id)]
+            ).single().decode("n")
+            #expect(skipped == 15)  // per member: agenda deadline in 3 days and in 1 day, meeting tomorrow
+        }
+    }
+}
