@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . Deploy/lib/postgres.sh
 
-lunzhi_ensure_system_packages
+# msmtp: a real sendmail-compatible program for the e-mail tests; aiosmtpd (PyPI): their SMTP server.
+lunzhi_ensure_system_packages msmtp
+python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check aiosmtpd >&2
 
 work=$(mktemp -d /tmp/lunzhi-test.XXXXXX)
 chmod 755 "$work"

@@ -13,7 +13,7 @@ actor WakeSignal {
         }
     }
 
-    /// Returns when notified or after `timeout`, whichever comes first.
+    /// Returns when notified, after `timeout`, or when the task is cancelled, whichever comes first.
     func wait(timeout: Duration) async {
         if pending {
             pending = false
@@ -25,7 +25,11 @@ actor WakeSignal {
             try? await Task.sleep(for: timeout)
             await self?.timeout(mine)
         }
-        await withCheckedContinuation { waiter = $0 }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiter = $0 }
+        } onCancel: {
+            Task { await self.notify() }
+        }
         timer.cancel()
     }
 

@@ -188,3 +188,77 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
         }
     }
 }
+
+@Suite struct ReminderConcurrencyTests {
+    /// Inserts `count` reminders due now for GS, which has a file contact.
+    func enqueue(_ f: MechanismFixture, _ count: Int) async throws {
+        try await f.service.addContact(by: f.clerk("GS"), channel: "file", address: "/tmp/lunzhi-test-gs")
+        try await f.pool.query(
+            """
+            INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key)
+            SELECT 'NW5', 'GS', 'custom', 'x', g::text, $1, 'bulk:' || g FROM generate_series(1, $2) g
+            """, [f.clock.now(), count])
+    }
+
+    @Test func twoDaemonsDeliverEachReminderExactlyOnce() async throws {
+        try await MechanismFixture.with { f in
+            try await enqueue(f, 5000)
+            let a = RecordingChannel()
+            let b = RecordingChannel()
+            async let first = daemon(f, [a], owner: "a").drain()
+            async let second = daemon(f, [b], owner: "b").drain()
+            let handled = try await first + second
+            #expect(handled == 5000)
+            #expect(a.keys.count + b.keys.count == 5000)
+            #expect(Set(a.keys).isDisjoint(with: Set(b.keys)))
+            #expect(Set(a.keys + b.keys).count == 5000)
+            #expect(!a.keys.isEmpty && !b.keys.isEmpty)
+            #expect(try await states(f) == ["delivered": 5000])
+        }
+    }
+
+    @Test func aDeadDaemonsLeaseExpiresAndAnotherDelivers() async throws {
+        try await MechanismFixture.with { f in
+            try await enqueue(f, 10)
+            let queue = ReminderQueue(pool: f.pool)
+            let claimed = try await queue.claim(owner: "crashed", now: f.clock.now(), limit: 10, lease: 60)
+            #expect(claimed.count == 10)
+            let channel = RecordingChannel()
+            #expect(try await daemon(f, [channel]).drain() == 0)  // all leased
+            f.clock.advance(61)
+            #expect(try await daemon(f, [channel]).drain() == 10)
+            #expect(Set(channel.keys).count == 10)
+            // The crashed daemon's late completion is refused: it no longer owns the rows.
+            #expect(
+                try await queue.finish(claimed[0], owner: "crashed", state: "dead", outcome: "late", at: f.clock.now())
+                    == false)
+            #expect(try await states(f) == ["delivered": 10])
+        }
+    }
+
+    @Test func aNotificationWakesTheDaemonAtOnce() async throws {
+        try await MechanismFixture.with { f in
+            try await f.service.addContact(by: f.clerk("GS"), channel: "file", address: "/tmp/lunzhi-test-gs")
+            let channel = RecordingChannel()
+            var configuration = ReminderDaemon.Configuration()
+            configuration.pollInterval = .seconds(30)  // far longer than the test waits
+            let d = ReminderDaemon(
+                configuration: configuration, service: f.service, channels: [channel], owner: "w", logger: quietLogger()
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await d.run() }
+                try await Task.sleep(for: .milliseconds(500))
+                try await f.pool.query(
+                    "INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key) VALUES ('NW5', 'GS', 'custom', 'x', '1', $1, 'wake')",
+                    [f.clock.now()])
+                let start = ContinuousClock.now
+                while channel.keys.isEmpty && ContinuousClock.now - start < .seconds(10) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(channel.keys == ["wake"])
+                #expect(ContinuousClock.now - start < .seconds(5))
+                group.cancelAll()
+            }
+        }
+    }
+}
