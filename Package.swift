@@ -127,6 +127,7 @@ let package = Package(
         .testTarget(
             name: "LunzhiRemindersTests",
             dependencies: ["LunzhiReminders", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
+            exclude: ["Support"],
             swiftSettings: strict
         ),
         .testTarget(

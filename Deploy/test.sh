@@ -39,6 +39,8 @@ export LUNZHI_TEST_CLUSTER_USER=$(lunzhi_cluster_os_user)
 export LUNZHI_TEST_WORKDIR=$work/clusters
 
 swift build --build-tests
+# For tests that run the real executable (the reminder daemon killed with SIGKILL).
+export LUNZHI_TEST_BINARY="$(swift build --show-bin-path)/lunzhi"
 set +e
 swift test --skip-build "$@"
 status=$?

@@ -7,7 +7,8 @@ struct Lunzhi: AsyncParsableCommand {
         commandName: "lunzhi",
         abstract: "Lunzhi (轮值): the rotating-chair cooperation mechanism service.",
         subcommands: [
-            ServeCommand.self, ConsoleClientCommand.self, MigrateCommand.self, UserCommand.self, VersionCommand.self,
+            ServeCommand.self, RemindCommand.self, ConsoleClientCommand.self, MigrateCommand.self, UserCommand.self,
+            VersionCommand.self,
         ]
     )
 }

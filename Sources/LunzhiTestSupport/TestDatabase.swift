@@ -76,6 +76,7 @@ public struct TestDatabase: Sendable {
 
 public struct TestEnvironmentError: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 
