@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shim over Debian's libpq: a module map and a header, nothing else.
@@ -69,7 +71,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The reminder daemon: the PostgreSQL queue, channels (file, e-mail via sendmail), the service.
+        // The reminder daemon: the PostgreSQL queue, channels (file, e-mail via sendmail, webhooks), the service.
         .target(
             name: "LunzhiReminders",
             dependencies: [
@@ -77,6 +79,10 @@ let package = Package(
                 "PostgresLibPQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -43,6 +43,7 @@ struct RemindCommand: AsyncParsableCommand {
         configuration.retention = retentionDays * 86_400
         let channels: [any ReminderChannel] = [
             FileChannel(), SendmailChannel(command: sendmail.split(separator: " ").map(String.init), from: mailFrom),
+            WebhookChannel(),
         ]
         let daemon = ReminderDaemon(
             configuration: configuration, service: Cooperation(pool: pool), channels: channels, logger: logger)
