@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LunzhiRemindersTests",
-            dependencies: ["LunzhiReminders", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
+            dependencies: ["LunzhiReminders", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport", "LunzhiMigrations"],
             exclude: ["Support"],
             swiftSettings: strict
         ),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Lunzhi on this machine.
 #   Deploy/local.sh          build, bring up the database, migrate, and start the console server
-#                            (LUNZHI_LISTEN, default 127.0.0.1:7707)
+#                            (LUNZHI_LISTEN, default 127.0.0.1:7707) and the reminder daemon
 #   Deploy/local.sh stop     stop the private PostgreSQL cluster
 #   Deploy/local.sh status   show where the database is and the migration status
 #   Deploy/local.sh env      print the variables to use the database from a shell (eval "$(…)")
@@ -105,9 +105,26 @@ run)
         fi
     fi
     port=${listen##*:}
-    lunzhi_log "console server on $listen; connect with:"
+    # The console server and the reminder daemon together; Ctrl-C stops both.
+    "$LUNZHI_BIN" serve --listen "$listen" &
+    serve_pid=$!
+    "$LUNZHI_BIN" remind --poll-interval 2 &
+    remind_pid=$!
+    trap 'kill $serve_pid $remind_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    # First run: every member of the default mechanism is reminded through a file, so reminders
+    # are visible without a mail server (added through the console, so it is audited).
+    if [ ! -f "$state/contacts.done" ] && [ -f "$state/operator.secret" ]; then
+        for member in SN GS QH NX XJ; do
+            LUNZHI_SECRET=$(cat "$state/operator.secret") "$LUNZHI_BIN" console --port "$port" --user operator \
+                -c "MEMBER CONTACT ADD member=$member channel=file address=\"$state/reminders.jsonl\"" >/dev/null || true
+        done
+        touch "$state/contacts.done"
+    fi
+    lunzhi_log "console server on $listen and the reminder daemon are running; connect with:"
     lunzhi_log "  LUNZHI_SECRET=\$(cat .lunzhi/operator.secret) $LUNZHI_BIN console --port $port --user operator"
-    exec "$LUNZHI_BIN" serve --listen "$listen"
+    lunzhi_log "reminders are appended to .lunzhi/reminders.jsonl; Ctrl-C stops both"
+    wait $serve_pid
     ;;
 stop)
     load_cluster_env

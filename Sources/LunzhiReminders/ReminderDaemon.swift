@@ -96,6 +96,7 @@ public struct ReminderDaemon: Service {
     /// (`lunzhi remind --once`).
     @discardableResult
     public func drain() async throws -> Int {
+        try await service.scheduleRotationHandovers(now: clock.now())
         try await queue.reclaimExpired(now: clock.now())
         var handled = 0
         while !Task.isShuttingDownGracefully {

@@ -13,6 +13,12 @@ public struct ReminderMessage: Sendable {
         "item_returned": ("议题已退回，请修改后重新提交", "An agenda item was returned to its filer"),
         "consultation_convened": ("轮值牵头方召集协商议事", "The chair convened a consultation"),
         "approval_requested": ("一事一议申请待答复", "A case-by-case approval awaits your answer"),
+        "approval_due": ("一事一议申请即将到期", "A case-by-case approval is due soon"),
+        "approval_overdue": ("一事一议申请已逾期", "A case-by-case approval is overdue"),
+        "agenda_deadline": ("议题提交截止临近", "The agenda deadline is near"),
+        "meeting_tomorrow": ("协商会议明日召开", "The consultation meets tomorrow"),
+        "response_due": ("书面协商答复截止临近", "A written procedure's response is due"),
+        "rotation_handover": ("轮值牵头交接提醒（30天后换届）", "The chair passes to the next member in 30 days"),
     ]
 
     public init(_ reminder: ClaimedReminder) {

@@ -262,3 +262,30 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
         }
     }
 }
+
+@Suite struct HandoverTests {
+    @Test func theIncomingAndOutgoingChairsAreToldThirtyDaysAhead() async throws {
+        try await MechanismFixture.with(start: .day("2026-11-20")) { f in
+            for member in ["GS", "QH"] {
+                try await f.service.addContact(by: f.clerk(member), channel: "file", address: "/tmp/\(member)")
+            }
+            let item = try await f.service.fileItem(
+                by: f.clerk("SN"), ItemDraft(category: .other, track: .regular, title: "跨年议题"))
+            _ = try await f.service.submitItem(by: f.clerk("SN"), id: item.id)
+            let channel = RecordingChannel()
+            _ = try await daemon(f, [channel]).drain()
+            #expect(!channel.keys.contains { $0.hasPrefix("rotation_handover") })  // 42 days ahead: not yet
+            f.clock.set(shanghai: .day("2026-12-02"))
+            _ = try await daemon(f, [channel]).drain()
+            _ = try await daemon(f, [channel]).drain()  // a second pass adds nothing
+            let handovers = channel.keys.filter { $0.hasPrefix("rotation_handover") }
+            #expect(handovers.count == 2)
+            #expect(Set(handovers.map { $0.split(separator: ":")[3] }) == ["GS", "QH"])
+            let payload: PostgresJSON = try await f.pool.query(
+                "SELECT payload FROM reminder WHERE kind = 'rotation_handover' LIMIT 1"
+            ).single().decode("payload")
+            let fields = try payload.decode(as: [String: String].self)
+            #expect(fields["incoming"] == "QH" && fields["outgoing"] == "GS" && fields["open_items"] == "1")
+        }
+    }
+}

@@ -240,3 +240,56 @@ extension Cooperation {
             ])
     }
 }
+
+extension Cooperation {
+    /// Schedules the rotation hand-over: 30 days before a term starts, the incoming and the
+    /// outgoing chair's members are reminded, with what passes to the new chair (open items,
+    /// pending approvals, planned consultations). Run by the daemon on each pass; each term's
+    /// hand-over is enqueued once, whatever state earlier copies reached.
+    @discardableResult
+    public func scheduleRotationHandovers(now: Date) async throws -> Int {
+        let today = ShanghaiCalendar.date(of: now)
+        return try await pool.transaction { c in
+            let terms = try await c.query(
+                """
+                SELECT t.id, t.mechanism_code, t.member_code AS incoming, lower(t.term) AS starts,
+                       (SELECT p.member_code FROM chair_term p WHERE p.mechanism_code = t.mechanism_code
+                          AND upper(p.term) = lower(t.term)) AS outgoing
+                FROM chair_term t WHERE lower(t.term) > $1::date AND lower(t.term) <= $1::date + 30
+                """, [today])
+            var scheduled = 0
+            for term in terms {
+                let mechanism: String = try term.decode("mechanism_code")
+                let incoming: String = try term.decode("incoming")
+                let outgoing: String? = try term.decode("outgoing")
+                let starts: CalendarDate = try term.decode("starts")
+                let id: Int = try term.decode("id")
+                let open = try await c.query(
+                    """
+                    SELECT (SELECT count(*) FROM agenda_item WHERE mechanism_code = $1 AND state IN ('submitted', 'accepted')) AS items,
+                           (SELECT count(*) FROM approval WHERE mechanism_code = $1 AND state = 'pending') AS approvals,
+                           (SELECT count(*) FROM consultation WHERE mechanism_code = $1 AND state IN ('planned', 'open')) AS consultations
+                    """, [mechanism]
+                ).single()
+                let payload = try PostgresJSON(encoding: [
+                    "incoming": incoming, "outgoing": outgoing ?? "", "starts": starts.description,
+                    "open_items": String(try open.decode("items", as: Int.self)),
+                    "pending_approvals": String(try open.decode("approvals", as: Int.self)),
+                    "planned_consultations": String(try open.decode("consultations", as: Int.self)),
+                ])
+                let due = ShanghaiCalendar.startOfDay(starts.adding(days: -30))
+                for member in Set([incoming, outgoing].compactMap { $0 }).sorted() {
+                    let key = "rotation_handover:chair_term:\(id):\(member):\(PostgresTimestamp.microseconds(due))"
+                    scheduled += try await c.query(
+                        """
+                        INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key, payload)
+                        SELECT $1, $2, 'rotation_handover', 'chair_term', $3, $4, $5, $6
+                        WHERE NOT EXISTS (SELECT 1 FROM reminder WHERE idempotency_key = $5)
+                        """, [mechanism, member, String(id), max(due, now), key, payload]
+                    ).affectedRows
+                }
+            }
+            return scheduled
+        }
+    }
+}
