@@ -103,85 +103,119 @@ public struct ReminderDaemon: Service {
             let batch = try await queue.claim(
                 owner: owner, now: clock.now(), limit: configuration.batchSize, lease: configuration.lease)
             if batch.isEmpty { break }
-            await withDiscardingTaskGroup { group in
-                for reminder in batch { group.addTask { await process(reminder) } }
-            }
+            await processBatch(batch)
             handled += batch.count
         }
         return handled
     }
 
-    /// Delivers one claimed reminder on every contact of its recipient, then finishes, retries or
-    /// buries it. A database failure leaves the row leased; it comes back when the lease expires.
-    func process(_ reminder: ClaimedReminder) async {
+    /// Delivers a claimed batch: skip checks, one contacts query, deliveries in parallel, and one
+    /// statement finishing everything delivered. A database failure leaves rows leased; they come
+    /// back when the lease expires.
+    func processBatch(_ batch: [ClaimedReminder]) async {
         do {
-            if let reason = try await service.reminderSkipReason(
-                kind: reminder.kind, entity: reminder.entity, entityID: reminder.entityID, recipient: reminder.recipient
-            ) {
-                try await queue.finish(reminder, owner: owner, state: "skipped", outcome: reason, at: clock.now())
-                return
-            }
-            let contacts = try await queue.contacts(mechanism: reminder.mechanism, member: reminder.recipient)
-            guard !contacts.isEmpty else {
-                try await queue.finish(
-                    reminder, owner: owner, state: "skipped", outcome: "\(reminder.recipient) has no contact",
-                    at: clock.now())
-                return
-            }
-            let already = try await queue.deliveredAddresses(reminder)
-            let message = ReminderMessage(reminder)
-            var retryable: [String] = []
-            var permanent: [String] = []
-            var delivered: [String] = []
-            for contact in contacts where !already.contains("\(contact.channel):\(contact.address)") {
-                let result: DeliveryResult
-                if let channel = channels[contact.channel] {
-                    result = await channel.deliver(
-                        reminder, message: message, address: contact.address, secret: contact.secret)
-                } else {
-                    result = .permanent("no \(contact.channel) channel is configured on this daemon")
-                }
-                var error: String?
-                switch result {
-                case .delivered: delivered.append("\(contact.channel):\(contact.address)")
-                case .retry(let e):
-                    retryable.append(e)
-                    error = e
-                case .permanent(let e):
-                    permanent.append(e)
-                    error = e
-                }
-                try await queue.recordAttempt(
-                    reminder, channel: contact.channel, address: contact.address, at: clock.now(), error: error)
-            }
-            if !permanent.isEmpty {
-                try await queue.finish(
-                    reminder, owner: owner, state: "dead", outcome: permanent.joined(separator: "; "), at: clock.now())
-            } else if !retryable.isEmpty {
-                if reminder.attempt >= reminder.maxAttempts {
-                    try await queue.finish(
-                        reminder, owner: owner, state: "dead",
-                        outcome: "gave up after \(reminder.attempt) attempts: " + retryable.joined(separator: "; "),
-                        at: clock.now())
-                } else {
-                    let runAt = clock.now().addingTimeInterval(
-                        configuration.backoff.delay(afterAttempt: reminder.attempt))
-                    try await queue.retry(
-                        reminder, owner: owner, runAt: runAt, error: retryable.joined(separator: "; "))
-                }
-            } else {
-                let outcome = "delivered" + (delivered.isEmpty ? "" : " to " + delivered.joined(separator: ", "))
-                if try await queue.finish(reminder, owner: owner, state: "delivered", outcome: outcome, at: clock.now())
+            var live: [ClaimedReminder] = []
+            var skipped: [(Int, String)] = []
+            for reminder in batch {
+                if let reason = try await service.reminderSkipReason(
+                    kind: reminder.kind, entity: reminder.entity, entityID: reminder.entityID,
+                    recipient: reminder.recipient)
                 {
-                    try await service.reminderDelivered(
-                        kind: reminder.kind, mechanism: reminder.mechanism, entity: reminder.entity,
-                        entityID: reminder.entityID,
-                        recipient: reminder.recipient, dueAt: reminder.dueAt)
+                    skipped.append((reminder.id, reason))
+                } else {
+                    live.append(reminder)
                 }
+            }
+            let contacts = try await queue.contacts(of: live.map { ($0.mechanism, $0.recipient) })
+            var delivered: [(ClaimedReminder, String)] = []
+            try await withThrowingTaskGroup(of: (ClaimedReminder, Outcome).self) { group in
+                for reminder in live {
+                    let mine = contacts["\(reminder.mechanism)/\(reminder.recipient)"] ?? []
+                    group.addTask { (reminder, try await deliver(reminder, to: mine)) }
+                }
+                for try await (reminder, outcome) in group {
+                    switch outcome {
+                    case .delivered(let summary): delivered.append((reminder, summary))
+                    case .skipped(let reason): skipped.append((reminder.id, reason))
+                    case .handled: break
+                    }
+                }
+            }
+            let now = clock.now()
+            try await queue.finish(
+                ids: skipped.map(\.0), owner: owner, state: "skipped", outcomes: skipped.map(\.1), at: now)
+            let finished = try await queue.finish(
+                ids: delivered.map(\.0.id), owner: owner, state: "delivered", outcomes: delivered.map(\.1), at: now)
+            for (reminder, _) in delivered where finished.contains(reminder.id) && reminder.kind == "approval_overdue" {
+                try await service.reminderDelivered(
+                    kind: reminder.kind, mechanism: reminder.mechanism, entity: reminder.entity,
+                    entityID: reminder.entityID,
+                    recipient: reminder.recipient, dueAt: reminder.dueAt)
             }
         } catch {
-            logger.warning(
-                "reminder delivery interrupted", metadata: ["reminder": "\(reminder.id)", "error": "\(error)"])
+            logger.warning("reminder batch interrupted", metadata: ["error": "\(error)"])
         }
+    }
+
+    enum Outcome: Sendable {
+        /// Delivered everywhere; finished with the batch.
+        case delivered(String)
+        case skipped(String)
+        /// Retried or buried here already.
+        case handled
+    }
+
+    /// Delivers one reminder on every contact not yet served. Attempts are recorded when something
+    /// failed (so a retry skips the channels that worked); a clean first delivery writes nothing
+    /// but the batch's finishing update.
+    func deliver(_ reminder: ClaimedReminder, to contacts: [(channel: String, address: String, secret: String?)])
+        async throws
+        -> Outcome
+    {
+        guard !contacts.isEmpty else { return .skipped("\(reminder.recipient) has no contact") }
+        let already = reminder.attempt > 1 ? try await queue.deliveredAddresses(reminder) : []
+        let message = ReminderMessage(reminder)
+        var results: [(channel: String, address: String, result: DeliveryResult)] = []
+        for contact in contacts where !already.contains("\(contact.channel):\(contact.address)") {
+            let result: DeliveryResult
+            if let channel = channels[contact.channel] {
+                result = await channel.deliver(
+                    reminder, message: message, address: contact.address, secret: contact.secret)
+            } else {
+                result = .permanent("no \(contact.channel) channel is configured on this daemon")
+            }
+            results.append((contact.channel, contact.address, result))
+        }
+        let failures = results.filter { $0.result != .delivered }
+        if failures.isEmpty {
+            return .delivered(
+                "delivered"
+                    + (results.isEmpty
+                        ? "" : " to " + results.map { "\($0.channel):\($0.address)" }.joined(separator: ", ")))
+        }
+        let now = clock.now()
+        for entry in results {
+            var error: String?
+            switch entry.result {
+            case .delivered: error = nil
+            case .retry(let e), .permanent(let e): error = e
+            }
+            try await queue.recordAttempt(
+                reminder, channel: entry.channel, address: entry.address, at: now, error: error)
+        }
+        let permanent = failures.compactMap { if case .permanent(let e) = $0.result { e } else { nil } }
+        let retryable = failures.compactMap { if case .retry(let e) = $0.result { e } else { nil } }
+        if !permanent.isEmpty {
+            try await queue.finish(
+                reminder, owner: owner, state: "dead", outcome: permanent.joined(separator: "; "), at: now)
+        } else if reminder.attempt >= reminder.maxAttempts {
+            try await queue.finish(
+                reminder, owner: owner, state: "dead",
+                outcome: "gave up after \(reminder.attempt) attempts: " + retryable.joined(separator: "; "), at: now)
+        } else {
+            let runAt = now.addingTimeInterval(configuration.backoff.delay(afterAttempt: reminder.attempt))
+            try await queue.retry(reminder, owner: owner, runAt: runAt, error: retryable.joined(separator: "; "))
+        }
+        return .handled
     }
 }

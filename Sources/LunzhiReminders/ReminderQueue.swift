@@ -164,3 +164,39 @@ extension ReminderQueue {
         ).map { (try $0.decode("channel"), try $0.decode("address"), try $0.decode("secret")) }
     }
 }
+
+extension ReminderQueue {
+    /// Enabled contacts of several members at once, keyed by "mechanism/member".
+    public func contacts(of recipients: [(mechanism: String, member: String)]) async throws
+        -> [String: [(channel: String, address: String, secret: String?)]]
+    {
+        let keys = Array(Set(recipients.map { "\($0.mechanism)/\($0.member)" }))
+        var result: [String: [(channel: String, address: String, secret: String?)]] = [:]
+        for row in try await pool.query(
+            """
+            SELECT mechanism_code || '/' || member_code AS k, channel, address, secret FROM member_contact
+            WHERE mechanism_code || '/' || member_code = ANY($1::text[]) AND enabled ORDER BY id
+            """, [keys])
+        {
+            result[try row.decode("k"), default: []].append(
+                (try row.decode("channel"), try row.decode("address"), try row.decode("secret")))
+        }
+        return result
+    }
+
+    /// Ends many reminders in one statement; returns the ids this owner still held.
+    @discardableResult
+    public func finish(ids: [Int], owner: String, state: String, outcomes: [String], at: Date) async throws -> Set<Int>
+    {
+        guard !ids.isEmpty else { return [] }
+        return Set(
+            try await pool.query(
+                """
+                UPDATE reminder r SET state = $3, outcome = o.outcome, finished_at = $5, owner = NULL, lease_expires_at = NULL
+                FROM unnest($1::bigint[], $4::text[]) AS o(id, outcome)
+                WHERE r.id = o.id AND r.owner = $2 AND r.state = 'running'
+                RETURNING r.id
+                """, [ids, owner, state, outcomes, at]
+            ).map { try $0.decode("id", as: Int.self) })
+    }
+}

@@ -32,6 +32,13 @@ public struct ReminderInfo: Sendable, Equatable {
 extension Cooperation {
     public static let contactChannels = ["email", "webhook", "file"]
 
+    /// Reminder kinds whose reason can go away before they are due.
+    static let kindsWithSkipRules: Set<String> = [
+        "item_submitted", "item_returned", "consultation_convened", "agenda_deadline", "meeting_tomorrow",
+        "response_due",
+        "approval_requested", "approval_due", "approval_overdue",
+    ]
+
     /// Adds a contact. Clerks for their own member, operators for any member.
     @discardableResult
     public func addContact(
@@ -177,7 +184,7 @@ extension Cooperation {
     public func reminderSkipReason(kind: String, entity: String, entityID: String, recipient: String) async throws
         -> String?
     {
-        guard let id = Int(entityID) else { return nil }
+        guard let id = Int(entityID), Self.kindsWithSkipRules.contains(kind) else { return nil }
         return try await pool.withConnection { c in
             func one(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> String? {
                 try await c.query(sql, parameters).first?.decode(0, as: String?.self)
