@@ -11,7 +11,7 @@ public import ServiceLifecycle
 /// time, and a bounded poll — a lost notification costs latency, never a reminder.
 public struct ReminderDaemon: Service {
     public struct Configuration: Sendable {
-        public var batchSize: Int = 32
+        public var batchSize: Int = 256
         /// How long a claim is held before another daemon may take the row over.
         public var lease: TimeInterval = 120
         /// The longest sleep between looks at the queue.
@@ -64,9 +64,14 @@ public struct ReminderDaemon: Service {
                     }
                 }
                 var lastPrune = Date.distantPast
+                var lastHousekeeping = ContinuousClock.now - .seconds(60)
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     do {
-                        _ = try await drain()
+                        // Hand-overs and expired leases are looked at once a second at most, so a
+                        // notification's path to delivery is just claim, deliver, finish.
+                        let housekeeping = ContinuousClock.now - lastHousekeeping >= .seconds(1)
+                        if housekeeping { lastHousekeeping = ContinuousClock.now }
+                        _ = try await drain(housekeeping: housekeeping)
                         if clock.now().timeIntervalSince(lastPrune) >= configuration.pruneInterval {
                             let pruned = try await queue.prune(
                                 before: clock.now().addingTimeInterval(-configuration.retention))
@@ -93,11 +98,14 @@ public struct ReminderDaemon: Service {
     }
 
     /// Delivers everything due now, batch after batch, and returns how many reminders it handled
-    /// (`lunzhi remind --once`).
+    /// (`lunzhi remind --once`). With `housekeeping`, first schedules rotation hand-overs and makes
+    /// expired leases claimable again.
     @discardableResult
-    public func drain() async throws -> Int {
-        try await service.scheduleRotationHandovers(now: clock.now())
-        try await queue.reclaimExpired(now: clock.now())
+    public func drain(housekeeping: Bool = true) async throws -> Int {
+        if housekeeping {
+            try await service.scheduleRotationHandovers(now: clock.now())
+            try await queue.reclaimExpired(now: clock.now())
+        }
         var handled = 0
         while !Task.isShuttingDownGracefully {
             let batch = try await queue.claim(

@@ -15,7 +15,7 @@ struct RemindCommand: AsyncParsableCommand {
         false
     @Option(name: .customLong("poll-interval"), help: "Longest sleep between looks at the queue, in seconds.")
     var pollInterval: Double = 5
-    @Option(name: .customLong("batch-size"), help: "Reminders claimed at a time.") var batchSize: Int = 32
+    @Option(name: .customLong("batch-size"), help: "Reminders claimed at a time.") var batchSize: Int = 256
     @Option(help: "Seconds a claim is held before another daemon may take it over.") var lease: Double = 120
     @Option(name: .customLong("retention-days"), help: "Days finished reminders are kept.") var retentionDays: Double =
         30
