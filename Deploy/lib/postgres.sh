@@ -13,7 +13,10 @@ lunzhi_ensure_system_packages() {
     [ -f /usr/include/editline/readline.h ] || missing+=(libedit-dev)
     command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
     local extra
-    for extra in "$@"; do dpkg -s "$extra" >/dev/null 2>&1 || missing+=("$extra"); done
+    for extra in "$@"; do
+        # Only "install ok installed" counts: a removed package leaves its config files behind.
+        dpkg-query -W -f='${Status}' "$extra" 2>/dev/null | grep -q 'install ok installed' || missing+=("$extra")
+    done
     [ ${#missing[@]} -eq 0 ] && return 0
     lunzhi_log "installing ${missing[*]} (apt-get)"
     local sudo=()

@@ -55,15 +55,7 @@ public struct Migrator: Sendable {
     }
 
     private func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(configuration)
-        do {
-            let value = try await body(connection)
-            await connection.close()
-            return value
-        } catch {
-            await connection.close()
-            throw error
-        }
+        try await PostgresConnection.with(configuration, body)
     }
 
     private func migrateLocked(_ connection: PostgresConnection) async throws -> [Migration] {

@@ -54,16 +54,7 @@ public struct TestDatabase: Sendable {
     /// Runs `body` on a connection to the maintenance database (`postgres`).
     @discardableResult
     static func admin<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(
-            PostgresConfiguration(connectionString: "dbname=postgres"))
-        do {
-            let value = try await body(connection)
-            await connection.close()
-            return value
-        } catch {
-            await connection.close()
-            throw error
-        }
+        try await PostgresConnection.with(PostgresConfiguration(connectionString: "dbname=postgres"), body)
     }
 
     static func requireEnvironment() throws {

@@ -51,6 +51,21 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// Opens a connection, runs `body` with it, and closes it whatever happens.
+    public static func with<T>(_ configuration: PostgresConfiguration, _ body: (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        let connection = try await connect(configuration)
+        do {
+            let value = try await body(connection)
+            await connection.close()
+            return value
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
     /// Runs one statement with bound parameters (`$1`, `$2`, …) and returns its whole result.
     ///
     /// Parameters are never spliced into the SQL text. A cancelled task cancels the statement on
