@@ -154,7 +154,8 @@ public struct ReminderDaemon: Service {
                 ids: skipped.map(\.0), owner: owner, state: "skipped", outcomes: skipped.map(\.1), at: now)
             let finished = try await queue.finish(
                 ids: delivered.map(\.0.id), owner: owner, state: "delivered", outcomes: delivered.map(\.1), at: now)
-            for (reminder, _) in delivered where finished.contains(reminder.id) && reminder.kind == "approval_overdue" {
+            // Follow-ups (the weekly overdue repeat) are the domain's decision.
+            for (reminder, _) in delivered where finished.contains(reminder.id) {
                 try await service.reminderDelivered(
                     kind: reminder.kind, mechanism: reminder.mechanism, entity: reminder.entity,
                     entityID: reminder.entityID,

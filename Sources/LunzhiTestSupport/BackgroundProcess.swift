@@ -32,11 +32,13 @@ public final class BackgroundProcess: Sendable {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
-    /// Waits for the process to exit by itself; returns its exit status.
+    /// Waits for the process to exit by itself; returns its exit status, or 128 + the signal
+    /// that killed it (as shells report it).
     public func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status >> 8) & 0xff
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 
     /// Waits until something accepts TCP connections on 127.0.0.1:`port`.

@@ -79,22 +79,8 @@ public final class PrivateCluster: Sendable {
             "lunzhi-run-\(UUID().uuidString)"
         ).path
         defer { unlink(outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw TestEnvironmentError(message: "cannot start \(executable): errno \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = (status & 0x7f) == 0
-        let code = (status >> 8) & 0xff
-        guard exited && code == 0 else {
+        let status = try BackgroundProcess(executable, arguments, log: outputPath).wait()
+        guard status == 0 else {
             let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             throw TestEnvironmentError(
                 message: "\(executable) \(arguments.joined(separator: " ")) failed (status \(status)): \(output)")

@@ -194,3 +194,30 @@ import Testing
         await pool.close()
     }
 }
+
+@Suite struct ReminderCommandTests {
+    @Test func remindersListAndItsRefusals() async throws {
+        try await ConsoleHarness.with { h in
+            try await h.client(as: "op") { (op: ConsoleClient) async throws in
+                #expect(
+                    try await op.request("REMINDERS state=bogus").raw.first?.hasPrefix("400 BAD_ARGUMENT state=")
+                        == true)
+                #expect(try await op.request("REMINDERS state=pending").code == 200)
+                #expect(try await op.request("REMINDER RETRY 424242").code == 404)
+                let added = try await op.request("MEMBER CONTACT ADD member=GS channel=file address=/tmp/gs.jsonl")
+                #expect(added.code == 201)
+                #expect(
+                    try await op.request("MEMBER CONTACT LIST member=GS").lines.contains {
+                        $0.hasSuffix("GS file /tmp/gs.jsonl")
+                    })
+                #expect(try await op.request("MEMBER CONTACT ADD member=GS channel=pigeon address=x").code == 422)
+            }
+            try await h.client(as: "c-sn") { (sn: ConsoleClient) async throws in
+                #expect(try await sn.request("REMINDERS").raw.first?.hasPrefix("403 FORBIDDEN") == true)
+                #expect(
+                    try await sn.request("MEMBER CONTACT ADD member=GS channel=file address=/tmp/x").raw.first?
+                        .hasPrefix("403 NOT_OWN_MEMBER") == true)
+            }
+        }
+    }
+}

@@ -52,8 +52,9 @@ enum ReminderCommands {
             keys: ["state", "limit"]
         ) { call in
             let state = call.arguments.optional("state")?.lowercased()
-            if let state, !["pending", "running", "delivered", "skipped", "dead"].contains(state) {
-                throw ConsoleArgumentError("state= must be one of pending, running, delivered, skipped, dead")
+            if let state, !Cooperation.reminderStates.contains(state) {
+                throw ConsoleArgumentError(
+                    "state= must be one of \(Cooperation.reminderStates.joined(separator: ", "))")
             }
             let list = try await call.service.reminders(
                 by: call.principal, state: state, limit: try call.arguments.optionalInt("limit") ?? 100)

@@ -133,8 +133,13 @@ extension Cooperation {
     }
 
     /// The queue, newest first. Operators and auditors.
+    public static let reminderStates = ["pending", "running", "delivered", "skipped", "dead"]
+
     public func reminders(by principal: Int, state: String? = nil, limit: Int = 100) async throws -> [ReminderInfo] {
-        try await read(by: principal) { context in
+        if let state, !Self.reminderStates.contains(state) {
+            throw DomainError.invalid("state must be one of \(Self.reminderStates.joined(separator: ", "))")
+        }
+        return try await read(by: principal) { context in
             guard context.caller.isOperator() || context.caller.isAuditor() else {
                 throw DomainError(.forbidden, "only operators and auditors may list the reminder queue")
             }
