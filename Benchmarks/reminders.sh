@@ -38,7 +38,7 @@ psql -q -c "INSERT INTO member_contact (mechanism_code, member_code, channel, ad
 psql -q -c "INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key)
             SELECT 'NW5', 'GS', 'custom', 'bench', g::text, now() - interval '1 minute', 'bench:' || g FROM generate_series(1, $n) g"
 began=$(date +%s.%N)
-"$bin" remind --once --database-url "dbname=lunzhi_bench" --batch-size "${LUNZHI_BENCH_BATCH:-256}" --pool-size 8 --log-level warning >/dev/null
+${LUNZHI_BENCH_WRAP:-} "$bin" remind --once --database-url "dbname=lunzhi_bench" --batch-size "${LUNZHI_BENCH_BATCH:-512}" --claimers "${LUNZHI_BENCH_CLAIMERS:-3}" --pool-size 8 --log-level warning >/dev/null
 ended=$(date +%s.%N)
 lunzhi_seconds=$(echo "$ended - $began" | bc -l)
 delivered=$(wc -l <"$out")

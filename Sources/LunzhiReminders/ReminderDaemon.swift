@@ -11,7 +11,9 @@ public import ServiceLifecycle
 /// time, and a bounded poll — a lost notification costs latency, never a reminder.
 public struct ReminderDaemon: Service {
     public struct Configuration: Sendable {
-        public var batchSize: Int = 256
+        public var batchSize: Int = 512
+        /// Claim-and-deliver loops running at once in one daemon.
+        public var claimers: Int = 3
         /// How long a claim is held before another daemon may take the row over.
         public var lease: TimeInterval = 120
         /// The longest sleep between looks at the queue.
@@ -106,15 +108,23 @@ public struct ReminderDaemon: Service {
             try await service.scheduleRotationHandovers(now: clock.now())
             try await queue.reclaimExpired(now: clock.now())
         }
-        var handled = 0
-        while !Task.isShuttingDownGracefully {
-            let batch = try await queue.claim(
-                owner: owner, now: clock.now(), limit: configuration.batchSize, lease: configuration.lease)
-            if batch.isEmpty { break }
-            await processBatch(batch)
-            handled += batch.count
+        // Several claim loops at once, so the database claims one batch while another is delivered.
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<max(1, configuration.claimers) {
+                group.addTask {
+                    var handled = 0
+                    while !Task.isShuttingDownGracefully {
+                        let batch = try await queue.claim(
+                            owner: owner, now: clock.now(), limit: configuration.batchSize, lease: configuration.lease)
+                        if batch.isEmpty { break }
+                        await processBatch(batch)
+                        handled += batch.count
+                    }
+                    return handled
+                }
+            }
+            return try await group.reduce(0, +)
         }
-        return handled
     }
 
     /// Delivers a claimed batch: skip checks, one contacts query, deliveries in parallel, and one

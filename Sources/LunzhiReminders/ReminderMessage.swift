@@ -1,4 +1,5 @@
 import Foundation
+import LunzhiCore
 import PostgresLibPQ
 
 /// What a member is told: a Chinese subject and body with an English line, and the JSON a
@@ -23,7 +24,8 @@ public struct ReminderMessage: Sendable {
 
     public init(_ reminder: ClaimedReminder) {
         let (zh, en) = Self.titles[reminder.kind] ?? ("轮值机制提醒", "Lunzhi reminder")
-        let payload = (try? reminder.payload.decode(as: [String: String].self)) ?? [:]
+        let payload =
+            reminder.payload.text == "{}" ? [:] : (try? reminder.payload.decode(as: [String: String].self)) ?? [:]
         subject = "【轮值】\(zh) / \(en)"
         var lines = [
             zh, en, "", "机制 Mechanism: \(reminder.mechanism)", "对象 Subject: \(reminder.entity) \(reminder.entityID)",
@@ -32,15 +34,15 @@ public struct ReminderMessage: Sendable {
         lines.append("")
         lines.append("提醒编号 Reminder: \(reminder.idempotencyKey)")
         body = lines.joined(separator: "\n")
-        let object: [String: Any] = [
-            "id": reminder.id, "key": reminder.idempotencyKey, "kind": reminder.kind, "mechanism": reminder.mechanism,
-            "recipient": reminder.recipient, "entity": reminder.entity, "entity_id": reminder.entityID,
-            "due_at": PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(reminder.dueAt)),
-            "subject": subject, "payload": payload,
-        ]
-        let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
-        json = String(decoding: data, as: UTF8.self)
+        // Keys in byte order, as receivers and the documented examples expect.
+        let object: JSONValue = .object([
+            ("due_at", .string(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(reminder.dueAt)))),
+            ("entity", .string(reminder.entity)), ("entity_id", .string(reminder.entityID)),
+            ("id", .int(reminder.id)), ("key", .string(reminder.idempotencyKey)), ("kind", .string(reminder.kind)),
+            ("mechanism", .string(reminder.mechanism)),
+            ("payload", .object(payload.keys.sorted().map { ($0, .string(payload[$0]!)) })),
+            ("recipient", .string(reminder.recipient)), ("subject", .string(subject)),
+        ])
+        json = object.serialized()
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 public import Foundation
 public import PostgresLibPQ
 
@@ -11,11 +12,14 @@ public struct ClaimedReminder: Sendable, Equatable {
     public var entityID: String
     public var dueAt: Date
     public var idempotencyKey: String
-    /// SHA-256 of the idempotency key, hex: the e-mail Message-ID and the webhook key derive from it.
-    public var keyHash: String
     public var payload: PostgresJSON
     public var attempt: Int
     public var maxAttempts: Int
+
+    /// SHA-256 of the idempotency key, hex: the e-mail Message-ID derives from it.
+    public var keyHash: String {
+        SHA256.hash(data: Data(idempotencyKey.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
 }
 
 /// The reminder queue in PostgreSQL.
@@ -40,8 +44,7 @@ public struct ReminderQueue: Sendable {
              WHERE r.id IN (SELECT id FROM reminder WHERE state = 'pending' AND run_at <= $2
                             ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
             RETURNING r.id, r.mechanism_code, r.recipient_member, r.kind, r.entity, r.entity_id, r.due_at,
-                      r.idempotency_key, encode(sha256(convert_to(r.idempotency_key, 'UTF8')), 'hex') AS key_hash,
-                      r.payload, r.attempts, r.max_attempts
+                      r.idempotency_key, r.payload, r.attempts, r.max_attempts
             """, [owner, now, lease, limit])
         return try rows.map {
             ClaimedReminder(
@@ -49,7 +52,6 @@ public struct ReminderQueue: Sendable {
                 recipient: try $0.decode("recipient_member"),
                 kind: try $0.decode("kind"), entity: try $0.decode("entity"), entityID: try $0.decode("entity_id"),
                 dueAt: try $0.decode("due_at"), idempotencyKey: try $0.decode("idempotency_key"),
-                keyHash: try $0.decode("key_hash"),
                 payload: try $0.decode("payload"), attempt: try $0.decode("attempts"),
                 maxAttempts: try $0.decode("max_attempts"))
         }

@@ -44,6 +44,9 @@ extension Int: PostgresArrayElement {
 
 enum PostgresArrayLiteral {
     static func quote(_ value: String) -> String {
+        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + value + "\""
+        }
         var out = "\""
         for ch in value.unicodeScalars {
             if ch == "\"" || ch == "\\" { out.unicodeScalars.append("\\") }

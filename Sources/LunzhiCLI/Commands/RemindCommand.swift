@@ -15,7 +15,8 @@ struct RemindCommand: AsyncParsableCommand {
         false
     @Option(name: .customLong("poll-interval"), help: "Longest sleep between looks at the queue, in seconds.")
     var pollInterval: Double = 5
-    @Option(name: .customLong("batch-size"), help: "Reminders claimed at a time.") var batchSize: Int = 256
+    @Option(name: .customLong("batch-size"), help: "Reminders claimed at a time.") var batchSize: Int = 512
+    @Option(help: "Claim-and-deliver loops running at once.") var claimers: Int = 3
     @Option(help: "Seconds a claim is held before another daemon may take it over.") var lease: Double = 120
     @Option(name: .customLong("retention-days"), help: "Days finished reminders are kept.") var retentionDays: Double =
         30
@@ -30,7 +31,7 @@ struct RemindCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "lunzhi.remind")
-        guard pollInterval > 0, batchSize > 0, lease > 0, poolSize > 1, retentionDays > 0 else {
+        guard pollInterval > 0, batchSize > 0, claimers > 0, lease > 0, poolSize > 1, retentionDays > 0 else {
             throw ValidationError("intervals, sizes and the lease must be positive (pool-size at least 2)")
         }
         try database.configuration.validate()
@@ -39,6 +40,7 @@ struct RemindCommand: AsyncParsableCommand {
         configuration.pollOnly = pollOnly
         configuration.pollInterval = .milliseconds(Int64(pollInterval * 1000))
         configuration.batchSize = batchSize
+        configuration.claimers = claimers
         configuration.lease = lease
         configuration.retention = retentionDays * 86_400
         let channels: [any ReminderChannel] = [

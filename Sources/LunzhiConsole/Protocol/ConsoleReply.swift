@@ -1,3 +1,5 @@
+public import LunzhiCore
+
 /// A reply: a code, and either data (success) or an error name and message.
 ///
 /// Text mode is SMTP-style (`CCC-line` … `CCC line`); JSON mode is one object per line. Both are
