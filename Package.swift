@@ -62,6 +62,7 @@ let package = Package(
             name: "LunzhiConsole",
             dependencies: [
                 "LunzhiCore",
+                "LunzhiAudit",
                 "PostgresLibPQ",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -86,6 +87,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The decision history's proofs: the canonical encoding recomputed, chain verification,
+        // Ed25519-signed checkpoints (C2SP signed notes), evidence exports.
+        .target(
+            name: "LunzhiAudit",
+            dependencies: ["LunzhiCore", "PostgresLibPQ", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // The `lunzhi` command.
         .executableTarget(
             name: "LunzhiCLI",
@@ -95,6 +103,7 @@ let package = Package(
                 "LunzhiCore",
                 "LunzhiConsole",
                 "LunzhiReminders",
+                "LunzhiAudit",
                 "CLibEdit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -133,6 +142,15 @@ let package = Package(
         .testTarget(
             name: "LunzhiRemindersTests",
             dependencies: ["LunzhiReminders", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport", "LunzhiMigrations"],
+            exclude: ["Support"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LunzhiAuditTests",
+            dependencies: [
+                "LunzhiAudit", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["Support"],
             swiftSettings: strict
         ),

@@ -19,6 +19,7 @@ public struct ReminderMessage: Sendable {
         "agenda_deadline": ("议题提交截止临近", "The agenda deadline is near"),
         "meeting_tomorrow": ("协商会议明日召开", "The consultation meets tomorrow"),
         "response_due": ("书面协商答复截止临近", "A written procedure's response is due"),
+        "audit_checkpoint": ("审计检查点，请留存备查", "An audit checkpoint: keep this copy"),
         "rotation_handover": ("轮值牵头交接提醒（30天后换届）", "The chair passes to the next member in 30 days"),
     ]
 

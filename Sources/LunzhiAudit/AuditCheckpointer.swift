@@ -1,0 +1,80 @@
+public import Foundation
+public import PostgresLibPQ
+
+/// Makes signed checkpoints: verifies what was added since the last checkpoint (so it never signs a
+/// rewritten history), signs the verified head, appends the note to the checkpoint log file and
+/// keeps a copy in `audit_checkpoint`. With `notify`, also queues the note as a reminder to every
+/// member, so each province holds a copy.
+public struct AuditCheckpointer: Sendable {
+    public let pool: PostgresPool
+    public let signer: SignedNote.Signer
+    public let log: CheckpointLog
+    public let origin: String
+
+    public init(pool: PostgresPool, signer: SignedNote.Signer, log: CheckpointLog, origin: String = "lunzhi-audit") {
+        self.pool = pool
+        self.signer = signer
+        self.log = log
+        self.origin = origin
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        case signed(Checkpoint)
+        /// Nothing was added since the last checkpoint.
+        case unchanged(Checkpoint)
+    }
+
+    public struct Refused: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public func checkpoint(now: Date, notify: Bool = false) async throws -> Outcome {
+        // One checkpointer at a time per database (several daemons may be configured to sign).
+        return try await pool.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(7307418812334735970)")
+            do {
+                let outcome = try await sign(now: now, notify: notify)
+                try await connection.query("SELECT pg_advisory_unlock(7307418812334735970)")
+                return outcome
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(7307418812334735970)")
+                throw error
+            }
+        }
+    }
+
+    private func sign(now: Date, notify: Bool) async throws -> Outcome {
+        let existing: [Checkpoint]
+        do {
+            existing = try log.checkpoints(verifier: signer.verifier)
+        } catch {
+            throw Refused(description: "the checkpoint log \(log.path) does not verify: \(error)")
+        }
+        let verification = try await AuditVerifier(pool: pool).verify(checkpoints: existing, start: .lastCheckpoint)
+        if let failure = verification.failure {
+            throw Refused(description: "refusing to sign: the audit log does not verify at \(failure)")
+        }
+        if let last = existing.last, last.size == verification.headSeq { return .unchanged(last) }
+        let checkpoint = try Checkpoint(
+            origin: origin, size: verification.headSeq, head: verification.headHash, time: now, signer: signer)
+        try log.append(checkpoint.note)
+        try await pool.transaction { connection in
+            try await connection.query(
+                "INSERT INTO audit_checkpoint (size, head, key_name, note) VALUES ($1, $2, $3, $4)",
+                [checkpoint.size, Data(checkpoint.head), signer.name, checkpoint.note])
+            if notify {
+                try await connection.query(
+                    """
+                    INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at,
+                                          idempotency_key, payload)
+                    SELECT m.mechanism_code, m.code, 'audit_checkpoint', 'checkpoint', $1::text, $2,
+                           'audit_checkpoint:' || $1::text || ':' || m.mechanism_code || ':' || m.code,
+                           jsonb_build_object('checkpoint', $3::text)
+                    FROM member m
+                    ON CONFLICT (idempotency_key) WHERE state IN ('pending', 'running') DO NOTHING
+                    """, [String(checkpoint.size), now, checkpoint.note])
+            }
+        }
+        return .signed(checkpoint)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+public import PostgresLibPQ
+
+/// The first thing found wrong: the `seq` it concerns, and what.
+public struct AuditFailure: Sendable, Equatable, CustomStringConvertible {
+    public var seq: Int
+    public var problem: String
+    public var description: String { "seq \(seq): \(problem)" }
+}
+
+/// The outcome of a verification.
+public struct AuditVerification: Sendable, Equatable {
+    /// The first event recomputed (0 when none was).
+    public var firstSeq: Int
+    /// Events recomputed.
+    public var count: Int
+    /// The last event that verified, and its hash (seq 0 and zeros for an empty log).
+    public var headSeq: Int
+    public var headHash: [UInt8]
+    /// Checkpoints whose head was compared with the database.
+    public var checkpointsChecked: Int
+    public var failure: AuditFailure?
+
+    public var ok: Bool { failure == nil }
+}
+
+/// Recomputes the hash chain from the database's rows and compares signed checkpoints with it.
+///
+/// Each row must have `seq` = previous + 1, `prev_hash` = the previous row's hash, and `hash` =
+/// sha256(prev_hash ‖ canonical bytes) as recomputed here; each checkpoint's head must be the hash
+/// of the row at its size, and no checkpoint may claim more rows than there are. The report names
+/// the lowest `seq` at which anything is wrong.
+public struct AuditVerifier: Sendable {
+    public enum Start: Sendable, Equatable {
+        /// From seq 1.
+        case beginning
+        /// From this seq, trusting the stored hash of the row before it.
+        case seq(Int)
+        /// From the newest checkpoint (already signature-checked): only what was added since is
+        /// recomputed; older checkpoints are still compared with their rows.
+        case lastCheckpoint
+    }
+
+    let pool: PostgresPool
+    public var pageSize: Int
+
+    public init(pool: PostgresPool, pageSize: Int = 20_000) {
+        self.pool = pool
+        self.pageSize = pageSize
+    }
+
+    public func verify(checkpoints: [Checkpoint] = [], start: Start = .beginning) async throws -> AuditVerification {
+        let checkpointFailure = try await compare(checkpoints)
+        var expected = 1
+        var previous = AuditRecord.genesisHash
+        switch start {
+        case .beginning:
+            break
+        case .seq(let seq):
+            guard seq >= 1 else { throw AuditUsageError("--from must be at least 1") }
+            if seq > 1 {
+                guard let before = try await hash(at: seq - 1) else {
+                    return report(
+                        first: seq, count: 0, head: (seq - 1, previous), checkpoints: checkpoints.count,
+                        failure: AuditFailure(seq: seq - 1, problem: "the event before the starting point is missing"),
+                        checkpointFailure: checkpointFailure)
+                }
+                expected = seq
+                previous = before
+            }
+        case .lastCheckpoint:
+            if let last = checkpoints.last(where: { $0.size > 0 }) {
+                // compare() has checked the row at this size; a mismatch ends verification there.
+                if let checkpointFailure, checkpointFailure.seq <= last.size {
+                    return report(
+                        first: 0, count: 0, head: (0, previous), checkpoints: checkpoints.count,
+                        failure: nil, checkpointFailure: checkpointFailure)
+                }
+                expected = last.size + 1
+                previous = last.head
+            }
+        }
+        let first = expected
+        var count = 0
+        var failure: AuditFailure?
+        var upcoming = Task { [pool, pageSize, expected] in try await Self.page(pool, from: expected, limit: pageSize) }
+        scan: while true {
+            let page = try await upcoming.value
+            guard let last = page.last else { break }
+            if page.count == pageSize {
+                upcoming = Task { [pool, pageSize] in try await Self.page(pool, from: last.seq + 1, limit: pageSize) }
+            }
+            for record in page {
+                if record.seq != expected {
+                    failure = AuditFailure(
+                        seq: record.seq,
+                        problem: "follows seq \(expected - 1): events \(expected)…\(record.seq - 1) are missing")
+                    break scan
+                }
+                if record.prevHash != previous {
+                    failure = AuditFailure(
+                        seq: record.seq,
+                        problem:
+                            "prev_hash \(Hex.encode(record.prevHash.prefix(8)))… is not the hash of seq \(record.seq - 1)"
+                    )
+                    break scan
+                }
+                if record.computedHash(previous: previous) != record.hash {
+                    failure = AuditFailure(
+                        seq: record.seq, problem: "its contents do not match its hash (the event was altered)")
+                    break scan
+                }
+                previous = record.hash
+                expected += 1
+                count += 1
+            }
+            if page.count < pageSize { break }
+        }
+        upcoming.cancel()
+        return report(
+            first: count > 0 ? first : 0, count: count, head: (expected - 1, previous), checkpoints: checkpoints.count,
+            failure: failure, checkpointFailure: checkpointFailure)
+    }
+
+    private func report(
+        first: Int, count: Int, head: (Int, [UInt8]), checkpoints: Int, failure: AuditFailure?,
+        checkpointFailure: AuditFailure?
+    ) -> AuditVerification {
+        let earliest = [failure, checkpointFailure].compactMap { $0 }.min { $0.seq < $1.seq }
+        return AuditVerification(
+            firstSeq: first, count: count, headSeq: head.0, headHash: head.1, checkpointsChecked: checkpoints,
+            failure: earliest)
+    }
+
+    /// Compares each checkpoint's head with the row at its size; the lowest failing seq.
+    private func compare(_ checkpoints: [Checkpoint]) async throws -> AuditFailure? {
+        let sizes = Array(Set(checkpoints.map(\.size).filter { $0 > 0 })).sorted()
+        guard !sizes.isEmpty else { return nil }
+        let rows = try await pool.query(
+            "SELECT seq, hash FROM audit_event WHERE seq = ANY($1::bigint[])", [sizes])
+        var stored: [Int: [UInt8]] = [:]
+        for row in rows { stored[try row.decode(0)] = Array(try row.decode(1, as: Data.self)) }
+        let last: Int? = try await pool.query("SELECT max(seq) AS n FROM audit_event").single().decode("n")
+        for (i, checkpoint) in checkpoints.enumerated() where checkpoint.size > 0 {
+            guard let hash = stored[checkpoint.size] else {
+                let end = last ?? 0
+                return AuditFailure(
+                    seq: min(end + 1, checkpoint.size),
+                    problem: end < checkpoint.size
+                        ? "checkpoint \(i + 1) covers \(checkpoint.size) events but the log ends at seq \(end): events \(end + 1)…\(checkpoint.size) are missing"
+                        : "checkpoint \(i + 1) covers \(checkpoint.size) events but event \(checkpoint.size) is missing"
+                )
+            }
+            if hash != checkpoint.head {
+                return AuditFailure(
+                    seq: checkpoint.size,
+                    problem:
+                        "its hash is not the head signed by checkpoint \(i + 1) (the history up to here was rewritten)")
+            }
+        }
+        return nil
+    }
+
+    private func hash(at seq: Int) async throws -> [UInt8]? {
+        try await pool.query("SELECT hash FROM audit_event WHERE seq = $1", [seq]).first.map {
+            Array(try $0.decode(0, as: Data.self))
+        }
+    }
+
+    static func page(_ pool: PostgresPool, from seq: Int, limit: Int) async throws -> [AuditRecord] {
+        try await pool.query(
+            "SELECT \(AuditRecord.selectList) FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2", [seq, limit]
+        ).map(AuditRecord.init(row:))
+    }
+
+    /// The current head: the highest seq and its hash.
+    public static func head(_ pool: PostgresPool) async throws -> (seq: Int, hash: [UInt8]) {
+        guard let row = try await pool.query("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").first else {
+            return (0, AuditRecord.genesisHash)
+        }
+        return (try row.decode(0), Array(try row.decode(1, as: Data.self)))
+    }
+}
+
+public struct AuditUsageError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,155 @@
+import Crypto
+import Foundation
+
+/// Ed25519 keys and signatures in the C2SP signed-note format (https://c2sp.org/signed-note), the
+/// format of Go's golang.org/x/mod/sumdb/note, Sigsum and transparency-log witnesses:
+///
+/// - signer key:   `PRIVATE+KEY+<name>+<key id, 8 hex>+<base64(0x01 ‖ 32-byte seed)>`
+/// - verifier key: `<name>+<key id, 8 hex>+<base64(0x01 ‖ 32-byte public key)>`
+/// - key id: the first 4 bytes (big-endian) of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key)
+/// - a note: its text (non-empty lines, each ending in "\n"), an empty line, then one line per
+///   signature: `— <name> <base64(key id ‖ 64-byte Ed25519 signature of the text)>`.
+public enum SignedNote {
+    public struct NoteError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static let algorithmEd25519: UInt8 = 0x01
+    static let dash = "\u{2014} "
+
+    public struct Signer: Sendable {
+        public let name: String
+        public let keyID: UInt32
+        /// The 32-byte seed (keys from swift-crypto are not Sendable, so the bytes are kept).
+        let seed: Data
+        var key: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
+
+        /// Parses a signer key (the contents of a key file, surrounding whitespace ignored).
+        public init(encoded: String) throws {
+            // Base64 may contain '+': split off the first four fields only.
+            let parts = encoded.trimmingCharacters(in: .whitespacesAndNewlines).split(
+                separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
+            guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
+                let raw = Data(base64Encoded: String(parts[4])), raw.count == 33, raw.first == algorithmEd25519,
+                let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw.dropFirst())
+            else { throw NoteError("not an Ed25519 signer key (PRIVATE+KEY+name+id+key)") }
+            let name = String(parts[2])
+            try SignedNote.checkName(name)
+            self.name = name
+            self.seed = key.rawRepresentation
+            self.keyID = SignedNote.keyID(name: name, publicKey: Array(key.publicKey.rawRepresentation))
+            guard String(format: "%08x", keyID) == parts[3].lowercased() else {
+                throw NoteError("the signer key's id does not match its name and key")
+            }
+        }
+
+        /// A new key pair: the signer key and the verifier key, encoded.
+        public static func generate(name: String) throws -> (signer: String, verifier: String) {
+            try SignedNote.checkName(name)
+            let key = Curve25519.Signing.PrivateKey()
+            let id = String(
+                format: "%08x", SignedNote.keyID(name: name, publicKey: Array(key.publicKey.rawRepresentation)))
+            let seed = Data([algorithmEd25519]) + key.rawRepresentation
+            let public_ = Data([algorithmEd25519]) + key.publicKey.rawRepresentation
+            return (
+                "PRIVATE+KEY+\(name)+\(id)+\(seed.base64EncodedString())",
+                "\(name)+\(id)+\(public_.base64EncodedString())"
+            )
+        }
+
+        /// The matching verifier key, encoded.
+        public var verifierKey: String {
+            let public_ = Data([algorithmEd25519]) + key.publicKey.rawRepresentation
+            return "\(name)+\(String(format: "%08x", keyID))+\(public_.base64EncodedString())"
+        }
+
+        public var verifier: Verifier { try! Verifier(encoded: verifierKey) }
+    }
+
+    public struct Verifier: Sendable {
+        public let name: String
+        public let keyID: UInt32
+        let publicKey: Data
+        var key: Curve25519.Signing.PublicKey { try! Curve25519.Signing.PublicKey(rawRepresentation: publicKey) }
+        public let encoded: String
+
+        public init(encoded: String) throws {
+            let trimmed = encoded.trimmingCharacters(in: .whitespacesAndNewlines)
+            let parts = trimmed.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, let raw = Data(base64Encoded: String(parts[2])), raw.count == 33,
+                raw.first == algorithmEd25519,
+                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw.dropFirst())
+            else { throw NoteError("not an Ed25519 verifier key (name+id+key)") }
+            let name = String(parts[0])
+            try SignedNote.checkName(name)
+            let id = SignedNote.keyID(name: name, publicKey: Array(key.rawRepresentation))
+            guard String(format: "%08x", id) == parts[1].lowercased() else {
+                throw NoteError("the verifier key's id does not match its name and key")
+            }
+            self.name = name
+            self.keyID = id
+            self.publicKey = key.rawRepresentation
+            self.encoded = trimmed
+        }
+    }
+
+    static func checkName(_ name: String) throws {
+        guard !name.isEmpty, !name.contains(where: { $0 == "+" || $0.isWhitespace || $0.isNewline }) else {
+            throw NoteError("a key name must be non-empty, without spaces or '+'")
+        }
+    }
+
+    static func keyID(name: String, publicKey: [UInt8]) -> UInt32 {
+        var hasher = SHA256()
+        hasher.update(data: Array(name.utf8) + [0x0A, algorithmEd25519] + publicKey)
+        let digest = Array(hasher.finalize())
+        return digest[0..<4].reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// Signs `text` (non-empty lines, ending in a newline) and returns the note.
+    public static func sign(_ text: String, with signer: Signer) throws -> String {
+        try checkText(text)
+        let signature = try signer.key.signature(for: Data(text.utf8))
+        var blob = Data()
+        withUnsafeBytes(of: signer.keyID.bigEndian) { blob.append(contentsOf: $0) }
+        blob.append(signature)
+        return text + "\n" + dash + signer.name + " " + blob.base64EncodedString() + "\n"
+    }
+
+    /// Checks a note's signature by `verifier` and returns its text. Signatures by other keys are
+    /// ignored, as the format intends; a note with no signature by `verifier` is refused.
+    public static func open(_ note: String, verifier: Verifier) throws -> String {
+        guard let split = note.range(of: "\n\n") else { throw NoteError("malformed note: no signature block") }
+        let text = String(note[..<split.lowerBound]) + "\n"
+        try checkText(text)
+        let signatureLines = note[split.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
+        var sawOurName = false
+        for line in signatureLines where !line.isEmpty {
+            guard line.hasPrefix(dash) else { throw NoteError("malformed signature line") }
+            let fields = line.dropFirst(dash.count).split(separator: " ")
+            guard fields.count == 2, let blob = Data(base64Encoded: String(fields[1])), blob.count == 68 else {
+                throw NoteError("malformed signature line")
+            }
+            let id = blob.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            guard fields[0] == verifier.name, id == verifier.keyID else {
+                if fields[0] == verifier.name { sawOurName = true }
+                continue
+            }
+            guard verifier.key.isValidSignature(blob.dropFirst(4), for: Data(text.utf8)) else {
+                throw NoteError("the signature by \(verifier.name) does not verify")
+            }
+            return text
+        }
+        throw NoteError(
+            sawOurName
+                ? "signed with another key named \(verifier.name), not \(verifier.encoded)"
+                : "not signed by \(verifier.name)")
+    }
+
+    static func checkText(_ text: String) throws {
+        guard text.hasSuffix("\n"), !text.contains("\n\n"), !text.hasPrefix("\n") else {
+            throw NoteError("a note's text is non-empty lines, each ending in a newline")
+        }
+    }
+}

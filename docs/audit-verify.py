@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Verifies a Lunzhi audit export (docs/audit-format.md, version 1) without Lunzhi.
+
+Usage: audit-verify.py EXPORT_DIR
+
+Reads events.jsonl, checkpoints.txt and audit.pub from the directory. Prints
+"ok <events> events, seq <first>..<last>, head <hex>, <n> checkpoints" and exits 0, or prints
+"FAILED at seq <k>: <what>" (or "FAILED: <what>" for a checkpoint file problem) and exits 1.
+Standard library only; Ed25519 verification follows RFC 8032, section 5.1.7.
+"""
+import base64
+import hashlib
+import json
+import sys
+
+# --- Ed25519 verification (RFC 8032 reference arithmetic) -----------------------------------
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def _add(a, b):
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    A = (y1 - x1) * (y2 - x2) % P
+    B = (y1 + x1) * (y2 + x2) % P
+    C = t1 * 2 * D * t2 % P
+    Dd = z1 * 2 * z2 % P
+    E, F, G, H = B - A, Dd - C, Dd + C, B + A
+    return (E * F % P, G * H % P, F * G % P, E * H % P)
+
+
+def _mul(s, point):
+    q = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            q = _add(q, point)
+        point = _add(point, point)
+        s >>= 1
+    return q
+
+
+def _equal(a, b):
+    return (a[0] * b[2] - b[0] * a[2]) % P == 0 and (a[1] * b[2] - b[1] * a[2]) % P == 0
+
+
+def _recover_x(y, sign):
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P)
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return x
+
+
+def _decompress(s):
+    if len(s) != 32:
+        return None
+    y = int.from_bytes(s, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % P)
+
+
+G = (
+    15112221349535400772501151409588531511454012693041857206046113283949847762202,
+    46316835694926478169428394003475163141307993866256225615783033603165251855960,
+    1,
+    15112221349535400772501151409588531511454012693041857206046113283949847762202
+    * 46316835694926478169428394003475163141307993866256225615783033603165251855960 % P,
+)
+
+
+def ed25519_verify(public, message, signature):
+    if len(signature) != 64:
+        return False
+    A = _decompress(public)
+    R = _decompress(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if A is None or R is None or s >= L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % L
+    return _equal(_mul(s, G), _add(R, _mul(h, A)))
+
+
+# --- C2SP signed notes and checkpoints ------------------------------------------------------
+def parse_verifier_key(text):
+    name, key_id, key = text.strip().split("+", 2)
+    raw = base64.b64decode(key)
+    if len(raw) != 33 or raw[0] != 1:
+        raise ValueError("not an Ed25519 verifier key")
+    expected = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
+    if expected.hex() != key_id.lower():
+        raise ValueError("the verifier key's id does not match")
+    return name, expected, raw[1:]
+
+
+def split_notes(text):
+    notes, current, in_signatures = [], "", False
+    for line in text.split("\n"):
+        if line == "":
+            if not in_signatures and current:
+                current += "\n"
+                in_signatures = True
+            elif in_signatures:
+                notes.append(current)
+                current, in_signatures = "", False
+            continue
+        if in_signatures and not line.startswith("\u2014 "):
+            notes.append(current)
+            current, in_signatures = "", False
+        current += line + "\n"
+    if current:
+        notes.append(current)
+    return notes
+
+
+def open_checkpoint(note, key):
+    name, key_id, public = key
+    text, _, signatures = note.partition("\n\n")
+    text += "\n"
+    for line in signatures.split("\n"):
+        if not line:
+            continue
+        if not line.startswith("\u2014 "):
+            raise ValueError("malformed signature line")
+        signer, blob = line[2:].split(" ")
+        blob = base64.b64decode(blob)
+        if signer == name and blob[:4] == key_id:
+            if not ed25519_verify(public, text.encode(), blob[4:]):
+                raise ValueError("the signature does not verify")
+            lines = text.rstrip("\n").split("\n")
+            head = base64.b64decode(lines[2])
+            if len(head) != 32 or str(int(lines[1])) != lines[1]:
+                raise ValueError("not a checkpoint")
+            return int(lines[1]), head
+    raise ValueError("not signed by " + name)
+
+
+# --- the canonical encoding, version 1 ------------------------------------------------------
+FIELDS = ["seq", "at_us", "principal_id", "principal_name", "mechanism_code", "member_code", "action",
+          "entity", "entity_id", "before", "after", "reason"]
+
+
+def canonical(event):
+    out = bytearray(b"lunzhi-audit-v1")
+    for field in FIELDS:
+        value = event[field]
+        if value is None:
+            out += b"-"
+        else:
+            data = str(value).encode("utf-8")
+            out += str(len(data)).encode() + b":" + data
+    return bytes(out)
+
+
+def main(directory):
+    with open(directory + "/events.jsonl", encoding="utf-8") as f:
+        events = [json.loads(line) for line in f if line.strip()]
+    checkpoints = []
+    try:
+        with open(directory + "/audit.pub", encoding="utf-8") as f:
+            key = parse_verifier_key(f.read())
+        with open(directory + "/checkpoints.txt", encoding="utf-8") as f:
+            notes = split_notes(f.read())
+        last_size = 0
+        for i, note in enumerate(notes, 1):
+            try:
+                size, head = open_checkpoint(note, key)
+            except ValueError as e:
+                print("FAILED: checkpoint %d: %s" % (i, e))
+                return 1
+            if size < last_size:
+                print("FAILED: checkpoint %d: the log shrinks from %d to %d events" % (i, last_size, size))
+                return 1
+            last_size = size
+            checkpoints.append((i, size, head))
+    except FileNotFoundError:
+        pass
+    by_size = {}
+    previous = None
+    expected = None
+    for event in events:
+        seq = event["seq"]
+        prev_hash = bytes.fromhex(event["prev_hash"])
+        if expected is not None and seq != expected:
+            print("FAILED at seq %d: follows seq %d: events %d..%d are missing" % (seq, expected - 1, expected, seq - 1))
+            return 1
+        if previous is not None and prev_hash != previous:
+            print("FAILED at seq %d: prev_hash is not the hash of seq %d" % (seq, seq - 1))
+            return 1
+        if seq == 1 and prev_hash != bytes(32):
+            print("FAILED at seq 1: prev_hash is not 64 zeros")
+            return 1
+        if hashlib.sha256(prev_hash + canonical(event)).digest() != bytes.fromhex(event["hash"]):
+            print("FAILED at seq %d: its contents do not match its hash (the event was altered)" % seq)
+            return 1
+        previous = bytes.fromhex(event["hash"])
+        expected = seq + 1
+        by_size[seq] = previous
+    first = events[0]["seq"] if events else 0
+    last = events[-1]["seq"] if events else 0
+    for i, size, head in checkpoints:
+        if first <= size <= last and by_size[size] != head:
+            print("FAILED at seq %d: its hash is not the head signed by checkpoint %d" % (size, i))
+            return 1
+    print("ok %d events, seq %d..%d, head %s, %d checkpoints"
+          % (len(events), first, last, (previous or bytes(32)).hex(), len(checkpoints)))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1]))
