@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "LunzhiConsoleTests",
             dependencies: [
-                "LunzhiConsole", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport",
+                "LunzhiConsole", "LunzhiCore", "LunzhiAudit", "PostgresLibPQ", "LunzhiTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

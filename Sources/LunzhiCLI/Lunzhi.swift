@@ -8,6 +8,7 @@ struct Lunzhi: AsyncParsableCommand {
         abstract: "Lunzhi (轮值): the rotating-chair cooperation mechanism service.",
         subcommands: [
             ServeCommand.self, RemindCommand.self, ConsoleClientCommand.self, MigrateCommand.self, UserCommand.self,
+            AuditCommand.self,
             VersionCommand.self,
         ]
     )

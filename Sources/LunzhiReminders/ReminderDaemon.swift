@@ -24,7 +24,19 @@ public struct ReminderDaemon: Service {
         /// Finished rows are kept this long, then pruned.
         public var retention: TimeInterval = 30 * 86_400
         public var pruneInterval: TimeInterval = 600
+        /// A periodic job run beside delivery (the signed audit checkpoint); it returns what to
+        /// log, or nil when there was nothing to do.
+        public var checkpoint: Periodic?
         public init() {}
+    }
+
+    public struct Periodic: Sendable {
+        public var interval: TimeInterval
+        public var run: @Sendable (Date) async throws -> String?
+        public init(interval: TimeInterval, run: @escaping @Sendable (Date) async throws -> String?) {
+            self.interval = interval
+            self.run = run
+        }
     }
 
     public let configuration: Configuration
@@ -66,6 +78,7 @@ public struct ReminderDaemon: Service {
                     }
                 }
                 var lastPrune = Date.distantPast
+                var lastCheckpoint = Date.distantPast
                 var lastHousekeeping = ContinuousClock.now - .seconds(60)
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     do {
@@ -79,6 +92,16 @@ public struct ReminderDaemon: Service {
                                 before: clock.now().addingTimeInterval(-configuration.retention))
                             if pruned > 0 { logger.info("pruned finished reminders", metadata: ["count": "\(pruned)"]) }
                             lastPrune = clock.now()
+                        }
+                        if let checkpoint = configuration.checkpoint,
+                            clock.now().timeIntervalSince(lastCheckpoint) >= checkpoint.interval
+                        {
+                            lastCheckpoint = clock.now()
+                            do {
+                                if let done = try await checkpoint.run(clock.now()) { logger.info("\(done)") }
+                            } catch {
+                                logger.error("audit checkpoint failed", metadata: ["error": "\(error)"])
+                            }
                         }
                         var sleep = configuration.pollInterval
                         if let next = try await queue.nextDue() {

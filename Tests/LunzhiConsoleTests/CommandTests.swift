@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LunzhiAudit
 import LunzhiConsole
 import LunzhiCore
 import LunzhiTestSupport
@@ -161,6 +162,51 @@ import Testing
             try await h.client(as: "op") { op in _ = try await expectReply(op, "USER DISABLE xj-office", 200) }
             try await h.client { client in
                 _ = try await expectReply(client, "AUTH xj-office \(secret)", 401, "AUTH_FAILED")
+            }
+        }
+    }
+
+    @Test func auditCommands() async throws {
+        let signer = try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "console-test").signer)
+        try await ConsoleHarness.with(auditKey: signer.verifier) { h in
+            let f = h.fixture
+            try await h.client(as: "c-sn") { sn in
+                let item = id(try await expectReply(sn, "ITEM FILE category=direction track=regular title=一", 201))
+                _ = try await expectReply(sn, "ITEM SUBMIT \(item)", 200)
+                _ = try await expectReply(sn, "AUDIT LOG", 403, "FORBIDDEN")
+                _ = try await expectReply(sn, "AUDIT VERIFY", 403, "FORBIDDEN")
+            }
+            // A checkpoint in the database's copies, which AUDIT VERIFY reads without a log file.
+            let log = CheckpointLog(path: NSTemporaryDirectory() + "lunzhi-console-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(atPath: log.path) }
+            _ = try await AuditCheckpointer(pool: f.pool, signer: signer, log: log).checkpoint(now: f.clock.now())
+            try await h.client(as: "aud") { aud in
+                let verify = try await expectReply(aud, "AUDIT VERIFY", 200)
+                #expect(
+                    verify.lines[0].hasPrefix("ok: 1 events recomputed") && verify.lines[1] == "1 checkpoints checked")
+                let full = try await expectReply(aud, "AUDIT VERIFY full", 200)
+                #expect(full.lines[0].contains("events recomputed (seq 1…"))
+                _ = try await expectReply(aud, "AUDIT VERIFY from=0", 400, "BAD_ARGUMENT")
+                let log = try await expectReply(aud, "AUDIT LOG member=sn action=item limit=1", 200)
+                #expect(log.lines[0].hasPrefix("1 events; more with after=") && log.lines[1].contains("item.file"))
+                let asof = try await expectReply(aud, "AUDIT ASOF now", 200)
+                #expect(asof.lines.contains("chair NW5: GS") && asof.lines.contains("live tables agree"))
+                #expect(asof.lines.contains { $0.hasSuffix(" submitted") })
+                _ = try await expectReply(aud, "AUDIT ASOF yesterday", 400, "BAD_ARGUMENT")
+                let decisions = try await expectReply(aud, "AUDIT DECISIONS year=2026", 200)
+                #expect(decisions.lines[0] == "0 decisions, 0 approvals")
+                // Rewrite history behind the service's back: the console says where.
+                try await PostgresConnection.with(f.database.configuration) { c in
+                    try await c.query("ALTER TABLE audit_event DISABLE TRIGGER USER")
+                    try await c.query("UPDATE audit_event SET principal_name = 'mallory' WHERE seq = 3")
+                    for trigger in ["audit_event_seal", "audit_event_no_update", "audit_event_no_truncate"] {
+                        try await c.query("ALTER TABLE audit_event ENABLE ALWAYS TRIGGER \(trigger)")
+                    }
+                }
+                let broken = try await expectReply(aud, "AUDIT VERIFY full", 409, "AUDIT_BROKEN")
+                #expect(broken.lines[0].contains("seq 3:"))
+                let reads = try await expectReply(aud, "AUDIT LOG action=audit.read", 200)
+                #expect(reads.lines.count >= 7)
             }
         }
     }

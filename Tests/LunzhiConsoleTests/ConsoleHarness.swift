@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LunzhiAudit
 import LunzhiConsole
 import LunzhiCore
 import LunzhiTestSupport
@@ -16,7 +17,7 @@ struct ConsoleHarness {
 
     static func with(
         start: CalendarDate = .day("2026-03-02"), configuration: ConsoleServer.Configuration = .init(port: 0),
-        _ body: (ConsoleHarness) async throws -> Void
+        auditKey: SignedNote.Verifier? = nil, _ body: (ConsoleHarness) async throws -> Void
     ) async throws {
         try await MechanismFixture.with(start: start) { fixture in
             // Principals with known secrets: one clerk per member, an auditor, an operator.
@@ -31,7 +32,7 @@ struct ConsoleHarness {
                 .secret
             secrets["op"] = try await fixture.service.addPrincipal(by: fixture.operatorID, name: "op", role: .operator)
                 .secret
-            let environment = ConsoleEnvironment(service: fixture.service, version: "test")
+            let environment = ConsoleEnvironment(service: fixture.service, version: "test", auditKey: auditKey)
             var logger = Logger(label: "test.console")
             logger.logLevel = .critical
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

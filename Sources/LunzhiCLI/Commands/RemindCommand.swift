@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LunzhiAudit
 import LunzhiCore
 import LunzhiReminders
 import PostgresLibPQ
@@ -26,6 +27,10 @@ struct RemindCommand: AsyncParsableCommand {
         "lunzhi@localhost"
     @Option(name: .customLong("pool-size"), help: "Database connections.") var poolSize: Int = 8
 
+    @OptionGroup var checkpointing: CheckpointOptions
+    @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed audit checkpoints.")
+    var checkpointInterval: Double = 3600
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -47,11 +52,23 @@ struct RemindCommand: AsyncParsableCommand {
             FileChannel(), SendmailChannel(command: sendmail.split(separator: " ").map(String.init), from: mailFrom),
             WebhookChannel(),
         ]
+        guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
+        if checkpointing.configured {
+            let checkpointer = try checkpointing.checkpointer(pool: pool)
+            let notify = checkpointing.notify
+            configuration.checkpoint = .init(interval: checkpointInterval) { now in
+                switch try await checkpointer.checkpoint(now: now, notify: notify) {
+                case .signed(let c): "signed audit checkpoint at \(c.size) events"
+                case .unchanged: nil
+                }
+            }
+        }
         let daemon = ReminderDaemon(
             configuration: configuration, service: Cooperation(pool: pool), channels: channels, logger: logger)
         if once {
             let handled = try await daemon.drain()
             print("handled \(handled) reminders")
+            if let checkpoint = configuration.checkpoint, let done = try await checkpoint.run(Date()) { print(done) }
         } else {
             let group = ServiceGroup(
                 configuration: .init(

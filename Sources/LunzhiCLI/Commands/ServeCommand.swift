@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LunzhiAudit
 import LunzhiConsole
 import LunzhiCore
 import NIOCore
@@ -23,6 +24,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("pool-size"), help: "Database connections.")
     var poolSize: Int = 16
 
+    @Option(name: .customLong("audit-key"), help: "The checkpoint signer's verifier key file, for AUDIT VERIFY.")
+    var auditKey: String?
+
+    @Option(
+        name: .customLong("checkpoint-log"),
+        help: "The checkpoint log file AUDIT VERIFY reads (default: the copies in the database).")
+    var checkpointLog: String?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -34,7 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try database.configuration.validate()
         let pool = PostgresPool(configuration: database.configuration, options: .init(maximumConnections: poolSize))
-        let environment = ConsoleEnvironment(service: Cooperation(pool: pool), version: LunzhiVersion.current)
+        let key = try auditKey.map { try SignedNote.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8)) }
+        let environment = ConsoleEnvironment(
+            service: Cooperation(pool: pool), version: LunzhiVersion.current, auditKey: key,
+            checkpointLog: checkpointLog.map(CheckpointLog.init(path:)))
         let server = ConsoleServer(
             configuration: .init(
                 host: host, port: port, maximumConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout))),

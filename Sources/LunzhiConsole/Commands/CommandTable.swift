@@ -3,7 +3,7 @@
 enum CommandTable {
     static let commands: [ConsoleCommand] =
         SessionCommands.all + MechanismCommands.all + WorkflowCommands.items + WorkflowCommands.consultations
-        + WorkflowCommands.approvals + WorkflowCommands.projects + ReminderCommands.all
+        + WorkflowCommands.approvals + WorkflowCommands.projects + ReminderCommands.all + AuditCommands.all
 
     private static let byName: [String: ConsoleCommand] = Dictionary(
         uniqueKeysWithValues: commands.map { ($0.name, $0) })

@@ -1,7 +1,7 @@
 import Foundation
 import LunzhiCore
 
-/// MEMBERS, CHAIR …, USER …, HISTORY.
+/// MEMBERS, CHAIR …, USER ….
 enum MechanismCommands {
     static let all: [ConsoleCommand] = [
         ConsoleCommand(
@@ -172,30 +172,6 @@ enum MechanismCommands {
                                         .object([("role", .string($0.role.rawValue)), ("member", .optional($0.member))])
                                     })
                             ),
-                        ])
-                    }))
-        },
-        ConsoleCommand(
-            "HISTORY", usage: "HISTORY item|consultation|approval|project <id>",
-            summary: "Every audit event of one object (auditors)."
-        ) { call in
-            let entity = try call.arguments.word(0, "entity").lowercased()
-            let events = try await call.service.history(
-                by: call.principal, entity: entity, id: try call.arguments.int(1, "id"))
-            return .ok(
-                "\(events.count) events",
-                lines: events.map {
-                    "#\($0.seq) \(Formatting.time($0.at)) \($0.principal)" + ($0.member.map { "/\($0)" } ?? "")
-                        + " \($0.action)" + ($0.reason.map { " — \($0)" } ?? "")
-                },
-                data: .array(
-                    events.map {
-                        .object([
-                            ("seq", .int($0.seq)), ("at", .string(Formatting.time($0.at))),
-                            ("principal", .string($0.principal)),
-                            ("member", .optional($0.member)), ("action", .string($0.action)),
-                            ("before", .optional($0.before)),
-                            ("after", .optional($0.after)), ("reason", .optional($0.reason)),
                         ])
                     }))
         },

@@ -1,4 +1,5 @@
 public import Foundation
+public import LunzhiAudit
 public import LunzhiCore
 import NIOConcurrencyHelpers
 
@@ -21,10 +22,19 @@ public final class ConsoleEnvironment: Sendable {
     let connections = NIOLockedValueBox(0)
     let throttle = SignInThrottle()
 
-    public init(service: Cooperation, version: String) {
+    /// How AUDIT VERIFY checks checkpoints: the signer's public key, and the checkpoint log file
+    /// (when nil, the copies in the database's `audit_checkpoint` table are used).
+    public let auditKey: SignedNote.Verifier?
+    public let checkpointLog: CheckpointLog?
+
+    public init(
+        service: Cooperation, version: String, auditKey: SignedNote.Verifier? = nil, checkpointLog: CheckpointLog? = nil
+    ) {
         self.service = service
         self.version = version
         self.startedAt = Date()
+        self.auditKey = auditKey
+        self.checkpointLog = checkpointLog
     }
 
     public var connectionCount: Int { connections.withLockedValue { $0 } }

@@ -19,6 +19,8 @@ enum ConsoleErrorMapping {
             return .error(code, error.name.rawValue, error.message)
         case let error as ConsoleArgumentError:
             return .error(400, "BAD_ARGUMENT", error.message)
+        case let problem as AuditCheckpointProblem:
+            return .error(409, "AUDIT_BROKEN", "the checkpoints do not verify: \(problem.error)")
         case let error as PostgresError where error.isTransient:
             logger.warning("database unavailable", metadata: ["command": "\(command)", "error": "\(error.message)"])
             return .error(503, "DATABASE_UNAVAILABLE", "the database is unavailable; nothing was changed, try again")

@@ -11,6 +11,14 @@ public struct ConsoleDispatcher: Sendable {
         self.logger = logger
     }
 
+    /// Runs one request as a principal, outside any connection (`lunzhi audit query`).
+    public func run(_ line: String, asPrincipal id: Int, named name: String) async -> ConsoleReply {
+        let session = SessionState(remoteAddress: "command line")
+        session.principal = id
+        session.principalName = name
+        return await handle(Array(line.utf8), session: session).reply
+    }
+
     func handle(_ line: [UInt8], session: SessionState) async -> (reply: ConsoleReply, tag: String?) {
         for method in ["GET ", "POST ", "HEAD "] where line.starts(with: Array(method.utf8)) {
             return (.error(400, "BAD_SYNTAX", "this is the Lunzhi console, not an HTTP server", closeAfter: true), nil)

@@ -287,6 +287,17 @@ extension Cooperation {
         }
     }
 
+    /// Checks that the principal may verify the audit log (auditors and operators) and records that
+    /// it did.
+    public func recordAuditVerification(by principal: Int, description: String) async throws {
+        try await change(by: principal) { context in
+            guard context.caller.isAuditor() || context.caller.isOperator() else {
+                throw DomainError(.forbidden, "only auditors and operators may verify the audit log")
+            }
+            try await context.recordAuditorRead("verify", detail: description)
+        }
+    }
+
     /// Records an export of the audit log (by `lunzhi audit export`). Auditors and operators.
     public func recordAuditExport(by principal: Int, description: String) async throws {
         try await change(by: principal) { context in

@@ -1,0 +1,239 @@
+import ArgumentParser
+import Foundation
+import LunzhiAudit
+import LunzhiConsole
+import LunzhiCore
+import PostgresLibPQ
+
+/// `lunzhi audit …`: keys, checkpoints, verification, exports and auditor queries (docs/audit-format.md).
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Prove the decision history was not altered; export it; query it.",
+        subcommands: [Keygen.self, Checkpoint_.self, Verify.self, Export.self, Query.self])
+
+    struct Keygen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an Ed25519 key pair for signing checkpoints (C2SP signed-note keys).",
+            discussion:
+                "Writes <out>/audit.key (mode 0600, keep it off the database server if you can) and <out>/audit.pub.")
+
+        @Option(help: "The key's name, as it appears in signatures.") var name: String = "lunzhi-audit"
+        @Option(help: "The directory to write the keys into.") var out: String
+
+        func run() throws {
+            let (signer, verifier) = try SignedNote.Signer.generate(name: name)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let keyPath = out + "/audit.key"
+            guard !FileManager.default.fileExists(atPath: keyPath) else {
+                throw ValidationError("\(keyPath) exists; refusing to overwrite a signing key")
+            }
+            let fd = open(keyPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard fd >= 0 else { throw ValidationError("cannot create \(keyPath): errno \(errno)") }
+            let bytes = Array((signer + "\n").utf8)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            try (verifier + "\n").write(toFile: out + "/audit.pub", atomically: true, encoding: .utf8)
+            print("wrote \(keyPath) (secret) and \(out)/audit.pub")
+            print("verifier key: \(verifier)")
+        }
+    }
+
+    struct Checkpoint_: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "checkpoint",
+            abstract: "Verify what was added since the last checkpoint, then sign the head and append it to the log.")
+
+        @OptionGroup var checkpointing: CheckpointOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            _ = try logging.bootstrap(label: "lunzhi.audit")
+            let checkpointer = try checkpointing.checkpointer(
+                pool: PostgresPool(configuration: database.configuration, options: .init(maximumConnections: 4)))
+            defer { Task { await checkpointer.pool.close() } }
+            do {
+                switch try await checkpointer.checkpoint(now: Date(), notify: checkpointing.notify) {
+                case .signed(let c): print("signed checkpoint: \(c.size) events, head \(Hex.encode(c.head))")
+                case .unchanged(let c): print("unchanged since the last checkpoint: \(c.size) events")
+                }
+                await checkpointer.pool.close()
+            } catch let refused as AuditCheckpointer.Refused {
+                await checkpointer.pool.close()
+                FileHandle.standardError.write(Data("error: \(refused)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the hash chain and compare the signed checkpoints with it.",
+            discussion: "Prints 'ok' with the count and the head and exits 0, or the first bad seq and exits 1.")
+
+        @Option(help: "The checkpoint log file.") var checkpoints: String?
+        @Option(name: .customLong("public-key"), help: "The checkpoint signer's verifier key file (audit.pub).")
+        var publicKey: String?
+        @Option(help: "Start at this seq, trusting the stored hash before it.") var from: Int?
+        @Flag(help: "Start at the newest checkpoint (only what was added since is recomputed).") var incremental = false
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            guard (checkpoints == nil) == (publicKey == nil) else {
+                throw ValidationError("--checkpoints and --public-key go together")
+            }
+            if incremental && from != nil { throw ValidationError("--incremental and --from exclude each other") }
+            var list: [Checkpoint] = []
+            if let checkpoints, let publicKey {
+                let verifier = try SignedNote.Verifier(encoded: try String(contentsOfFile: publicKey, encoding: .utf8))
+                do {
+                    list = try CheckpointLog(path: checkpoints).checkpoints(verifier: verifier)
+                } catch let error as CheckpointError {
+                    print("FAILED: \(checkpoints): \(error)")
+                    throw ExitCode(1)
+                }
+            }
+            let pool = PostgresPool(configuration: database.configuration, options: .init(maximumConnections: 3))
+            let started = ContinuousClock.now
+            let v: AuditVerification
+            do {
+                v = try await AuditVerifier(pool: pool).verify(
+                    checkpoints: list, start: from.map { .seq($0) } ?? (incremental ? .lastCheckpoint : .beginning))
+                await pool.close()
+            } catch {
+                await pool.close()
+                throw error
+            }
+            let took = ContinuousClock.now - started
+            if let failure = v.failure {
+                print("FAILED at \(failure)")
+                print("verified before it: \(v.count) events")
+                throw ExitCode(1)
+            }
+            print(
+                "ok: \(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
+                    + ", head seq \(v.headSeq) \(Hex.encode(v.headHash)), \(list.count) checkpoints checked, in \(took)"
+            )
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write an evidence bundle: events as JSON Lines, checkpoints, public key, CSV, README.")
+
+        @Option(name: .customLong("as"), help: "The auditor (or operator) principal the export is recorded for.")
+        var principal: String
+        @Option(help: "From this time (ISO 8601; Shanghai when no zone).") var since: String?
+        @Option(help: "Until this time, exclusive.") var until: String?
+        @Option(help: "The directory to write.") var out: String
+        @Option(help: "The checkpoint log file to include.") var checkpoints: String?
+        @Option(name: .customLong("public-key"), help: "The verifier key file to include.") var publicKey: String?
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let since = try self.since.map { try parseTime($0, "--since") }
+            let until = try self.until.map { try parseTime($0, "--until") }
+            let notes = try checkpoints.map { try CheckpointLog(path: $0).notes() } ?? []
+            let key = try publicKey.map {
+                try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            if let key { _ = try SignedNote.Verifier(encoded: key) }
+            try await withService(database.configuration) { service in
+                let id = try await principalID(service.pool, principal)
+                let summary = try await AuditExporter(service: service).export(
+                    by: id, since: since, until: until, to: out, checkpointNotes: notes, verifierKey: key)
+                print(
+                    "exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)), "
+                        + "\(summary.decisions) decisions, \(summary.approvals) approvals, "
+                        + "\(summary.checkpoints) checkpoints to \(out)")
+            }
+        }
+    }
+
+    struct Query: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Run an auditor's console request (HISTORY, AUDIT LOG/ASOF/DECISIONS/VERIFY) from the command line.",
+            discussion: "Example: lunzhi audit query --as auditor 'AUDIT DECISIONS year=2026'. The read is recorded.")
+
+        @Option(name: .customLong("as"), help: "The auditor principal.") var principal: String
+        @Flag(help: "Print the reply as JSON.") var json = false
+        @Argument(help: "The request, as typed in the console.") var request: String
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let first = request.split(separator: " ").first?.uppercased() ?? ""
+            guard first == "HISTORY" || first == "AUDIT" else {
+                throw ValidationError("only HISTORY and AUDIT … requests can be run from the command line")
+            }
+            let failed = try await withService(database.configuration) { service in
+                let id = try await principalID(service.pool, principal)
+                let dispatcher = ConsoleDispatcher(
+                    environment: ConsoleEnvironment(service: service, version: LunzhiVersion.current),
+                    logger: .init(label: "lunzhi.audit"))
+                let reply = await dispatcher.run(request, asPrincipal: id, named: principal)
+                print(json ? reply.json(tag: nil) : reply.text(tag: nil), terminator: "")
+                return !reply.isSuccess
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Signing options shared by `lunzhi audit checkpoint` and `lunzhi remind`.
+struct CheckpointOptions: ParsableArguments {
+    @Option(name: .customLong("checkpoint-key"), help: "The signer key file (from `lunzhi audit keygen`).")
+    var key: String?
+    @Option(name: .customLong("checkpoint-log"), help: "The checkpoint log file to append to.") var log: String?
+    @Option(name: .customLong("checkpoint-origin"), help: "The checkpoints' origin line.") var origin: String =
+        "lunzhi-audit"
+    @Flag(name: .customLong("checkpoint-notify"), help: "Also send each checkpoint to every member as a reminder.")
+    var notify = false
+
+    var configured: Bool { key != nil || log != nil }
+
+    func checkpointer(pool: PostgresPool) throws -> AuditCheckpointer {
+        guard let key, let log else { throw ValidationError("--checkpoint-key and --checkpoint-log are both needed") }
+        let signer = try SignedNote.Signer(encoded: try String(contentsOfFile: key, encoding: .utf8))
+        return AuditCheckpointer(pool: pool, signer: signer, log: CheckpointLog(path: log), origin: origin)
+    }
+}
+
+/// A service on a small pool for one command; the pool is closed afterwards. Domain and database
+/// errors are printed as the console names them, with exit status 1.
+func withService<T>(_ configuration: PostgresConfiguration, _ body: (Cooperation) async throws -> T)
+    async throws -> T
+{
+    let pool = PostgresPool(configuration: configuration, options: .init(maximumConnections: 3))
+    do {
+        let value = try await body(Cooperation(pool: pool))
+        await pool.close()
+        return value
+    } catch let error as DomainError {
+        await pool.close()
+        FileHandle.standardError.write(Data("error: \(error.name) \(error.message)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as PostgresError {
+        await pool.close()
+        FileHandle.standardError.write(Data("error: database: \(error.message) (SQLSTATE \(error.code))\n".utf8))
+        throw ExitCode(1)
+    } catch {
+        await pool.close()
+        throw error
+    }
+}
+
+func principalID(_ pool: PostgresPool, _ name: String) async throws -> Int {
+    guard let row = try await pool.query("SELECT id FROM principal WHERE name = $1", [name]).first else {
+        throw DomainError(.authFailed, "no principal named \(name)")
+    }
+    return try row.decode("id")
+}
+
+func parseTime(_ text: String, _ option: String) throws -> Date {
+    guard let micros = PostgresTimestamp.parse(text.count == 10 ? text + "T00:00:00+08:00" : text) else {
+        throw ValidationError("\(option) must be an ISO 8601 time such as 2026-01-01 or 2026-01-01T09:00:00+08:00")
+    }
+    return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+}

@@ -1,0 +1,240 @@
+import Foundation
+import LunzhiAudit
+import LunzhiCore
+import PostgresLibPQ
+
+/// HISTORY and AUDIT …: the auditors' view of the decision history.
+enum AuditCommands {
+    static let all: [ConsoleCommand] = [
+        ConsoleCommand(
+            "HISTORY", usage: "HISTORY item|consultation|approval|project <id>",
+            summary: "Every audit event of one object (auditors)."
+        ) { call in
+            let entity = try call.arguments.word(0, "entity").lowercased()
+            let events = try await call.service.history(
+                by: call.principal, entity: entity, id: try call.arguments.int(1, "id"))
+            return .ok("\(events.count) events", lines: events.map(eventLine), data: .array(events.map(eventJSON)))
+        },
+        ConsoleCommand(
+            "AUDIT VERIFY", usage: "AUDIT VERIFY [full] [from=<seq>]",
+            summary: "Recompute the hash chain and check the signed checkpoints (auditors, operators).",
+            keys: ["from"]
+        ) { call in
+            let full =
+                try call.arguments.optionalWord(0).map { word in
+                    guard word.lowercased() == "full" else {
+                        throw ConsoleArgumentError("AUDIT VERIFY takes full or from=")
+                    }
+                    return true
+                } ?? false
+            let from = try call.arguments.optionalInt("from")
+            if let from, from < 1 { throw ConsoleArgumentError("from= must be a seq of 1 or more") }
+            try await call.service.recordAuditVerification(
+                by: call.principal, description: from.map { "from \($0)" } ?? (full ? "full" : "incremental"))
+            let checkpoints = try await Self.checkpoints(call.environment)
+            let start: AuditVerifier.Start =
+                from.map { .seq($0) } ?? (full || checkpoints.isEmpty ? .beginning : .lastCheckpoint)
+            let v = try await AuditVerifier(pool: call.service.pool).verify(checkpoints: checkpoints, start: start)
+            let checked =
+                call.environment.auditKey == nil
+                ? "checkpoints not checked (no audit key configured)" : "\(v.checkpointsChecked) checkpoints checked"
+            let data: JSONValue = .object([
+                ("ok", .bool(v.ok)), ("first", .int(v.firstSeq)), ("count", .int(v.count)),
+                ("head_seq", .int(v.headSeq)), ("head_hash", .string(Hex.encode(v.headHash))),
+                ("checkpoints", .int(v.checkpointsChecked)),
+                (
+                    "failure",
+                    v.failure.map { .object([("seq", .int($0.seq)), ("problem", .string($0.problem))]) } ?? .null
+                ),
+            ])
+            if let failure = v.failure {
+                var reply = ConsoleReply.error(409, "AUDIT_BROKEN", "the audit log does not verify at \(failure)")
+                reply.lines = ["verified before it: \(v.count) events", checked]
+                reply.data = data
+                return reply
+            }
+            return .ok(
+                "ok: \(v.count) events recomputed"
+                    + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
+                    + ", head seq \(v.headSeq) \(Hex.encode(v.headHash))",
+                lines: [checked], data: data)
+        },
+        ConsoleCommand(
+            "AUDIT LOG",
+            usage: "AUDIT LOG [actor=…] [member=…] [action=…] [since=…] [until=…] [after=<seq>] [limit=…]",
+            summary: "Audit events, oldest first, filtered and paged (auditors).",
+            keys: ["actor", "member", "action", "since", "until", "after", "limit"]
+        ) { call in
+            let a = call.arguments
+            let page = try await call.service.auditLog(
+                by: call.principal,
+                AuditLogFilter(
+                    actor: a.optional("actor"), member: a.optional("member")?.uppercased(),
+                    action: a.optional("action")?.lowercased(), since: try a.optionalTime("since"),
+                    until: try a.optionalTime("until"), after: try a.optionalInt("after") ?? 0,
+                    limit: try a.optionalInt("limit") ?? 100))
+            return .ok(
+                "\(page.events.count) events" + (page.next.map { "; more with after=\($0)" } ?? ""),
+                lines: page.events.map(eventLine),
+                data: .object([
+                    ("events", .array(page.events.map(eventJSON))), ("next", page.next.map(JSONValue.int) ?? .null),
+                ]))
+        },
+        ConsoleCommand(
+            "AUDIT ASOF", usage: "AUDIT ASOF <time>|now",
+            summary: "Who chaired and the state of every item, consultation and approval then, from the events."
+        ) { call in
+            let word = try call.arguments.word(0, "time")
+            let at = word.lowercased() == "now" ? call.service.clock.now() : try Arguments.parseTime(word, key: "time")
+            let snapshot = try await call.service.auditAsOf(by: call.principal, at: at)
+            var lines = snapshot.chairs.map {
+                "chair \($0.mechanism): \($0.member ?? "none")" + ($0.acting ? " (acting)" : "")
+            }
+            var entities: [(String, JSONValue)] = []
+            for entity in ["item", "consultation", "approval"] {
+                let states = (snapshot.states[entity] ?? [:]).sorted { $0.key < $1.key }
+                lines += states.map { "\(entity) \($0.key) \($0.value)" }
+                entities.append(
+                    (entity, .object(states.map { (String($0.key), .string($0.value)) })))
+            }
+            if let mismatches = snapshot.liveMismatches {
+                lines.append(
+                    mismatches.isEmpty
+                        ? "live tables agree" : "live tables DIFFER: " + mismatches.joined(separator: "; "))
+            }
+            return .ok(
+                "state as of \(Formatting.time(at))", lines: lines,
+                data: .object(
+                    [
+                        ("at", .string(Formatting.time(at))),
+                        (
+                            "chairs",
+                            .array(
+                                snapshot.chairs.map {
+                                    .object([
+                                        ("mechanism", .string($0.mechanism)), ("member", .optional($0.member)),
+                                        ("acting", .bool($0.acting)),
+                                    ])
+                                })
+                        ),
+                    ] + entities + [
+                        ("live_mismatches", snapshot.liveMismatches.map { .array($0.map(JSONValue.string)) } ?? .null)
+                    ]))
+        },
+        ConsoleCommand(
+            "AUDIT DECISIONS", usage: "AUDIT DECISIONS [year=…]",
+            summary: "Every decision with its procedure, track and positions, and every approval's answers.",
+            keys: ["year"]
+        ) { call in
+            let (decisions, approvals) = try await call.service.auditDecisions(
+                by: call.principal, year: try call.arguments.optionalInt("year"))
+            var lines = decisions.map { d in
+                Formatting.pairs([
+                    ("decision", d.number ?? "-"), ("item", String(d.item)), ("consultation", String(d.consultation)),
+                    ("outcome", d.outcome), ("procedure", d.procedure), ("track", d.track),
+                    ("at", Formatting.time(d.decidedAt)),
+                    ("positions", d.positions.map { "\($0.member)=\($0.stance)" }.joined(separator: ",")),
+                    ("title", d.title), ("justification", d.justification),
+                ])
+            }
+            lines += approvals.map { a in
+                Formatting.pairs([
+                    ("approval", String(a.id)), ("project", String(a.project)), ("requester", a.requester),
+                    ("track", a.track), ("state", a.state), ("due", Formatting.time(a.dueAt)),
+                    (
+                        "answers",
+                        a.parties.map { "\($0.member)=\($0.answer ?? "none")\($0.overdue ? "(overdue)" : "")" }
+                            .joined(separator: ",")
+                    ),
+                    ("justification", a.justification),
+                ])
+            }
+            return .ok(
+                "\(decisions.count) decisions, \(approvals.count) approvals", lines: lines,
+                data: .object([
+                    (
+                        "decisions",
+                        .array(
+                            decisions.map { d in
+                                .object([
+                                    ("mechanism", .string(d.mechanism)), ("number", .optional(d.number)),
+                                    ("consultation", .int(d.consultation)), ("item", .int(d.item)),
+                                    ("title", .string(d.title)), ("outcome", .string(d.outcome)),
+                                    ("procedure", .string(d.procedure)), ("track", .string(d.track)),
+                                    ("justification", .optional(d.justification)),
+                                    ("decided_at", .string(Formatting.time(d.decidedAt))),
+                                    ("positions", .object(d.positions.map { ($0.member, .string($0.stance)) })),
+                                ])
+                            })
+                    ),
+                    (
+                        "approvals",
+                        .array(
+                            approvals.map { a in
+                                .object([
+                                    ("id", .int(a.id)), ("mechanism", .string(a.mechanism)),
+                                    ("project", .int(a.project)),
+                                    ("requester", .string(a.requester)), ("track", .string(a.track)),
+                                    ("justification", .optional(a.justification)), ("state", .string(a.state)),
+                                    ("requested_at", .string(Formatting.time(a.requestedAt))),
+                                    ("due_at", .string(Formatting.time(a.dueAt))),
+                                    ("decided_at", .optional(a.decidedAt.map { Formatting.time($0) })),
+                                    (
+                                        "parties",
+                                        .array(
+                                            a.parties.map {
+                                                .object([
+                                                    ("member", .string($0.member)), ("answer", .optional($0.answer)),
+                                                    (
+                                                        "answered_at",
+                                                        .optional($0.answeredAt.map { Formatting.time($0) })
+                                                    ),
+                                                    ("overdue", .bool($0.overdue)),
+                                                ])
+                                            })
+                                    ),
+                                ])
+                            })
+                    ),
+                ]))
+        },
+    ]
+
+    static func eventLine(_ e: AuditEvent) -> String {
+        "#\(e.seq) \(Formatting.time(e.at)) \(e.principal)" + (e.member.map { "/\($0)" } ?? "")
+            + " \(e.action) \(e.entity) \(e.entityID)" + (e.reason.map { " — \($0)" } ?? "")
+    }
+
+    static func eventJSON(_ e: AuditEvent) -> JSONValue {
+        .object([
+            ("seq", .int(e.seq)), ("at", .string(Formatting.time(e.at))), ("principal", .string(e.principal)),
+            ("member", .optional(e.member)), ("action", .string(e.action)), ("entity", .string(e.entity)),
+            ("entity_id", .string(e.entityID)), ("before", .optional(e.before)), ("after", .optional(e.after)),
+            ("reason", .optional(e.reason)),
+        ])
+    }
+
+    /// The checkpoints AUDIT VERIFY compares with: none without a key; else the log file's, else
+    /// the database's copies, each signature checked.
+    static func checkpoints(_ environment: ConsoleEnvironment) async throws -> [Checkpoint] {
+        guard let key = environment.auditKey else { return [] }
+        let notes: [String]
+        if let log = environment.checkpointLog {
+            notes = try log.notes()
+        } else {
+            notes = try await environment.service.pool.query("SELECT note FROM audit_checkpoint ORDER BY id").map {
+                try $0.decode("note")
+            }
+        }
+        do {
+            return try CheckpointLog.checkpoints(notes: notes, verifier: key)
+        } catch let error as CheckpointError {
+            throw AuditCheckpointProblem(error: error)
+        }
+    }
+}
+
+/// A checkpoint that does not verify (forged, another key, shrinking): reported as AUDIT_BROKEN.
+struct AuditCheckpointProblem: Error {
+    let error: CheckpointError
+}
