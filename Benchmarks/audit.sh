@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Audit log benchmark (issue 7), on one throwaway PostgreSQL cluster:
+#  1. appends stay linear: 10,000 and then 100,000 events in one transaction each (µs per event);
+#  2. 1,000,000 events verified by `lunzhi audit verify` (goal < 10 s), against the reference of
+#     PostgreSQL recomputing the same hashes itself in one query on the same server;
+#  3. incremental verification from a signed checkpoint after 1,000 new events (goal < 1 s).
+# Usage: Benchmarks/audit.sh [N]   (LUNZHI_BENCH_CONFIG=debug for a debug build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. Deploy/lib/postgres.sh
+n=${1:-1000000}
+config=${LUNZHI_BENCH_CONFIG:-release}
+
+lunzhi_ensure_system_packages
+swift build -c "$config" --product lunzhi >&2
+bin="$(swift build -c "$config" --show-bin-path)/lunzhi"
+
+work=$(mktemp -d /tmp/lunzhi-audit-bench.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+    lunzhi_cluster_stop "$work/data" immediate 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+port=$(lunzhi_free_port)
+lunzhi_cluster_init "$work/data" trust
+lunzhi_cluster_start "$work/data" "$port" "$work" max_connections=50
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=lunzhi PGDATABASE=lunzhi_bench
+psql -q -d postgres -c 'CREATE DATABASE lunzhi_bench'
+"$bin" migrate --database-url "dbname=lunzhi_bench" >/dev/null 2>&1
+
+now() { date +%s.%N; }
+# Appends k events in one transaction, each with an after image like an item's (~300 bytes).
+append() {
+    psql -q -c "INSERT INTO audit_event (at, principal_id, principal_name, mechanism_code, member_code, action,
+                                         entity, entity_id, after, reason, prev_hash, hash)
+                SELECT now(), 3, 'clerk-gs', 'NW5', 'GS', 'item.submit', 'item', g::text,
+                       jsonb_build_object('id', g, 'state', 'submitted', 'title', '西部陆海新通道建设合作 ' || g,
+                                          'track', 'regular', 'category', 'major_project', 'member_code', 'GS',
+                                          'body', repeat('协商', 40)),
+                       NULL, '\\x'::bytea, '\\x'::bytea
+                FROM generate_series(1, $1) g"
+}
+t0=$(now); append 10000; t1=$(now)
+small=$(echo "($t1 - $t0) * 1000000 / 10000" | bc -l)
+t0=$(now); append 100000; t1=$(now)
+large=$(echo "($t1 - $t0) * 1000000 / 100000" | bc -l)
+have=110000
+while [ "$have" -lt "$n" ]; do
+    step=$(( n - have < 100000 ? n - have : 100000 ))
+    append "$step"
+    have=$(( have + step ))
+done
+psql -q -c 'VACUUM ANALYZE audit_event'
+
+t0=$(now)
+psql -qtA -c "SELECT count(*) FILTER (WHERE sha256(prev_hash || audit_canonical_v1(e)) <> hash) FROM audit_event e" >/dev/null
+t1=$(now)
+reference=$(echo "$t1 - $t0" | bc -l)
+
+t0=$(now)
+"$bin" audit verify --database-url "dbname=lunzhi_bench" >"$work/verify.out"
+t1=$(now)
+full=$(echo "$t1 - $t0" | bc -l)
+grep -q "^ok: $n events" "$work/verify.out" || { cat "$work/verify.out" >&2; exit 1; }
+
+"$bin" audit keygen --out "$work/keys" >/dev/null
+signing=(--checkpoint-key "$work/keys/audit.key" --checkpoint-log "$work/checkpoints.log")
+"$bin" audit checkpoint "${signing[@]}" --database-url "dbname=lunzhi_bench" >/dev/null 2>&1
+append 1000
+t0=$(now)
+"$bin" audit verify --incremental --checkpoints "$work/checkpoints.log" --public-key "$work/keys/audit.pub" \
+    --database-url "dbname=lunzhi_bench" >"$work/incremental.out"
+t1=$(now)
+incremental=$(echo "$t1 - $t0" | bc -l)
+grep -q "^ok: 1000 events" "$work/incremental.out" || { cat "$work/incremental.out" >&2; exit 1; }
+
+printf 'machine: %s, %s cores, PostgreSQL %s, build %s\n' "$(uname -m)" "$(nproc)" "$(psql -tAc 'SHOW server_version')" "$config"
+printf 'append, one transaction:  10,000 events %6.1f µs each; 100,000 events %6.1f µs each; ratio %.2f (linear = 1)\n' "$small" "$large" "$(echo "$large / $small" | bc -l)"
+printf 'lunzhi audit verify:      %d events in %6.2f s (goal < 10 s)\n' "$n" "$full"
+printf 'reference, in-database:   %d hashes recomputed by PostgreSQL in %6.2f s; ratio lunzhi/reference %.2f\n' "$n" "$reference" "$(echo "$full / $reference" | bc -l)"
+printf 'incremental verify:       1,000 new events after a checkpoint in %6.3f s (goal < 1 s)\n' "$incremental"
