@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LunzhiCore
 import PostgresLibPQ
 
 /// Where the database is: `--database-url`, else `LUNZHI_DATABASE_URL`, else libpq's defaults
@@ -31,5 +32,29 @@ struct LoggingOptions: ParsableArguments {
             return handler
         }
         return Logger(label: label)
+    }
+}
+
+/// A service on a small pool for one command; the pool is closed afterwards. Domain and database
+/// errors are printed as the console names them, with exit status 1.
+func withService<T>(_ configuration: PostgresConfiguration, _ body: (Cooperation) async throws -> T)
+    async throws -> T
+{
+    let pool = PostgresPool(configuration: configuration, options: .init(maximumConnections: 3))
+    do {
+        let value = try await body(Cooperation(pool: pool))
+        await pool.close()
+        return value
+    } catch let error as DomainError {
+        await pool.close()
+        FileHandle.standardError.write(Data("error: \(error.name) \(error.message)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as PostgresError {
+        await pool.close()
+        FileHandle.standardError.write(Data("error: database: \(error.message) (SQLSTATE \(error.code))\n".utf8))
+        throw ExitCode(1)
+    } catch {
+        await pool.close()
+        throw error
     }
 }

@@ -58,7 +58,9 @@ struct AuditHistory {
 
 extension MechanismFixture {
     /// Runs SQL as the superuser with the audit table's triggers off, as a tamperer would.
-    func tamper(_ statements: String...) async throws {
+    func tamper(_ statements: String...) async throws { try await tamper(statements) }
+
+    func tamper(_ statements: [String]) async throws {
         try await PostgresConnection.with(database.configuration) { c in
             try await c.query("ALTER TABLE audit_event DISABLE TRIGGER USER")
             for statement in statements { try await c.query(statement) }

@@ -69,34 +69,38 @@ import Testing
         }
     }
 
-    @Test func anAlteredEventIsNamed() async throws {
-        try await MechanismFixture.with { f in
-            _ = try await AuditHistory.make(f)
-            try await f.tamper("UPDATE audit_event SET reason = 'nothing to see' WHERE seq = 12")
-            let v = try await AuditVerifier(pool: f.pool).verify()
-            #expect(v.failure?.seq == 12)
-            #expect(v.failure?.problem.contains("altered") == true)
-            #expect(v.count == 11 && v.headSeq == 11)
-        }
+    /// A tampering as a superuser would do it (triggers off), and the seq verification must name.
+    struct Tampering: Sendable, CustomTestStringConvertible {
+        var what: String
+        var statements: [String]
+        var namedSeq: Int
+        var problem: String
+        var testDescription: String { what }
     }
 
-    @Test func aDeletedEventNamesTheOneAfterIt() async throws {
-        try await MechanismFixture.with { f in
-            _ = try await AuditHistory.make(f)
-            try await f.tamper("DELETE FROM audit_event WHERE seq = 12")
-            let v = try await AuditVerifier(pool: f.pool).verify()
-            #expect(v.failure?.seq == 13)
-            #expect(v.failure?.problem.contains("missing") == true)
-        }
-    }
-
-    @Test func swappedEventsAreNamed() async throws {
-        try await MechanismFixture.with { f in
-            _ = try await AuditHistory.make(f)
-            try await f.tamper(
+    static let tamperings = [
+        Tampering(
+            what: "row 12 altered", statements: ["UPDATE audit_event SET reason = 'nothing to see' WHERE seq = 12"],
+            namedSeq: 12, problem: "altered"),
+        Tampering(
+            what: "row 12 deleted", statements: ["DELETE FROM audit_event WHERE seq = 12"], namedSeq: 13,
+            problem: "missing"),
+        Tampering(
+            what: "rows 12 and 13 swapped",
+            statements: [
                 "UPDATE audit_event SET seq = -1 WHERE seq = 12", "UPDATE audit_event SET seq = 12 WHERE seq = 13",
-                "UPDATE audit_event SET seq = 13 WHERE seq = -1")
-            #expect(try await AuditVerifier(pool: f.pool).verify().failure?.seq == 12)
+                "UPDATE audit_event SET seq = 13 WHERE seq = -1",
+            ], namedSeq: 12, problem: "prev_hash"),
+    ]
+
+    @Test(arguments: tamperings) func aTamperedChainIsNamedAtTheRightSeq(_ tampering: Tampering) async throws {
+        try await MechanismFixture.with { f in
+            _ = try await AuditHistory.make(f)
+            try await f.tamper(tampering.statements)
+            let v = try await AuditVerifier(pool: f.pool).verify()
+            #expect(v.failure?.seq == tampering.namedSeq)
+            #expect(v.failure?.problem.contains(tampering.problem) == true, "\(String(describing: v.failure))")
+            #expect(v.count == 11 && v.headSeq == 11)
         }
     }
 

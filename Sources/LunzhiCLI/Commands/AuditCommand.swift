@@ -200,30 +200,6 @@ struct CheckpointOptions: ParsableArguments {
     }
 }
 
-/// A service on a small pool for one command; the pool is closed afterwards. Domain and database
-/// errors are printed as the console names them, with exit status 1.
-func withService<T>(_ configuration: PostgresConfiguration, _ body: (Cooperation) async throws -> T)
-    async throws -> T
-{
-    let pool = PostgresPool(configuration: configuration, options: .init(maximumConnections: 3))
-    do {
-        let value = try await body(Cooperation(pool: pool))
-        await pool.close()
-        return value
-    } catch let error as DomainError {
-        await pool.close()
-        FileHandle.standardError.write(Data("error: \(error.name) \(error.message)\n".utf8))
-        throw ExitCode(1)
-    } catch let error as PostgresError {
-        await pool.close()
-        FileHandle.standardError.write(Data("error: database: \(error.message) (SQLSTATE \(error.code))\n".utf8))
-        throw ExitCode(1)
-    } catch {
-        await pool.close()
-        throw error
-    }
-}
-
 func principalID(_ pool: PostgresPool, _ name: String) async throws -> Int {
     guard let row = try await pool.query("SELECT id FROM principal WHERE name = $1", [name]).first else {
         throw DomainError(.authFailed, "no principal named \(name)")

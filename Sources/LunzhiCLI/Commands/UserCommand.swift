@@ -39,24 +39,12 @@ struct UserCommand: AsyncParsableCommand {
             guard let role = Role(rawValue: role) else {
                 throw ValidationError("role must be clerk, auditor or operator")
             }
-            let pool = PostgresPool(configuration: database.configuration, options: .init(maximumConnections: 1))
-            let service = Cooperation(pool: pool)
-            do {
+            try await withService(database.configuration) { service in
                 let created = try await service.addPrincipal(
                     by: nil, name: name, displayName: displayName, role: role, mechanism: mechanism, member: member)
-                await pool.close()
                 print("created principal \(name) (id \(created.id))")
                 print("secret: \(created.secret)")
                 print("(shown once; store it now)")
-            } catch let error as DomainError {
-                await pool.close()
-                FileHandle.standardError.write(Data("error: \(error.name) \(error.message)\n".utf8))
-                throw ExitCode(1)
-            } catch let error as PostgresError {
-                await pool.close()
-                FileHandle.standardError.write(
-                    Data("error: database: \(error.message) (SQLSTATE \(error.code))\n".utf8))
-                throw ExitCode(1)
             }
         }
     }
