@@ -104,11 +104,18 @@ run)
             lunzhi_log "created the principal 'operator'; its secret is in .lunzhi/operator.secret"
         fi
     fi
+    # A checkpoint signing key for the audit log, once (a real deployment keeps it off this machine).
+    if [ ! -f "$state/audit/audit.key" ]; then
+        "$LUNZHI_BIN" audit keygen --name lunzhi-local --out "$state/audit" >/dev/null
+        lunzhi_log "created an audit checkpoint key in .lunzhi/audit/ (checkpoints go to .lunzhi/audit/checkpoints.log)"
+    fi
     port=${listen##*:}
     # The console server and the reminder daemon together; Ctrl-C stops both.
-    "$LUNZHI_BIN" serve --listen "$listen" &
+    "$LUNZHI_BIN" serve --listen "$listen" --audit-key "$state/audit/audit.pub" \
+        --checkpoint-log "$state/audit/checkpoints.log" &
     serve_pid=$!
-    "$LUNZHI_BIN" remind --poll-interval 2 &
+    "$LUNZHI_BIN" remind --poll-interval 2 --checkpoint-key "$state/audit/audit.key" \
+        --checkpoint-log "$state/audit/checkpoints.log" --checkpoint-interval 600 &
     remind_pid=$!
     trap 'kill $serve_pid $remind_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
@@ -124,6 +131,7 @@ run)
     lunzhi_log "console server on $listen and the reminder daemon are running; connect with:"
     lunzhi_log "  LUNZHI_SECRET=\$(cat .lunzhi/operator.secret) $LUNZHI_BIN console --port $port --user operator"
     lunzhi_log "reminders are appended to .lunzhi/reminders.jsonl; Ctrl-C stops both"
+    lunzhi_log "verify the decision history: $LUNZHI_BIN audit verify --checkpoints .lunzhi/audit/checkpoints.log --public-key .lunzhi/audit/audit.pub"
     wait $serve_pid
     ;;
 stop)

@@ -69,6 +69,27 @@ import Testing
         }
     }
 
+    /// The signed-note example of Go's golang.org/x/mod/sumdb/note, the format's reference
+    /// implementation: the same keys give the same key id and, Ed25519 being deterministic, the
+    /// same signature byte for byte.
+    @Test func signedNotesMatchTheGoReferenceVector() throws {
+        let signer = try SignedNote.Signer(
+            encoded: "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz")
+        #expect(signer.verifierKey == "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+        let text =
+            "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+        let note = try SignedNote.sign(text, with: signer)
+        #expect(
+            note == text
+                + "\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+        )
+        #expect(try SignedNote.open(note, verifier: signer.verifier) == text)
+        #expect(throws: SignedNote.NoteError.self) {
+            try SignedNote.open(
+                note.replacingOccurrences(of: "cryptography", with: "cryptanalysis"), verifier: signer.verifier)
+        }
+    }
+
     /// A tampering as a superuser would do it (triggers off), and the seq verification must name.
     struct Tampering: Sendable, CustomTestStringConvertible {
         var what: String
