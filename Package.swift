@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shim over Debian's libpq: a module map and a header, nothing else.
@@ -68,6 +70,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -82,6 +85,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -94,6 +98,22 @@ let package = Package(
             dependencies: ["LunzhiCore", "PostgresLibPQ", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Running it for real: health and readiness over HTTP, Prometheus metrics, systemd's notify protocol.
+        .target(
+            name: "LunzhiOperations",
+            dependencies: [
+                "PostgresLibPQ",
+                "LunzhiMigrations",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The `lunzhi` command.
         .executableTarget(
             name: "LunzhiCLI",
@@ -104,6 +124,7 @@ let package = Package(
                 "LunzhiConsole",
                 "LunzhiReminders",
                 "LunzhiAudit",
+                "LunzhiOperations",
                 "CLibEdit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -148,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "LunzhiAuditTests",
             dependencies: [
-                "LunzhiAudit", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport",
+                "LunzhiAudit", "LunzhiCore", "LunzhiMigrations", "PostgresLibPQ", "LunzhiTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Support"],

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import LunzhiCore
+import Metrics
 import PostgresLibPQ
 public import ServiceLifecycle
 
@@ -227,6 +228,10 @@ public struct ReminderDaemon: Service {
                 result = .permanent("no \(contact.channel) channel is configured on this daemon")
             }
             results.append((contact.channel, contact.address, result))
+            Counter(
+                label: "lunzhi_reminder_deliveries_total",
+                dimensions: [("channel", contact.channel), ("result", result.metricLabel)]
+            ).increment()
         }
         let failures = results.filter { $0.result != .delivered }
         if failures.isEmpty {
@@ -259,5 +264,15 @@ public struct ReminderDaemon: Service {
             try await queue.retry(reminder, owner: owner, runAt: runAt, error: retryable.joined(separator: "; "))
         }
         return .handled
+    }
+}
+
+extension DeliveryResult {
+    var metricLabel: String {
+        switch self {
+        case .delivered: "delivered"
+        case .retry: "retry"
+        case .permanent: "failed"
+        }
     }
 }

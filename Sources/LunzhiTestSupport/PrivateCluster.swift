@@ -45,6 +45,32 @@ public final class PrivateCluster: Sendable {
         }
     }
 
+    /// A streaming replica of this cluster, made with `pg_basebackup -R` and started on a port of
+    /// its own; stopped and removed after `body`.
+    public func withStreamingReplica<T>(_ body: (PrivateCluster) async throws -> T) async throws -> T {
+        let directory = self.directory.deletingLastPathComponent().appendingPathComponent(
+            UUID().uuidString.prefix(8).lowercased() + "-replica")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if let osUser { try Self.run("/bin/chown", [osUser, directory.path]) }
+        let replica = PrivateCluster(
+            port: try Self.freePort(), directory: directory, binDirectory: binDirectory, osUser: osUser)
+        do {
+            try asClusterUser([
+                binDirectory + "/pg_basebackup", "-h", "127.0.0.1", "-p", String(port), "-U", "lunzhi", "-D",
+                directory.appendingPathComponent("data").path, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
+            ])
+            try replica.start()
+            let value = try await body(replica)
+            try? replica.stop(mode: "immediate")
+            try? FileManager.default.removeItem(at: directory)
+            return value
+        } catch {
+            try? replica.stop(mode: "immediate")
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
     public func start() throws {
         let options =
             "-c listen_addresses=127.0.0.1 -p \(port) -c unix_socket_directories=\(directory.path) -c fsync=off"
@@ -63,7 +89,11 @@ public final class PrivateCluster: Sendable {
     }
 
     private func pgctl(_ arguments: [String]) throws {
-        let command = [binDirectory + "/pg_ctl", "-D", directory.appendingPathComponent("data").path] + arguments
+        try asClusterUser(
+            [binDirectory + "/pg_ctl", "-D", directory.appendingPathComponent("data").path] + arguments)
+    }
+
+    private func asClusterUser(_ command: [String]) throws {
         if let osUser {
             try Self.run("/usr/sbin/runuser", ["-u", osUser, "--"] + command)
         } else {

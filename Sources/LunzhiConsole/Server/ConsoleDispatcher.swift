@@ -1,4 +1,5 @@
 public import Logging
+import Metrics
 
 /// Turns one request line into one reply: parse, find the command, check sign-in and argument
 /// names, run it, map errors. Independent of the network, so it is tested (and fuzzed) alone.
@@ -52,11 +53,16 @@ public struct ConsoleDispatcher: Sendable {
             named: Dictionary(request.named.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))
         let invocation = CommandInvocation(session: session, environment: environment, arguments: arguments)
         let reply: ConsoleReply
+        let started = ContinuousClock.now
         do {
             reply = try await command.handler(invocation)
         } catch {
             reply = ConsoleErrorMapping.reply(for: error, command: command.name, logger: logger)
         }
+        Counter(label: "lunzhi_console_commands_total", dimensions: [("command", command.name), ("code", "\(reply.code)")])
+            .increment()
+        Timer(label: "lunzhi_console_command_duration_seconds", dimensions: [("command", command.name)])
+            .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         // Arguments are not logged: they may hold secrets.
         logger.debug(
             "request",
@@ -64,5 +70,12 @@ public struct ConsoleDispatcher: Sendable {
                 "command": "\(command.name)", "code": "\(reply.code)", "principal": "\(session.principalName ?? "-")",
             ])
         return (reply, request.tag)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

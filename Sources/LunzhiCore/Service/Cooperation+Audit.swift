@@ -126,13 +126,12 @@ extension Cooperation {
         guard Self.historyEntities.contains(entity) else {
             throw DomainError.invalid("entity must be one of \(Self.historyEntities.joined(separator: ", "))")
         }
-        return try await change(by: principal) { context in
-            try context.requireAuditor(to: "read the history")
+        return try await auditorRead(by: principal, to: "read the history", record: ("history \(entity) \(id)", nil)) {
+            context in
             let rows = try await context.query(
                 "SELECT \(AuditEvent.columns) FROM audit_event WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
                 [entity, String(id)])
             guard !rows.isEmpty else { throw DomainError.notFound(entity, id) }
-            try await context.recordAuditorRead("history \(entity) \(id)")
             return try rows.map(AuditEvent.init(row:))
         }
     }
@@ -145,8 +144,8 @@ extension Cooperation {
         if let action = filter.action, action.range(of: #"^[a-z_]+(\.[a-z_]+)?$"#, options: .regularExpression) == nil {
             throw DomainError.invalid("action must look like item.submit, or item for every item action")
         }
-        return try await change(by: principal) { context in
-            try context.requireAuditor(to: "read the audit log")
+        return try await auditorRead(by: principal, to: "read the audit log", record: ("log", filter.description)) {
+            context in
             let action = filter.action.map {
                 let literal = $0.replacingOccurrences(of: "_", with: "\\_")
                 return $0.contains(".") ? literal : literal + ".%"
@@ -163,7 +162,6 @@ extension Cooperation {
             var events = try rows.map(AuditEvent.init(row:))
             let more = events.count > filter.limit
             if more { events.removeLast() }
-            try await context.recordAuditorRead("log", detail: filter.description)
             return AuditLogPage(events: events, next: more ? events.last?.seq : nil)
         }
     }
@@ -171,8 +169,10 @@ extension Cooperation {
     /// Who chaired, and the state of every item, consultation and approval at `at`, rebuilt from
     /// the audit events. For a moment at or after now, also compared with the live tables.
     public func auditAsOf(by principal: Int, at: Date) async throws -> AuditSnapshot {
-        try await change(by: principal) { context in
-            try context.requireAuditor(to: "rebuild past states")
+        try await auditorRead(
+            by: principal, to: "rebuild past states",
+            record: ("asof \(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(at)))", nil)
+        ) { context in
             var states: [String: [Int: String]] = ["item": [:], "consultation": [:], "approval": [:]]
             for row in try await context.query(
                 """
@@ -206,8 +206,6 @@ extension Cooperation {
                     }
                 }
             }
-            try await context.recordAuditorRead(
-                "asof \(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(at)))")
             return AuditSnapshot(at: at, chairs: chairs, states: states, liveMismatches: mismatches)
         }
     }
@@ -219,8 +217,10 @@ extension Cooperation {
         decisions: [DecisionRecord], approvals: [ApprovalRecord]
     ) {
         if let year, !(2000...2200).contains(year) { throw DomainError.invalid("year must be between 2000 and 2200") }
-        return try await change(by: principal) { context in
-            try context.requireAuditor(to: "list the decisions")
+        return try await auditorRead(
+            by: principal, to: "list the decisions",
+            record: recordRead ? ("decisions \(year.map(String.init) ?? "all years")", nil) : nil
+        ) { context in
             let decisions = try await context.query(
                 """
                 SELECT c.mechanism_code, ci.consultation_id, ci.item_id, i.title, ci.outcome, ci.decision_number,
@@ -280,9 +280,6 @@ extension Cooperation {
                             decidedAt: try row.decode("decided_at"), parties: [party]))
                 }
             }
-            if recordRead {
-                try await context.recordAuditorRead("decisions \(year.map(String.init) ?? "all years")")
-            }
             return (decisions, approvals)
         }
     }
@@ -313,6 +310,31 @@ extension Cooperation {
         let start = ContinuousClock.now
         try await pool.query("SELECT 1")
         return ContinuousClock.now - start
+    }
+}
+
+extension Cooperation {
+    /// An auditor's read: the caller must be an auditor; `body` queries the audit read pool (a
+    /// streaming replica) when one is configured, else the primary; the read is then recorded, as
+    /// an event on the primary, in the same transaction that checked the caller.
+    func auditorRead<T>(
+        by principal: Int, to doWhat: String, record: (what: String, detail: String?)?,
+        _ body: (ChangeContext) async throws -> T
+    ) async throws -> T {
+        try await change(by: principal) { context in
+            try context.requireAuditor(to: doWhat)
+            let value: T
+            if let replica = auditReadPool {
+                value = try await replica.withConnection { connection in
+                    try await body(
+                        ChangeContext(connection: connection, caller: context.caller, now: context.now, cooperation: self))
+                }
+            } else {
+                value = try await body(context)
+            }
+            if let record { try await context.recordAuditorRead(record.what, detail: record.detail) }
+            return value
+        }
     }
 }
 

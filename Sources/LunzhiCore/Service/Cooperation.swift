@@ -13,12 +13,16 @@ public struct Cooperation: Sendable {
     public let defaultMechanism: String
     /// bcrypt's cost for new secrets (2^cost rounds); tests lower it.
     public let bcryptCost: Int
+    /// Where auditors' queries read (a streaming replica); nil: the primary. Their reads are still
+    /// recorded on the primary.
+    public let auditReadPool: PostgresPool?
 
     public init(
         pool: PostgresPool, clock: any ServiceClock = SystemClock(), defaultMechanism: String = "NW5",
-        bcryptCost: Int = 10
+        bcryptCost: Int = 10, auditReadPool: PostgresPool? = nil
     ) {
         self.pool = pool
+        self.auditReadPool = auditReadPool
         self.clock = clock
         self.defaultMechanism = defaultMechanism
         self.bcryptCost = bcryptCost
