@@ -126,6 +126,7 @@ let package = Package(
                 "LunzhiAudit",
                 "LunzhiOperations",
                 "CLibEdit",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,6 +174,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Support"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LunzhiOperationsTests",
+            dependencies: ["LunzhiOperations", "LunzhiConsole", "PostgresLibPQ", "LunzhiTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . Deploy/lib/postgres.sh
 
-# msmtp: a real sendmail-compatible program for the e-mail tests; aiosmtpd (PyPI): their SMTP server.
-lunzhi_ensure_system_packages msmtp
+# msmtp: a real sendmail-compatible program for the e-mail tests; aiosmtpd (PyPI): their SMTP server;
+# systemd: systemd-analyze, which verifies the units in Deploy/systemd.
+lunzhi_ensure_system_packages msmtp systemd
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check aiosmtpd >&2
 
 work=$(mktemp -d /tmp/lunzhi-test.XXXXXX)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `lunzhi` command: one executable, a subcommand per job.
 @main
@@ -8,8 +9,27 @@ struct Lunzhi: AsyncParsableCommand {
         abstract: "Lunzhi (轮值): the rotating-chair cooperation mechanism service.",
         subcommands: [
             ServeCommand.self, RemindCommand.self, ConsoleClientCommand.self, MigrateCommand.self, UserCommand.self,
-            AuditCommand.self,
+            AuditCommand.self, SettingsCommand.self,
             VersionCommand.self,
         ]
     )
+}
+
+extension Lunzhi {
+    /// Adds the environment's and the config file's settings (docs/configuration.md), then runs.
+    static func main() async {
+        let environment = ProcessInfo.processInfo.environment
+        let arguments: [String]
+        do {
+            arguments = try Setting.apply(to: Array(CommandLine.arguments.dropFirst()), environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("lunzhi: configuration: \(error)\n".utf8))
+            Foundation.exit(78)  // EX_CONFIG
+        }
+        for name in Setting.unknownVariables(in: environment) {
+            FileHandle.standardError.write(
+                Data("lunzhi: warning: \(name) is not a Lunzhi setting (docs/configuration.md)\n".utf8))
+        }
+        await main(arguments)
+    }
 }

@@ -47,7 +47,9 @@ public struct HealthServer: Service {
                 }
             }
         onListening(server.channel.localAddress?.port ?? port)
-        logger.info("health and metrics listening", metadata: ["address": "\(host):\(server.channel.localAddress?.port ?? port)"])
+        logger.info(
+            "health and metrics listening",
+            metadata: ["address": "\(host):\(server.channel.localAddress?.port ?? port)"])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
@@ -100,7 +102,9 @@ public struct HealthServer: Service {
             return (.ok, "text/plain; charset=utf-8", Array("ok\n".utf8))
         case "/readyz":
             let check = await readiness()
-            return (check.ready ? .ok : .serviceUnavailable, "text/plain; charset=utf-8", Array((check.detail + "\n").utf8))
+            return (
+                check.ready ? .ok : .serviceUnavailable, "text/plain; charset=utf-8", Array((check.detail + "\n").utf8)
+            )
         case "/metrics":
             return (.ok, "text/plain; version=0.0.4; charset=utf-8", await metrics())
         default:

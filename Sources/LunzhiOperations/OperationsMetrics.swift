@@ -32,7 +32,8 @@ public final class OperationsMetrics: Sendable {
         -> [UInt8]
     {
         let statistics = await pool.statistics
-        registry.makeGauge(name: "lunzhi_db_pool_connections", labels: [("state", "in_use")]).set(Double(statistics.inUse))
+        registry.makeGauge(name: "lunzhi_db_pool_connections", labels: [("state", "in_use")]).set(
+            Double(statistics.inUse))
         registry.makeGauge(name: "lunzhi_db_pool_connections", labels: [("state", "idle")]).set(Double(statistics.idle))
         registry.makeGauge(name: "lunzhi_db_pool_waiting").set(Double(statistics.waiting))
         let up = registry.makeGauge(name: "lunzhi_database_up")

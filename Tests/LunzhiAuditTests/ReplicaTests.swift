@@ -24,7 +24,8 @@ import Testing
                 let service = Cooperation(pool: pool, clock: clock, bcryptCost: 4, auditReadPool: replica)
                 let inRecovery: Bool = try await replica.query("SELECT pg_is_in_recovery() AS r").single().decode("r")
                 #expect(inRecovery)
-                #expect(try await service.history(by: auditor, entity: "item", id: first.id).map(\.action) == ["item.file"])
+                #expect(
+                    try await service.history(by: auditor, entity: "item", id: first.id).map(\.action) == ["item.file"])
 
                 // Hold the replica's replay: a change on the primary is then not visible to auditors
                 // until replay resumes — so their reads come from the replica.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import LunzhiAudit
 import LunzhiCore
+import LunzhiOperations
 import LunzhiReminders
 import PostgresLibPQ
 import ServiceLifecycle
@@ -27,6 +28,7 @@ struct RemindCommand: AsyncParsableCommand {
         "lunzhi@localhost"
     @Option(name: .customLong("pool-size"), help: "Database connections.") var poolSize: Int = 8
 
+    @OptionGroup var operations: OperationsOptions
     @OptionGroup var checkpointing: CheckpointOptions
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed audit checkpoints.")
     var checkpointInterval: Double = 3600
@@ -70,10 +72,17 @@ struct RemindCommand: AsyncParsableCommand {
             print("handled \(handled) reminders")
             if let checkpoint = configuration.checkpoint, let done = try await checkpoint.run(Date()) { print(done) }
         } else {
+            let operationsServices = try operations.services(defaultPort: 9708, pool: pool, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: ([daemon] + operationsServices).map { .init(service: $0) },
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            Task {
+                let check = await Readiness.check(pool)
+                SystemdNotifier.notify(check.ready ? "READY=1\nSTATUS=delivering reminders" : "STATUS=\(check.detail)")
+            }
             try await group.run()
+            SystemdNotifier.notify("STOPPING=1")
         }
         await pool.close()
     }

@@ -4,6 +4,7 @@ import Logging
 import LunzhiAudit
 import LunzhiConsole
 import LunzhiCore
+import LunzhiOperations
 import NIOCore
 import PostgresLibPQ
 import ServiceLifecycle
@@ -32,6 +33,12 @@ struct ServeCommand: AsyncParsableCommand {
         help: "The checkpoint log file AUDIT VERIFY reads (default: the copies in the database).")
     var checkpointLog: String?
 
+    @Option(
+        name: .customLong("read-database-url"),
+        help: "A streaming replica for auditors' queries (HISTORY, AUDIT …); writes stay on the primary.")
+    var readDatabaseURL: String?
+
+    @OptionGroup var operations: OperationsOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -43,19 +50,42 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try database.configuration.validate()
         let pool = PostgresPool(configuration: database.configuration, options: .init(maximumConnections: poolSize))
+        let readPool = readDatabaseURL.map {
+            PostgresPool(
+                configuration: PostgresConfiguration(connectionString: $0),
+                options: .init(maximumConnections: max(2, poolSize / 2)))
+        }
         let key = try auditKey.map { try SignedNote.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8)) }
         let environment = ConsoleEnvironment(
-            service: Cooperation(pool: pool), version: LunzhiVersion.current, auditKey: key,
+            service: Cooperation(pool: pool, auditReadPool: readPool), version: LunzhiVersion.current, auditKey: key,
             checkpointLog: checkpointLog.map(CheckpointLog.init(path:)))
         let server = ConsoleServer(
             configuration: .init(
                 host: host, port: port, maximumConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout))),
-            environment: environment, logger: logger)
+            environment: environment, logger: logger
+        ) { address in
+            // Ready for systemd (Type=notify) once the listener is bound and the database answers.
+            Task {
+                let check = await Readiness.check(pool)
+                if check.ready {
+                    SystemdNotifier.notify("READY=1\nSTATUS=console on \(address)")
+                } else {
+                    logger.error("not ready", metadata: ["reason": "\(check.detail)"])
+                    SystemdNotifier.notify("STATUS=not ready: \(check.detail)")
+                }
+            }
+        }
+        let operationsServices = try operations.services(defaultPort: 9707, pool: pool, logger: logger) { registry in
+            registry.makeGauge(name: "lunzhi_console_connections").set(Double(environment.connectionCount))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: ([server] + operationsServices).map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        SystemdNotifier.notify("STOPPING=1")
         await pool.close()
+        await readPool?.close()
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {

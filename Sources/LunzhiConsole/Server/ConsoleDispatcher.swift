@@ -59,8 +59,10 @@ public struct ConsoleDispatcher: Sendable {
         } catch {
             reply = ConsoleErrorMapping.reply(for: error, command: command.name, logger: logger)
         }
-        Counter(label: "lunzhi_console_commands_total", dimensions: [("command", command.name), ("code", "\(reply.code)")])
-            .increment()
+        Counter(
+            label: "lunzhi_console_commands_total", dimensions: [("command", command.name), ("code", "\(reply.code)")]
+        )
+        .increment()
         Timer(label: "lunzhi_console_command_duration_seconds", dimensions: [("command", command.name)])
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         // Arguments are not logged: they may hold secrets.

@@ -327,7 +327,8 @@ extension Cooperation {
             if let replica = auditReadPool {
                 value = try await replica.withConnection { connection in
                     try await body(
-                        ChangeContext(connection: connection, caller: context.caller, now: context.now, cooperation: self))
+                        ChangeContext(
+                            connection: connection, caller: context.caller, now: context.now, cooperation: self))
                 }
             } else {
                 value = try await body(context)

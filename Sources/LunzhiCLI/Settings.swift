@@ -1,0 +1,173 @@
+import Foundation
+
+/// Every setting of the two long-running commands, `serve` and `remind`: its flag, its environment
+/// variable and its config-file key. A flag on the command line wins; else the environment; else
+/// the config file (`--config FILE` or `LUNZHI_CONFIG`; `key = value` lines, `#` comments).
+/// docs/configuration.md is this table in prose (a test keeps them in step). Values are checked
+/// here, before the command runs, so a bad one stops the start with a message naming its key.
+struct Setting: Sendable {
+    enum Kind: Sendable {
+        case text, integer, seconds, hostPort, file, flag
+    }
+    /// The config-file key; the environment variable is `LUNZHI_` + the key in capitals.
+    let key: String
+    let flag: String
+    let commands: Set<String>
+    let kind: Kind
+    /// Never printed (a database URL may carry a password).
+    var secret = false
+
+    var environmentName: String { "LUNZHI_" + key.uppercased() }
+
+    static let all: [Setting] = [
+        Setting(key: "database_url", flag: "--database-url", commands: ["serve", "remind"], kind: .text, secret: true),
+        Setting(key: "log_level", flag: "--log-level", commands: ["serve", "remind"], kind: .text),
+        Setting(key: "listen", flag: "--listen", commands: ["serve"], kind: .hostPort),
+        Setting(key: "max_connections", flag: "--max-connections", commands: ["serve"], kind: .integer),
+        Setting(key: "idle_timeout", flag: "--idle-timeout", commands: ["serve"], kind: .integer),
+        Setting(key: "pool_size", flag: "--pool-size", commands: ["serve"], kind: .integer),
+        Setting(
+            key: "read_database_url", flag: "--read-database-url", commands: ["serve"], kind: .text, secret: true),
+        Setting(key: "audit_key", flag: "--audit-key", commands: ["serve"], kind: .file),
+        Setting(key: "checkpoint_log", flag: "--checkpoint-log", commands: ["serve", "remind"], kind: .text),
+        Setting(key: "metrics_listen", flag: "--metrics-listen", commands: ["serve"], kind: .hostPort),
+        Setting(key: "remind_metrics_listen", flag: "--metrics-listen", commands: ["remind"], kind: .hostPort),
+        Setting(key: "remind_pool_size", flag: "--pool-size", commands: ["remind"], kind: .integer),
+        Setting(key: "poll_only", flag: "--poll-only", commands: ["remind"], kind: .flag),
+        Setting(key: "poll_interval", flag: "--poll-interval", commands: ["remind"], kind: .seconds),
+        Setting(key: "batch_size", flag: "--batch-size", commands: ["remind"], kind: .integer),
+        Setting(key: "claimers", flag: "--claimers", commands: ["remind"], kind: .integer),
+        Setting(key: "lease", flag: "--lease", commands: ["remind"], kind: .seconds),
+        Setting(key: "retention_days", flag: "--retention-days", commands: ["remind"], kind: .seconds),
+        Setting(key: "sendmail", flag: "--sendmail", commands: ["remind"], kind: .text),
+        Setting(key: "mail_from", flag: "--mail-from", commands: ["remind"], kind: .text),
+        Setting(key: "checkpoint_key", flag: "--checkpoint-key", commands: ["remind"], kind: .file),
+        Setting(key: "checkpoint_origin", flag: "--checkpoint-origin", commands: ["remind"], kind: .text),
+        Setting(key: "checkpoint_notify", flag: "--checkpoint-notify", commands: ["remind"], kind: .flag),
+        Setting(key: "checkpoint_interval", flag: "--checkpoint-interval", commands: ["remind"], kind: .seconds),
+    ]
+
+    /// Environment variables Lunzhi reads that are not settings of serve or remind.
+    static let otherVariables: Set<String> = ["LUNZHI_CONFIG", "LUNZHI_SECRET", "LUNZHI_MIGRATIONS_DIR"]
+
+    struct Problem: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The arguments with the environment's and the config file's settings added for the flags
+    /// the command line did not give. Only `serve` and `remind` take settings this way (the other
+    /// commands read `LUNZHI_DATABASE_URL` and `LUNZHI_LOG_LEVEL` themselves).
+    static func apply(to arguments: [String], environment: [String: String]) throws -> [String] {
+        guard let command = arguments.first, ["serve", "remind"].contains(command) else { return arguments }
+        var arguments = arguments
+        var configPath = environment["LUNZHI_CONFIG"]
+        if let index = arguments.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) {
+            if arguments[index] == "--config" {
+                guard index + 1 < arguments.count else { throw Problem(description: "--config needs a file") }
+                configPath = arguments[index + 1]
+                arguments.removeSubrange(index...(index + 1))
+            } else {
+                configPath = String(arguments[index].dropFirst("--config=".count))
+                arguments.remove(at: index)
+            }
+        }
+        let file = try configPath.map(readConfig) ?? [:]
+        let given = Set(arguments.map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0 })
+        for setting in all where setting.commands.contains(command) && !given.contains(setting.flag) {
+            let value: String
+            let source: String
+            if let fromEnvironment = environment[setting.environmentName] {
+                (value, source) = (fromEnvironment, setting.environmentName)
+            } else if let fromFile = file[setting.key] {
+                (value, source) = (fromFile.value, "\(setting.key) (\(configPath ?? ""):\(fromFile.line))")
+            } else {
+                continue
+            }
+            try setting.check(value, source: source)
+            if setting.kind == .flag {
+                if ["1", "true", "yes", "on"].contains(value.lowercased()) { arguments.append(setting.flag) }
+            } else {
+                arguments += [setting.flag, value]
+            }
+        }
+        return arguments
+    }
+
+    func check(_ value: String, source: String) throws {
+        func bad(_ what: String) -> Problem {
+            Problem(description: "\(source) = \(secret ? "(hidden)" : "'\(value)'"): \(what)")
+        }
+        switch kind {
+        case .text:
+            guard !value.isEmpty else { throw bad("must not be empty") }
+        case .integer:
+            guard let n = Int(value), n > 0 else { throw bad("must be a positive whole number") }
+        case .seconds:
+            guard let n = Double(value), n > 0, n.isFinite else { throw bad("must be a positive number") }
+        case .hostPort:
+            if value.lowercased() == "off" && flag == "--metrics-listen" { return }
+            guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+                (0...65535).contains(port), colon != value.startIndex
+            else { throw bad("must be HOST:PORT, e.g. 127.0.0.1:7707") }
+        case .file:
+            guard FileManager.default.isReadableFile(atPath: value) else { throw bad("no readable file there") }
+        case .flag:
+            guard ["1", "true", "yes", "on", "0", "false", "no", "off"].contains(value.lowercased()) else {
+                throw bad("must be true or false")
+            }
+        }
+    }
+
+    /// `key = value` lines; `#` starts a comment line; an unknown key stops the start.
+    static func readConfig(_ path: String) throws -> [String: (value: String, line: Int)] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw Problem(description: "cannot read the config file \(path)")
+        }
+        let known = Set(all.map(\.key))
+        var values: [String: (String, Int)] = [:]
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw Problem(description: "\(path):\(number + 1): expected key = value")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
+            guard known.contains(key) else {
+                let suggestion =
+                    known.min { distance($0, key) < distance($1, key) }.map { " (did you mean \($0)?)" } ?? ""
+                throw Problem(description: "\(path):\(number + 1): unknown setting '\(key)'\(suggestion)")
+            }
+            values[key] = (value, number + 1)
+        }
+        return values
+    }
+
+    /// Unknown LUNZHI_* variables: probably a typo; warned about, not fatal (tests and tools set others).
+    static func unknownVariables(in environment: [String: String]) -> [String] {
+        let known = Set(all.map(\.environmentName)).union(otherVariables)
+        return environment.keys.filter {
+            $0.hasPrefix("LUNZHI_") && !$0.hasPrefix("LUNZHI_TEST_") && !$0.hasPrefix("LUNZHI_BENCH_")
+                && !known.contains($0)
+        }
+        .sorted()
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where i <= a.count {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where j <= b.count {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import LunzhiConsole
+import LunzhiTestSupport
+import PostgresLibPQ
+import Testing
+
+@Suite struct OperationsTests {
+    @Test func serveIsReadyReportsHealthAndMetricsAndStopsCleanly() async throws {
+        try await TestDatabase.with { database in
+            let port = try PrivateCluster.freePort()
+            let metricsPort = try PrivateCluster.freePort()
+            let notify = try NotifySocket()
+            var environment = ProcessInfo.processInfo.environment
+            environment["NOTIFY_SOCKET"] = notify.path
+            let log = temporaryPath("serve.log")
+            defer { try? FileManager.default.removeItem(atPath: log) }
+            let server = try BackgroundProcess(
+                try lunzhiBinary(),
+                [
+                    "serve", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "127.0.0.1:\(metricsPort)",
+                    "--database-url", "dbname=\(database.name)",
+                ], environment: environment, log: log)
+            let ready = notify.receive(timeout: 30)
+            #expect(
+                ready?.hasPrefix("READY=1") == true,
+                "\(ready ?? "nothing"); \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            try await BackgroundProcess.waitForPort(metricsPort)
+
+            #expect(try httpGet(port: metricsPort, path: "/healthz") == (200, "ok\n"))
+            #expect(try httpGet(port: metricsPort, path: "/readyz") == (200, "ready\n"))
+            #expect(try httpGet(port: metricsPort, path: "/nowhere").status == 404)
+            try await ConsoleClient.with(host: "127.0.0.1", port: port) { (client: ConsoleClient) async throws in
+                #expect(try await client.request("PING").code == 200)
+                #expect(try await client.request("CHAIR").code == 401)
+            }
+            let metrics = try httpGet(port: metricsPort, path: "/metrics")
+            #expect(metrics.status == 200)
+            for expected in [
+                #"lunzhi_console_commands_total{command="PING",code="200"} 1"#,
+                "lunzhi_database_up 1.0", "lunzhi_audit_head_seq 0.0", "lunzhi_audit_checkpoint_age_seconds nan",
+                #"lunzhi_reminders{state="pending"} 0.0"#, "lunzhi_console_connections 0.0",
+                #"lunzhi_db_pool_connections{state="in_use"}"#, "lunzhi_console_command_duration_seconds_bucket",
+            ] {
+                #expect(metrics.body.contains(expected), "missing \(expected) in\n\(metrics.body)")
+            }
+            server.stop(SIGTERM)
+            #expect(notify.receive(timeout: 10) == "STOPPING=1")
+        }
+    }
+
+    @Test func readinessFailsWhileMigrationsAreBehind() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let metricsPort = try PrivateCluster.freePort()
+            let server = try BackgroundProcess(
+                try lunzhiBinary(),
+                [
+                    "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:\(metricsPort)",
+                    "--database-url", "dbname=\(database.name)",
+                ])
+            defer { server.stop(SIGTERM) }
+            try await BackgroundProcess.waitForPort(metricsPort)
+            let ready = try httpGet(port: metricsPort, path: "/readyz")
+            #expect(
+                ready.status == 503 && ready.body.hasPrefix("migrations not current: 1 extensions pending"), "\(ready)")
+            #expect(try httpGet(port: metricsPort, path: "/healthz").status == 200)
+        }
+    }
+
+    @Test func badSettingsStopTheStartNamingTheKey() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["LUNZHI_POOL_SIZE"] = "many"
+        let fromEnvironment = try runToCompletion(try lunzhiBinary(), ["serve"], environment: environment)
+        #expect(fromEnvironment.status == 78)
+        #expect(fromEnvironment.output.contains("LUNZHI_POOL_SIZE = 'many': must be a positive whole number"))
+
+        let config = temporaryPath("lunzhi.conf")
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try "# a comment\nlisten = 127.0.0.1:7707\nbatch_sise = 10\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let unknown = try runToCompletion(try lunzhiBinary(), ["remind", "--config", config])
+        #expect(
+            unknown.status == 78
+                && unknown.output.contains(":3: unknown setting 'batch_sise' (did you mean batch_size?)"))
+
+        environment["LUNZHI_POOL_SIZE"] = nil
+        environment["LUNZHI_DATABASE_URL"] = "postgresql://lunzhi:hunter2@127.0.0.1:1/x"
+        environment["LUNZHI_LISTEN"] = "nowhere"
+        let secret = try runToCompletion(try lunzhiBinary(), ["serve"], environment: environment)
+        #expect(secret.status == 78 && secret.output.contains("LUNZHI_LISTEN = 'nowhere'"))
+        #expect(!secret.output.contains("hunter2"))
+    }
+
+    /// docs/configuration.md names every setting's key and variable.
+    @Test func theConfigurationTableIsDocumented() throws {
+        let doc = try String(contentsOfFile: repositoryRoot + "/docs/configuration.md", encoding: .utf8)
+        let binary = try lunzhiBinary()
+        let listed = try runToCompletion(binary, ["settings"])
+        #expect(listed.status == 0)
+        for line in listed.output.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            #expect(fields.count >= 2)
+            for field in fields.prefix(2) {
+                #expect(doc.contains("`\(field)`"), "docs/configuration.md lacks \(field)")
+            }
+        }
+    }
+
+    @Test func theSystemdUnitsVerify() throws {
+        let directory = temporaryPath("units")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for unit in ["lunzhi-console.service", "lunzhi-remind.service"] {
+            // The units name the installed binary; point them at the one under test.
+            let text = try String(contentsOfFile: repositoryRoot + "/Deploy/systemd/" + unit, encoding: .utf8)
+                .replacingOccurrences(of: "/usr/local/bin/lunzhi", with: try lunzhiBinary())
+            try text.write(toFile: directory + "/" + unit, atomically: true, encoding: .utf8)
+        }
+        let verified = try runToCompletion(
+            "systemd-analyze", ["verify", directory + "/lunzhi-console.service", directory + "/lunzhi-remind.service"])
+        #expect(verified.status == 0, "\(verified.output)")
+        #expect(!verified.output.contains("Unknown"), "\(verified.output)")
+        #expect(!verified.output.contains("ignoring"), "\(verified.output)")
+    }
+
+    @Test func installIsSafeToRunTwice() throws {
+        let root = temporaryPath("root")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let script = repositoryRoot + "/Deploy/install.sh"
+        let first = try runToCompletion("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
+        #expect(first.status == 0, "\(first.output)")
+        try "LUNZHI_LISTEN=127.0.0.1:7777\n".write(
+            toFile: root + "/etc/lunzhi/lunzhi.env", atomically: true, encoding: .utf8)
+        let second = try runToCompletion("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
+        #expect(second.status == 0 && second.output.contains("kept the existing"), "\(second.output)")
+        #expect(
+            try String(contentsOfFile: root + "/etc/lunzhi/lunzhi.env", encoding: .utf8)
+                == "LUNZHI_LISTEN=127.0.0.1:7777\n")
+        for path in [
+            "/usr/local/bin/lunzhi", "/etc/systemd/system/lunzhi-console.service",
+            "/etc/systemd/system/lunzhi-remind.service", "/usr/local/share/doc/lunzhi/operations.md",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: root + path), "\(path)")
+        }
+        let version = try runToCompletion(root + "/usr/local/bin/lunzhi", ["version"])
+        #expect(version.status == 0)
+    }
+}
