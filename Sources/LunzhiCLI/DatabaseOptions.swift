@@ -16,22 +16,58 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-/// `--log-level`, else `LUNZHI_LOG_LEVEL`, else info; logs go to standard error.
+/// `--log-level` (else `LUNZHI_LOG_LEVEL`, else info) and `--log-format` (else `LUNZHI_LOG_FORMAT`,
+/// else text); logs go to standard error, one line per event.
 struct LoggingOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "text (key=value) or json (one object per line).")
+    var logFormat: String?
+
     func bootstrap(label: String) throws -> Logger {
-        let name = logLevel ?? ProcessInfo.processInfo.environment["LUNZHI_LOG_LEVEL"] ?? "info"
+        let environment = ProcessInfo.processInfo.environment
+        let name = logLevel ?? environment["LUNZHI_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
             throw ValidationError("unknown log level '\(name)'")
         }
+        let format = (logFormat ?? environment["LUNZHI_LOG_FORMAT"] ?? "text").lowercased()
+        guard format == "text" || format == "json" else { throw ValidationError("--log-format is text or json") }
         LoggingSystem.bootstrap { label in
+            if format == "json" {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         return Logger(label: label)
+    }
+}
+
+/// One JSON object per line on standard error: time, level, label, message, then the metadata.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var fields: [(String, JSONValue)] = [
+            ("time", .string(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(Date())))),
+            ("level", .string(event.level.rawValue)), ("label", .string(label)),
+            ("message", .string(event.message.description)),
+        ]
+        let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        for key in all.keys.sorted() { fields.append((key, .string("\(all[key]!)"))) }
+        let text = JSONValue.object(fields).serialized() + "\n"
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }
 

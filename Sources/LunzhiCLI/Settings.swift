@@ -22,6 +22,7 @@ struct Setting: Sendable {
     static let all: [Setting] = [
         Setting(key: "database_url", flag: "--database-url", commands: ["serve", "remind"], kind: .text, secret: true),
         Setting(key: "log_level", flag: "--log-level", commands: ["serve", "remind"], kind: .text),
+        Setting(key: "log_format", flag: "--log-format", commands: ["serve", "remind"], kind: .text),
         Setting(key: "listen", flag: "--listen", commands: ["serve"], kind: .hostPort),
         Setting(key: "max_connections", flag: "--max-connections", commands: ["serve"], kind: .integer),
         Setting(key: "idle_timeout", flag: "--idle-timeout", commands: ["serve"], kind: .integer),

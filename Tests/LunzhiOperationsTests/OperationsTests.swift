@@ -12,6 +12,7 @@ import Testing
             let notify = try NotifySocket()
             var environment = ProcessInfo.processInfo.environment
             environment["NOTIFY_SOCKET"] = notify.path
+            environment["LUNZHI_LOG_FORMAT"] = "json"
             let log = temporaryPath("serve.log")
             defer { try? FileManager.default.removeItem(atPath: log) }
             let server = try BackgroundProcess(
@@ -45,6 +46,14 @@ import Testing
             }
             server.stop(SIGTERM)
             #expect(notify.receive(timeout: 10) == "STOPPING=1")
+            // JSON logs: one object per line; each request with its id.
+            let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            let objects = lines.compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+            }
+            #expect(objects.count == lines.count && !lines.isEmpty)
+            let ping = objects.first { $0["message"] as? String == "request" && $0["command"] as? String == "PING" }
+            #expect((ping?["request_id"] as? String)?.isEmpty == false && ping?["code"] as? String == "200")
         }
     }
 

@@ -6,7 +6,7 @@ import PostgresLibPQ
 /// The one place where errors become protocol replies. The wire never shows a Swift type name
 /// or a stack trace; an unexpected error is logged with an id that the reply shows.
 enum ConsoleErrorMapping {
-    static func reply(for error: any Error, command: String, logger: Logger) -> ConsoleReply {
+    static func reply(for error: any Error, command: String, requestID: String, logger: Logger) -> ConsoleReply {
         switch error {
         case let error as DomainError:
             let code =
@@ -25,10 +25,8 @@ enum ConsoleErrorMapping {
             logger.warning("database unavailable", metadata: ["command": "\(command)", "error": "\(error.message)"])
             return .error(503, "DATABASE_UNAVAILABLE", "the database is unavailable; nothing was changed, try again")
         default:
-            let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-            logger.error(
-                "internal error", metadata: ["error_id": "\(id)", "command": "\(command)", "error": "\(error)"])
-            return .error(500, "INTERNAL", "internal error \(id) (logged)")
+            logger.error("internal error", metadata: ["command": "\(command)", "error": "\(error)"])
+            return .error(500, "INTERNAL", "internal error; request \(requestID) is logged")
         }
     }
 }

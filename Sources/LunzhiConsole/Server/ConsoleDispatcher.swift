@@ -54,10 +54,14 @@ public struct ConsoleDispatcher: Sendable {
         let invocation = CommandInvocation(session: session, environment: environment, arguments: arguments)
         let reply: ConsoleReply
         let started = ContinuousClock.now
+        // Every request gets an id: in its log line, and in a 500 reply, so an operator can find one from the other.
+        var logger = self.logger
+        let requestID = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        logger[metadataKey: "request_id"] = "\(requestID)"
         do {
             reply = try await command.handler(invocation)
         } catch {
-            reply = ConsoleErrorMapping.reply(for: error, command: command.name, logger: logger)
+            reply = ConsoleErrorMapping.reply(for: error, command: command.name, requestID: requestID, logger: logger)
         }
         Counter(
             label: "lunzhi_console_commands_total", dimensions: [("command", command.name), ("code", "\(reply.code)")]
@@ -66,10 +70,12 @@ public struct ConsoleDispatcher: Sendable {
         Timer(label: "lunzhi_console_command_duration_seconds", dimensions: [("command", command.name)])
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         // Arguments are not logged: they may hold secrets.
-        logger.debug(
+        logger.info(
             "request",
             metadata: [
                 "command": "\(command.name)", "code": "\(reply.code)", "principal": "\(session.principalName ?? "-")",
+                "remote": "\(session.remoteAddress)",
+                "ms": "\(Double((ContinuousClock.now - started).nanoseconds / 1000) / 1000)",
             ])
         return (reply, request.tag)
     }
