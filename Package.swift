@@ -178,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LunzhiOperationsTests",
-            dependencies: ["LunzhiOperations", "LunzhiConsole", "PostgresLibPQ", "LunzhiTestSupport"],
+            dependencies: ["LunzhiOperations", "LunzhiConsole", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

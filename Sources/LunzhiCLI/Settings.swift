@@ -24,6 +24,7 @@ struct Setting: Sendable {
         Setting(key: "log_level", flag: "--log-level", commands: ["serve", "remind"], kind: .text),
         Setting(key: "log_format", flag: "--log-format", commands: ["serve", "remind"], kind: .text),
         Setting(key: "listen", flag: "--listen", commands: ["serve"], kind: .hostPort),
+        Setting(key: "unix_socket", flag: "--unix-socket", commands: ["serve"], kind: .text),
         Setting(key: "max_connections", flag: "--max-connections", commands: ["serve"], kind: .integer),
         Setting(key: "idle_timeout", flag: "--idle-timeout", commands: ["serve"], kind: .integer),
         Setting(key: "pool_size", flag: "--pool-size", commands: ["serve"], kind: .integer),

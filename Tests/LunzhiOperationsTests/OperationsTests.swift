@@ -1,5 +1,6 @@
 import Foundation
 import LunzhiConsole
+import LunzhiCore
 import LunzhiTestSupport
 import PostgresLibPQ
 import Testing
@@ -152,5 +153,62 @@ import Testing
         }
         let version = try runToCompletion(root + "/usr/local/bin/lunzhi", ["version"])
         #expect(version.status == 0)
+    }
+}
+
+/// Two `lunzhi serve` processes on one database, one of them also on a Unix socket: the service
+/// keeps no state of its own, so work started on one continues on the other.
+@Suite struct TwoServersTests {
+    @Test func twoServersShareOneDatabase() async throws {
+        try await MechanismFixture.with { f in
+            var secrets: [String: String] = [:]
+            for (name, role, member) in [("a-sn", Role.clerk, "SN"), ("a-gs", .clerk, "GS"), ("a-aud", .auditor, nil)] {
+                secrets[name] = try await f.service.addPrincipal(
+                    by: f.operatorID, name: name, role: role, member: member
+                )
+                .secret
+            }
+            let socket = temporaryPath("console.sock")
+            let ports = [try PrivateCluster.freePort(), try PrivateCluster.freePort()]
+            var servers: [BackgroundProcess] = []
+            defer { for server in servers { server.stop(SIGTERM) } }
+            for (i, port) in ports.enumerated() {
+                servers.append(
+                    try BackgroundProcess(
+                        try lunzhiBinary(),
+                        [
+                            "serve", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "off", "--database-url",
+                            "dbname=\(f.database.name)",
+                        ] + (i == 0 ? ["--unix-socket", socket] : [])))
+            }
+            for port in ports { try await BackgroundProcess.waitForPort(port) }
+            let mode = try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int
+            #expect(mode == 0o660)
+
+            func signedIn(_ client: ConsoleClient, _ name: String) async throws {
+                #expect(try await client.request("AUTH \(name) \(secrets[name]!)").code == 200)
+            }
+            let item = try await ConsoleClient.with(unixSocketPath: socket) { (sn: ConsoleClient) async throws -> Int in
+                try await signedIn(sn, "a-sn")
+                let filed = try await sn.request("ITEM FILE category=direction track=regular title=两台服务器")
+                #expect(filed.code == 201, "\(filed.raw)")
+                let id = Int(filed.lines[0].split(separator: " ")[1])!
+                #expect(try await sn.request("ITEM SUBMIT \(id)").code == 200)
+                return id
+            }
+            try await ConsoleClient.with(host: "127.0.0.1", port: ports[1]) { (gs: ConsoleClient) async throws in
+                try await signedIn(gs, "a-gs")
+                let accepted = try await gs.request("ITEM ACCEPT \(item)")
+                #expect(accepted.code == 200, "\(accepted.raw)")
+            }
+            try await ConsoleClient.with(host: "127.0.0.1", port: ports[0]) { (aud: ConsoleClient) async throws in
+                try await signedIn(aud, "a-aud")
+                let history = try await aud.request("HISTORY item \(item)")
+                #expect(
+                    history.lines.dropFirst().map { $0.split(separator: " ")[3] } == [
+                        "item.file", "item.submit", "item.accept",
+                    ])
+            }
+        }
     }
 }

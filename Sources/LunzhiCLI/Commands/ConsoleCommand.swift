@@ -14,16 +14,22 @@ struct ConsoleClientCommand: AsyncParsableCommand {
 
     @Option(help: "Server host.") var host: String = "127.0.0.1"
     @Option(help: "Server port.") var port: Int = 7707
+    @Option(help: "Connect to the server's Unix socket instead of TCP.") var socket: String?
     @Option(help: "Sign in as this principal (secret from LUNZHI_SECRET or a prompt).") var user: String?
     @Option(name: .short, help: "Run this command (repeatable) and exit.") var command: [String] = []
     @Flag(help: "JSON replies (FORMAT json).") var json = false
+
+    func connect<T: Sendable>(_ body: (ConsoleClient) async throws -> T) async throws -> T {
+        if let socket { return try await ConsoleClient.with(unixSocketPath: socket, body) }
+        return try await ConsoleClient.with(host: host, port: port, body)
+    }
 
     func run() async throws {
         var worst = 0
         func note(_ code: Int) { worst = max(worst, code >= 500 || code == 0 ? 2 : code >= 400 ? 1 : 0) }
         let interactive = command.isEmpty && isatty(STDIN_FILENO) != 0
         do {
-            try await ConsoleClient.with(host: host, port: port) { client in
+            try await connect { client in
                 if interactive { print(client.greeting) }
                 if json {
                     let reply = try await client.request("FORMAT json")

@@ -16,6 +16,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Where to listen, HOST:PORT.")
     var listen: String = "127.0.0.1:7707"
 
+    @Option(
+        name: .customLong("unix-socket"),
+        help: "Also listen on this Unix socket (mode 0660; its permissions are its access control).")
+    var unixSocket: String?
+
     @Option(name: .customLong("max-connections"), help: "Most connections at once.")
     var maxConnections: Int = 256
 
@@ -61,7 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
             checkpointLog: checkpointLog.map(CheckpointLog.init(path:)))
         let server = ConsoleServer(
             configuration: .init(
-                host: host, port: port, maximumConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout))),
+                host: host, port: port, maximumConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout)),
+                unixSocketPath: unixSocket),
             environment: environment, logger: logger
         ) { address in
             // Ready for systemd (Type=notify) once the listener is bound and the database answers.

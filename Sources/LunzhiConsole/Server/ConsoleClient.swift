@@ -28,20 +28,39 @@ public final class ConsoleClient {
         self.outbound = outbound
     }
 
-    /// Connects, reads the greeting, runs `body`, closes.
+    /// Connects over TCP, reads the greeting, runs `body`, closes.
     public static func with<T: Sendable>(
         host: String, port: Int, maximumLineLength: Int = 1 << 24, _ body: (ConsoleClient) async throws -> T
     ) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maximumLineLength))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
+            .connect(host: host, port: port) { framed($0, maximumLineLength) }
+        return try await session(channel, body)
+    }
+
+    /// Connects over the server's Unix socket, reads the greeting, runs `body`, closes.
+    public static func with<T: Sendable>(
+        unixSocketPath: String, maximumLineLength: Int = 1 << 24, _ body: (ConsoleClient) async throws -> T
+    ) async throws -> T {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(unixDomainSocketPath: unixSocketPath) { framed($0, maximumLineLength) }
+        return try await session(channel, body)
+    }
+
+    private static func framed(_ channel: any Channel, _ maximumLineLength: Int)
+        -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>>
+    {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(
+                ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maximumLineLength))
+            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+        }
+    }
+
+    private static func session<T: Sendable>(
+        _ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, _ body: (ConsoleClient) async throws -> T
+    ) async throws -> T {
+        try await channel.executeThenClose { inbound, outbound in
             let client = ConsoleClient(iterator: inbound.makeAsyncIterator(), outbound: outbound)
             client.greeting = try await client.readLine() ?? ""
             return try await body(client)

@@ -15,17 +15,20 @@ public struct ConsoleServer: Service {
         public var maximumConnections: Int
         public var idleTimeout: TimeAmount
         public var maximumLineLength: Int
+        /// Also listen on this Unix socket (mode 0660: its file permissions are its access control).
+        public var unixSocketPath: String?
 
         public init(
             host: String = "127.0.0.1", port: Int = 7707, maximumConnections: Int = 256,
             idleTimeout: TimeAmount = .seconds(300),
-            maximumLineLength: Int = 16 * 1024
+            maximumLineLength: Int = 16 * 1024, unixSocketPath: String? = nil
         ) {
             self.host = host
             self.port = port
             self.maximumConnections = maximumConnections
             self.idleTimeout = idleTimeout
             self.maximumLineLength = maximumLineLength
+            self.unixSocketPath = unixSocketPath
         }
     }
 
@@ -46,42 +49,67 @@ public struct ConsoleServer: Service {
 
     public func run() async throws {
         let configuration = self.configuration
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 512)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
-                    try sync.addHandler(IdleTimeoutHandler())
-                    // One line may be at most maximumLineLength bytes (plus its CRLF).
-                    try sync.addHandler(
-                        ByteToMessageHandler(
-                            LineBasedFrameDecoder(), maximumBufferSize: configuration.maximumLineLength + 2))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+        let initialize: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = {
+            channel in
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+                try sync.addHandler(IdleTimeoutHandler())
+                // One line may be at most maximumLineLength bytes (plus its CRLF).
+                try sync.addHandler(
+                    ByteToMessageHandler(
+                        LineBasedFrameDecoder(), maximumBufferSize: configuration.maximumLineLength + 2))
+                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
-        if let address = server.channel.localAddress { onListening(address) }
-        logger.info("console listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
+        var servers = [
+            try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 512)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: configuration.host, port: configuration.port, childChannelInitializer: initialize)
+        ]
+        if let address = servers[0].channel.localAddress { onListening(address) }
+        logger.info(
+            "console listening", metadata: ["address": "\(servers[0].channel.localAddress.map { "\($0)" } ?? "?")"])
+        if let path = configuration.unixSocketPath {
+            servers.append(
+                try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .serverChannelOption(.backlog, value: 512)
+                    .bind(
+                        unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initialize
+                    ))
+            guard chmod(path, 0o660) == 0 else {
+                for server in servers { try? await server.channel.close() }
+                throw ConsoleServerError("cannot set the permissions of \(path): errno \(errno)")
+            }
+            logger.info("console listening", metadata: ["address": "unix:\(path)"])
+        }
+        let listeners = servers
         let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let dispatcher = ConsoleDispatcher(environment: environment, logger: logger)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        let key = ObjectIdentifier(connection.channel)
-                        open.withLockedValue { $0[key] = connection.channel }
-                        group.addTask {
-                            await serve(connection, dispatcher: dispatcher)
-                            _ = open.withLockedValue { $0.removeValue(forKey: key) }
+                for server in listeners {
+                    group.addTask {
+                        try await withThrowingDiscardingTaskGroup { connections in
+                            try await server.executeThenClose { inbound in
+                                for try await connection in inbound {
+                                    let key = ObjectIdentifier(connection.channel)
+                                    open.withLockedValue { $0[key] = connection.channel }
+                                    connections.addTask {
+                                        await serve(connection, dispatcher: dispatcher)
+                                        _ = open.withLockedValue { $0.removeValue(forKey: key) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         } onGracefulShutdown: {
             logger.info("console shutting down")
-            server.channel.close(promise: nil)
+            for server in listeners { server.channel.close(promise: nil) }
             for channel in open.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
         }
     }
@@ -93,7 +121,7 @@ public struct ConsoleServer: Service {
             return $0
         }
         defer { environment.connections.withLockedValue { $0 -= 1 } }
-        let remote = connection.channel.remoteAddress?.ipAddress ?? "unknown"
+        let remote = connection.channel.remoteAddress.map { $0.ipAddress ?? "unix" } ?? "unix"
         do {
             try await connection.executeThenClose { inbound, outbound in
                 func send(_ text: String) async throws { try await outbound.write(ByteBuffer(string: text)) }
@@ -152,4 +180,9 @@ final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         context.fireUserInboundEventTriggered(event)
     }
+}
+
+struct ConsoleServerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
