@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 . Deploy/lib/postgres.sh
 
 # msmtp: a real sendmail-compatible program for the e-mail tests; aiosmtpd (PyPI): their SMTP server;
-# systemd: systemd-analyze, which verifies the units in Deploy/systemd.
-lunzhi_ensure_system_packages msmtp systemd
+# systemd: systemd-analyze, which verifies the units in Deploy/systemd; openssl: certificates for the
+# console's TLS tests.
+lunzhi_ensure_system_packages msmtp systemd openssl
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check aiosmtpd >&2
 
 work=$(mktemp -d /tmp/lunzhi-test.XXXXXX)

@@ -15,13 +15,19 @@ struct ConsoleClientCommand: AsyncParsableCommand {
     @Option(help: "Server host.") var host: String = "127.0.0.1"
     @Option(help: "Server port.") var port: Int = 7707
     @Option(help: "Connect to the server's Unix socket instead of TCP.") var socket: String?
+    @Flag(help: "Use TLS (the server's --tls-cert).") var tls = false
+    @Option(help: "With --tls: the CA that issued the server's certificate (default: the system's).") var ca: String?
+    @Option(help: "With --tls: a client certificate (PEM), for servers that require one.") var cert: String?
+    @Option(help: "With --tls: the client certificate's key (PEM).") var key: String?
     @Option(help: "Sign in as this principal (secret from LUNZHI_SECRET or a prompt).") var user: String?
     @Option(name: .short, help: "Run this command (repeatable) and exit.") var command: [String] = []
     @Flag(help: "JSON replies (FORMAT json).") var json = false
 
     func connect<T: Sendable>(_ body: (ConsoleClient) async throws -> T) async throws -> T {
         if let socket { return try await ConsoleClient.with(unixSocketPath: socket, body) }
-        return try await ConsoleClient.with(host: host, port: port, body)
+        guard (cert == nil) == (key == nil) else { throw ValidationError("--cert and --key go together") }
+        let context = tls ? try ConsoleTLS.clientContext(ca: ca, certificate: cert, key: key) : nil
+        return try await ConsoleClient.with(host: host, port: port, tls: context, body)
     }
 
     func run() async throws {

@@ -21,6 +21,16 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Also listen on this Unix socket (mode 0660; its permissions are its access control).")
     var unixSocket: String?
 
+    @Option(name: .customLong("tls-cert"), help: "TLS on the TCP listener: the certificate chain (PEM).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "The TLS private key (PEM).")
+    var tlsKey: String?
+
+    @Option(
+        name: .customLong("tls-client-ca"), help: "Require client certificates issued by this CA (PEM): mutual TLS.")
+    var tlsClientCA: String?
+
     @Option(name: .customLong("max-connections"), help: "Most connections at once.")
     var maxConnections: Int = 256
 
@@ -54,6 +64,26 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("limits must be positive")
         }
         try database.configuration.validate()
+        guard (tlsCertificate == nil) == (tlsKey == nil), tlsClientCA == nil || tlsCertificate != nil else {
+            throw ValidationError("--tls-cert and --tls-key go together; --tls-client-ca needs them")
+        }
+        let tls = try tlsCertificate.map {
+            try ConsoleTLS(files: .init(certificate: $0, key: tlsKey!, clientCA: tlsClientCA))
+        }
+        // SIGHUP: read the certificate files again; open connections keep their sessions.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler {
+            guard let tls else { return }
+            do {
+                try tls.reload()
+                logger.notice("reloaded the TLS certificate", metadata: ["certificate": "\(tls.files.certificate)"])
+            } catch {
+                logger.error("TLS reload failed; keeping the old certificate", metadata: ["error": "\(error)"])
+            }
+        }
+        hangup.resume()
+        defer { hangup.cancel() }
         let pool = PostgresPool(configuration: database.configuration, options: .init(maximumConnections: poolSize))
         let readPool = readDatabaseURL.map {
             PostgresPool(
@@ -67,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = ConsoleServer(
             configuration: .init(
                 host: host, port: port, maximumConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout)),
-                unixSocketPath: unixSocket),
+                unixSocketPath: unixSocket, tls: tls),
             environment: environment, logger: logger
         ) { address in
             // Ready for systemd (Type=notify) once the listener is bound and the database answers.

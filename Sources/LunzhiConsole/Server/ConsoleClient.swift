@@ -1,6 +1,7 @@
 import NIOCore
 import NIOExtras
 import NIOPosix
+public import NIOSSL
 
 /// A reply as a client reads it: the code and the text lines (without `CCC-` / `CCC `).
 public struct ConsoleClientReply: Sendable, Equatable {
@@ -28,13 +29,16 @@ public final class ConsoleClient {
         self.outbound = outbound
     }
 
-    /// Connects over TCP, reads the greeting, runs `body`, closes.
+    /// Connects over TCP (with TLS when a context is given), reads the greeting, runs `body`, closes.
     public static func with<T: Sendable>(
-        host: String, port: Int, maximumLineLength: Int = 1 << 24, _ body: (ConsoleClient) async throws -> T
+        host: String, port: Int, tls: NIOSSLContext? = nil, maximumLineLength: Int = 1 << 24,
+        _ body: (ConsoleClient) async throws -> T
     ) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: host, port: port) { framed($0, maximumLineLength) }
+            .connect(host: host, port: port) { channel in
+                secured(channel, tls: tls, host: host, maximumLineLength)
+            }
         return try await session(channel, body)
     }
 
@@ -45,6 +49,21 @@ public final class ConsoleClient {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(unixDomainSocketPath: unixSocketPath) { framed($0, maximumLineLength) }
         return try await session(channel, body)
+    }
+
+    private static func secured(
+        _ channel: any Channel, tls: NIOSSLContext?, host: String, _ maximumLineLength: Int
+    ) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> {
+        if let tls {
+            do {
+                // Hostname checks need a name; for an address, the certificate's IP SAN is checked.
+                let name: String? = host.first?.isLetter == true ? host : nil
+                try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
+        return framed(channel, maximumLineLength)
     }
 
     private static func framed(_ channel: any Channel, _ maximumLineLength: Int)

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 public import NIOCore
 import NIOExtras
 import NIOPosix
+import NIOSSL
 public import ServiceLifecycle
 
 /// The console's TCP server: one task per connection, line framing by NIO, limits on
@@ -17,12 +18,15 @@ public struct ConsoleServer: Service {
         public var maximumLineLength: Int
         /// Also listen on this Unix socket (mode 0660: its file permissions are its access control).
         public var unixSocketPath: String?
+        /// TLS on the TCP listener (the Unix socket stays plain: it never leaves the machine).
+        public var tls: ConsoleTLS?
 
         public init(
             host: String = "127.0.0.1", port: Int = 7707, maximumConnections: Int = 256,
             idleTimeout: TimeAmount = .seconds(300),
-            maximumLineLength: Int = 16 * 1024, unixSocketPath: String? = nil
+            maximumLineLength: Int = 16 * 1024, unixSocketPath: String? = nil, tls: ConsoleTLS? = nil
         ) {
+            self.tls = tls
             self.host = host
             self.port = port
             self.maximumConnections = maximumConnections
@@ -53,6 +57,9 @@ public struct ConsoleServer: Service {
             channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
+                if let tls = configuration.tls, channel.localAddress?.protocol != .unix {
+                    try sync.addHandler(NIOSSLServerHandler(context: tls.context))
+                }
                 try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                 try sync.addHandler(IdleTimeoutHandler())
                 // One line may be at most maximumLineLength bytes (plus its CRLF).
@@ -174,8 +181,11 @@ final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             let text = ConsoleReply.error(421, "IDLE_TIMEOUT", "no request for too long; closing").text(tag: nil)
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(NIOAny(ByteBuffer(string: text))).whenComplete { _ in bound.value.close(promise: nil)
+            context.writeAndFlush(NIOAny(ByteBuffer(string: text))).whenComplete { _ in
+                bound.value.close(promise: nil)
             }
+            // A TLS client that never finished its handshake holds that write back forever: close anyway.
+            context.eventLoop.scheduleTask(in: .seconds(1)) { bound.value.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)

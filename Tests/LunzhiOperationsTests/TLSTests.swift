@@ -1,0 +1,121 @@
+import Foundation
+import LunzhiConsole
+import LunzhiTestSupport
+import Testing
+
+/// TLS on the console through the real binary: certificates made with openssl, mutual TLS, and a
+/// SIGHUP reload that keeps open connections.
+@Suite struct TLSTests {
+    /// A CA, and certificates it issues, in a directory of PEM files.
+    struct Authority {
+        let directory: String
+        let name: String
+
+        init(directory: String, name: String) throws {
+            self.directory = directory
+            self.name = name
+            try openssl([
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                "-subj", "/CN=\(name)", "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem",
+            ])
+        }
+
+        var certificate: String { "\(directory)/\(name).pem" }
+
+        /// Issues a certificate for `subject`: a server (SAN 127.0.0.1, localhost) or a client.
+        func issue(_ subject: String, server: Bool) throws -> (certificate: String, key: String) {
+            let base = "\(directory)/\(subject)"
+            try openssl([
+                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=\(subject)",
+                "-keyout", base + ".key", "-out", base + ".csr",
+            ])
+            let extensions = base + ".ext"
+            try
+                (server
+                ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+                : "extendedKeyUsage=clientAuth\n").write(toFile: extensions, atomically: true, encoding: .utf8)
+            try openssl([
+                "x509", "-req", "-in", base + ".csr", "-CA", certificate, "-CAkey", "\(directory)/\(name).key",
+                "-CAcreateserial", "-days", "2", "-extfile", extensions, "-out", base + ".pem",
+            ])
+            return (base + ".pem", base + ".key")
+        }
+
+        func openssl(_ arguments: [String]) throws {
+            let run = try runToCompletion("openssl", arguments)
+            guard run.status == 0 else { throw TestEnvironmentError(message: "openssl failed: \(run.output)") }
+        }
+    }
+
+    @Test func mutualTLSAndAReloadThatKeepsConnections() async throws {
+        let directory = temporaryPath("tls")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try Authority(directory: directory, name: "ca-one")
+        let second = try Authority(directory: directory, name: "ca-two")
+        let server = try first.issue("server-one", server: true)
+        let client = try first.issue("province", server: false)
+        // The server reads its certificate from fixed paths, replaced later.
+        let certificatePath = directory + "/console.pem"
+        let keyPath = directory + "/console.key"
+        try FileManager.default.copyItem(atPath: server.certificate, toPath: certificatePath)
+        try FileManager.default.copyItem(atPath: server.key, toPath: keyPath)
+
+        try await TestDatabase.with { database in
+            let port = try PrivateCluster.freePort()
+            let process = try BackgroundProcess(
+                try lunzhiBinary(),
+                [
+                    "serve", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "off", "--database-url",
+                    "dbname=\(database.name)", "--tls-cert", certificatePath, "--tls-key", keyPath, "--tls-client-ca",
+                    first.certificate, "--idle-timeout", "5",
+                ], log: directory + "/serve.log")
+            defer { process.stop(SIGTERM) }
+            try await BackgroundProcess.waitForPort(port)
+
+            // No client certificate, or no TLS at all: no console. (A plain client waits for a greeting
+            // that never comes, until the idle timeout closes it.)
+            let anonymous = try ConsoleTLS.clientContext(ca: first.certificate, certificate: nil, key: nil)
+            await #expect(throws: (any Error).self) {
+                try await ConsoleClient.with(host: "127.0.0.1", port: port, tls: anonymous) {
+                    _ = try await $0.request("PING")
+                }
+            }
+            await #expect(throws: (any Error).self) {
+                try await ConsoleClient.with(host: "127.0.0.1", port: port) { plain in
+                    #expect(!plain.greeting.hasPrefix("220"))
+                    _ = try await plain.request("PING")
+                }
+            }
+
+            let withCertificate = try ConsoleTLS.clientContext(
+                ca: first.certificate, certificate: client.certificate, key: client.key)
+            try await ConsoleClient.with(host: "127.0.0.1", port: port, tls: withCertificate) {
+                (early: ConsoleClient) async throws in
+                #expect(early.greeting.hasPrefix("220 "))
+                #expect(try await early.request("PING").code == 200)
+
+                // A new certificate from another CA, then SIGHUP: new connections get it, the
+                // connection opened before keeps working.
+                let renewed = try second.issue("server-two", server: true)
+                try FileManager.default.removeItem(atPath: certificatePath)
+                try FileManager.default.removeItem(atPath: keyPath)
+                try FileManager.default.copyItem(atPath: renewed.certificate, toPath: certificatePath)
+                try FileManager.default.copyItem(atPath: renewed.key, toPath: keyPath)
+                kill(process.pid, SIGHUP)
+                let trustsSecond = try ConsoleTLS.clientContext(
+                    ca: second.certificate, certificate: client.certificate, key: client.key)
+                var answered = false
+                for _ in 0..<50 where !answered {
+                    answered =
+                        (try? await ConsoleClient.with(host: "127.0.0.1", port: port, tls: trustsSecond) {
+                            try await $0.request("PING").code == 200
+                        }) ?? false
+                    if !answered { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(answered, "\((try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? "")")
+                #expect(try await early.request("PING").code == 200)
+            }
+        }
+    }
+}
