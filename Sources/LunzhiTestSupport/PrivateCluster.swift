@@ -31,18 +31,20 @@ public final class PrivateCluster: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let cluster = PrivateCluster(port: try freePort(), directory: directory, binDirectory: bin, osUser: user)
         if let user { try run("/bin/chown", [user, directory.path]) }
-        do {
+        return try await cluster.removedAfter {
             try cluster.pgctl(["initdb", "-o", "-U lunzhi -A trust -E UTF8 --no-sync"])
             try cluster.start()
-            let value = try await body(cluster)
-            try? cluster.stop(mode: "immediate")
-            try? FileManager.default.removeItem(at: directory)
-            return value
-        } catch {
-            try? cluster.stop(mode: "immediate")
-            try? FileManager.default.removeItem(at: directory)
-            throw error
+            return try await body(cluster)
         }
+    }
+
+    /// Runs `body`, then stops this cluster and removes its directory, whatever happened.
+    private func removedAfter<T>(_ body: () async throws -> T) async throws -> T {
+        defer {
+            try? stop(mode: "immediate")
+            try? FileManager.default.removeItem(at: directory)
+        }
+        return try await body()
     }
 
     /// A streaming replica of this cluster, made with `pg_basebackup -R` and started on a port of
@@ -54,20 +56,13 @@ public final class PrivateCluster: Sendable {
         if let osUser { try Self.run("/bin/chown", [osUser, directory.path]) }
         let replica = PrivateCluster(
             port: try Self.freePort(), directory: directory, binDirectory: binDirectory, osUser: osUser)
-        do {
+        return try await replica.removedAfter {
             try asClusterUser([
                 binDirectory + "/pg_basebackup", "-h", "127.0.0.1", "-p", String(port), "-U", "lunzhi", "-D",
                 directory.appendingPathComponent("data").path, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
             ])
             try replica.start()
-            let value = try await body(replica)
-            try? replica.stop(mode: "immediate")
-            try? FileManager.default.removeItem(at: directory)
-            return value
-        } catch {
-            try? replica.stop(mode: "immediate")
-            try? FileManager.default.removeItem(at: directory)
-            throw error
+            return try await body(replica)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import LunzhiAudit
 import LunzhiConsole
 import LunzhiCore
@@ -169,9 +170,11 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let failed = try await withService(database.configuration) { service in
                 let id = try await principalID(service.pool, principal)
+                // The reply is the output; the per-request log line would only repeat it.
+                var logger = Logger(label: "lunzhi.audit")
+                logger.logLevel = .warning
                 let dispatcher = ConsoleDispatcher(
-                    environment: ConsoleEnvironment(service: service, version: LunzhiVersion.current),
-                    logger: .init(label: "lunzhi.audit"))
+                    environment: ConsoleEnvironment(service: service, version: LunzhiVersion.current), logger: logger)
                 let reply = await dispatcher.run(request, asPrincipal: id, named: principal)
                 print(json ? reply.json(tag: nil) : reply.text(tag: nil), terminator: "")
                 return !reply.isSuccess
