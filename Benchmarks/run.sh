@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Console benchmarks (issue 9), on one throwaway PostgreSQL cluster, with one load generator
+# (lunzhi-bench: C connections, P requests in flight each, HdrHistogram percentiles) for Lunzhi and
+# for the physical references on this machine:
+#   ping   Lunzhi PING           vs redis-server answering inline PING (same C and P)   goal ≥ 0.8×
+#   write  Lunzhi ITEM FILE      vs pgbench running the same SQL, same number of clients goal ≥ 0.7×
+#   read   CHAIR / ITEM SHOW / CONSULT SHOW, 64 connections                            goal p99 < 2 ms
+#   mixed  90% reads, 10% ITEM FILE
+# Usage: Benchmarks/run.sh [SECONDS]   (LUNZHI_BENCH_CONFIG=debug for a debug build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. Deploy/lib/postgres.sh
+seconds=${1:-5}
+config=${LUNZHI_BENCH_CONFIG:-release}
+
+lunzhi_ensure_system_packages redis-server
+swift build -c "$config" --product lunzhi >&2
+swift build -c "$config" --product lunzhi-bench >&2
+bindir="$(swift build -c "$config" --show-bin-path)"
+bin="$bindir/lunzhi"
+bench="$bindir/lunzhi-bench"
+
+work=$(mktemp -d /tmp/lunzhi-run-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    lunzhi_cluster_stop "$work/data" immediate 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+port=$(lunzhi_free_port)
+lunzhi_cluster_init "$work/data" trust
+lunzhi_cluster_start "$work/data" "$port" "$work" max_connections=200
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=lunzhi PGDATABASE=lunzhi_bench
+psql -q -d postgres -c 'CREATE DATABASE lunzhi_bench'
+"$bin" migrate >/dev/null 2>&1
+
+secret_of() { sed -n 's/^secret: //p'; }
+op=$("$bin" user add op --role operator | secret_of)
+gs=$("$bin" user add clerk-gs --role clerk --member GS | secret_of)
+clerk_id=$(psql -tAc "SELECT id FROM principal WHERE name = 'clerk-gs'")
+
+console_port=$(lunzhi_free_port)
+# LUNZHI_BENCH_WRAP="perf record -g -o perf.data" profiles the server.
+${LUNZHI_BENCH_WRAP:-} "$bin" serve --listen "127.0.0.1:$console_port" --metrics-listen off --log-level warning --pool-size 16 &
+pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$console_port") 2>/dev/null && break; sleep 0.1; done
+year=$(date +%Y)
+LUNZHI_SECRET=$op "$bin" console --port "$console_port" --user op -c "CHAIR PLAN order=SN,GS,QH,NX,XJ from=$((year - 1)) years=5" >/dev/null
+LUNZHI_SECRET=$gs "$bin" console --port "$console_port" --user clerk-gs \
+    -c "ITEM FILE category=direction track=regular title=基准" \
+    -c "CONSULT CONVENE kind=meeting at=$((year + 1))-03-01T09:00 place=兰州 deadline=$((year + 1))-02-20" >/dev/null
+
+redis_port=$(lunzhi_free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
+pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.1; done
+
+run() { "$bench" --port "$1" --duration "$seconds" "${@:2}"; }
+rate() { sed -n 's/.*= \([0-9]*\)\/s.*/\1/p'; }
+
+only=${LUNZHI_BENCH_ONLY:-ping read write mixed}
+want() { [[ " $only " == *" $1 "* ]]; }
+echo "machine: $(uname -m), $(nproc) cores, PostgreSQL $(psql -tAc 'SHOW server_version'), build $config, ${seconds}s per run"
+if want ping; then
+ping_lunzhi=$(run "$console_port" --workload ping -c 16 -p 8)
+ping_redis=$(run "$redis_port" --protocol redis -c 16 -p 8)
+echo "$ping_lunzhi"; echo "$ping_redis"
+printf 'ping ratio lunzhi/redis: %.2f (goal >= 0.8)\n' "$(echo "$(echo "$ping_lunzhi" | rate) / $(echo "$ping_redis" | rate)" | bc -l)"
+fi
+
+if want read; then
+read_lunzhi=$(LUNZHI_SECRET=$gs run "$console_port" --workload read -c 64 -p 1 --user clerk-gs)
+echo "$read_lunzhi   (goal p99 < 2 ms)"
+fi
+
+if want write; then
+write_lunzhi=$(LUNZHI_SECRET=$gs run "$console_port" --workload write -c 16 -p 1 --user clerk-gs)
+echo "$write_lunzhi"
+# The SQL one ITEM FILE runs (Cooperation.fileItem), as pgbench transactions on the same server.
+cat >"$work/item_file.sql" <<SQL
+\set n random(1, 1000000000)
+BEGIN;
+SELECT p.name, p.disabled_at IS NOT NULL AS disabled, r.role, r.mechanism_code, r.member_code FROM principal p LEFT JOIN principal_role r ON r.principal_id = p.id WHERE p.id = $clerk_id;
+SELECT 1 FROM mechanism WHERE code = 'NW5';
+INSERT INTO agenda_item (mechanism_code, member_code, filed_by, category, track, title, body, justification, project_id, created_at, updated_at) VALUES ('NW5', 'GS', $clerk_id, 'direction', 'regular', 'pgbench-' || :n, '', NULL, NULL, now(), now()) RETURNING id \gset
+SELECT to_jsonb(t) AS j FROM agenda_item t WHERE id = :id;
+INSERT INTO audit_event (at, principal_id, principal_name, mechanism_code, member_code, action, entity, entity_id, before, after, reason, prev_hash, hash) VALUES (now(), $clerk_id, 'clerk-gs', 'NW5', 'GS', 'item.file', 'item', :id, NULL, (SELECT to_jsonb(t) FROM agenda_item t WHERE id = :id), NULL, '\\x', '\\x');
+SELECT * FROM agenda_item WHERE id = :id;
+COMMIT;
+SQL
+pgbench_out=$(pgbench -n -M extended -c 16 -j 2 -T "$seconds" -f "$work/item_file.sql" 2>&1)
+pgbench_tps=$(echo "$pgbench_out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+echo "pgbench, the same SQL, 16 clients: $pgbench_tps transactions/s"
+printf 'write ratio lunzhi/pgbench: %.2f (goal >= 0.7)\n' "$(echo "$(echo "$write_lunzhi" | rate) / $pgbench_tps" | bc -l)"
+fi
+
+if want mixed; then echo "$(LUNZHI_SECRET=$gs run "$console_port" --workload mixed -c 16 -p 1 --user clerk-gs)"; fi

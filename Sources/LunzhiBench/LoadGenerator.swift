@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import NIOCore
+import NIOExtras
+import NIOPosix
+
+/// `lunzhi-bench`: a load generator for line protocols. C connections, P requests in flight on
+/// each (pipelined), for a set time; prints throughput and latency percentiles (HdrHistogram).
+/// The same generator drives Lunzhi's console and the references (Redis's inline PING), so their
+/// figures compare like with like.
+@main
+struct LoadGenerator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lunzhi-bench", abstract: "Load a line-protocol server and report throughput and latency.")
+
+    enum Workload: String, ExpressibleByArgument, CaseIterable {
+        case ping, read, write, mixed
+    }
+
+    enum Wire: String, ExpressibleByArgument {
+        /// Lunzhi's console: a greeting, replies `CCC-…` … `CCC …`.
+        case console
+        /// Redis inline commands: one-line replies.
+        case redis
+    }
+
+    @Option var host = "127.0.0.1"
+    @Option var port: Int
+    @Option(name: .customLong("protocol")) var wire: Wire = .console
+    @Option var workload: Workload = .ping
+    @Option(name: .short, help: "Connections.") var connections = 16
+    @Option(name: .short, help: "Requests in flight per connection.") var pipeline = 1
+    @Option(help: "Seconds to run (after a one-second warm-up).") var duration: Double = 5
+    @Option(help: "Sign in as this principal (console).") var user: String?
+    @Option(help: "Its secret (default: LUNZHI_SECRET).") var secret: String?
+    @Option(help: "For read: the item id ITEM SHOW reads.") var item = 1
+    @Option(help: "For read: the consultation id CONSULT SHOW reads.") var consultation = 1
+
+    func run() async throws {
+        let secret = secret ?? ProcessInfo.processInfo.environment["LUNZHI_SECRET"]
+        let deadline = ContinuousClock.now + .seconds(1) + .milliseconds(Int64(duration * 1000))
+        let warmUpEnds = ContinuousClock.now + .seconds(1)
+        let results = try await withThrowingTaskGroup(of: Tally.self) { group in
+            for index in 0..<connections {
+                group.addTask {
+                    try await drive(index: index, secret: secret, warmUpEnds: warmUpEnds, deadline: deadline)
+                }
+            }
+            var total = Tally()
+            for try await tally in group { total.add(tally) }
+            return total
+        }
+        let h = results.latencies
+        func ms(_ p: Double) -> String { String(format: "%.3f", Double(h.valueAtPercentile(p)) / 1000) }
+        print(
+            String(
+                format: "%@ %@ c=%d p=%d: %d requests in %.1f s = %.0f/s; p50 %@ ms, p99 %@ ms, p99.9 %@ ms; errors %d",
+                wire.rawValue, workload.rawValue, connections, pipeline, results.count, duration,
+                Double(results.count) / duration, ms(50), ms(99), ms(99.9), results.errors))
+    }
+
+    struct Tally: Sendable {
+        var count = 0
+        var errors = 0
+        var latencies = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+
+        mutating func add(_ other: Tally) {
+            count += other.count
+            errors += other.errors
+            latencies.add(other.latencies)
+        }
+    }
+
+    func request(_ n: Int, connection: Int) -> String {
+        switch (wire, workload) {
+        case (.redis, _): return "PING"
+        case (.console, .ping): return "PING"
+        case (.console, .read):
+            switch n % 3 {
+            case 0: return "CHAIR"
+            case 1: return "ITEM SHOW \(item)"
+            default: return "CONSULT SHOW \(consultation)"
+            }
+        case (.console, .write):
+            return "ITEM FILE category=direction track=regular title=bench-\(connection)-\(n)"
+        case (.console, .mixed):
+            return n % 10 == 0
+                ? "ITEM FILE category=direction track=regular title=bench-\(connection)-\(n)"
+                : (n % 2 == 0 ? "CHAIR" : "ITEM SHOW \(item)")
+        }
+    }
+
+    /// One connection: greeting and sign-in, then P requests kept in flight until the deadline.
+    func drive(index: Int, secret: String?, warmUpEnds: ContinuousClock.Instant, deadline: ContinuousClock.Instant)
+        async throws -> Tally
+    {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: 1 << 20))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var lines = inbound.makeAsyncIterator()
+            /// Reads one whole reply; its code (Redis: 200 for `+`, 500 for `-`).
+            func reply() async throws -> Int {
+                while let buffer = try await lines.next() {
+                    let line = String(buffer: buffer)
+                    if wire == .redis { return line.hasPrefix("+") ? 200 : 500 }
+                    let bytes = Array(line.utf8)
+                    if bytes.count >= 4 && bytes[3] == UInt8(ascii: " ") { return Int(line.prefix(3)) ?? 0 }
+                    if bytes.count == 3 { return Int(line) ?? 0 }
+                }
+                throw CancellationError()
+            }
+            if wire == .console {
+                _ = try await reply()  // the greeting
+                if let user, let secret {
+                    try await outbound.write(ByteBuffer(string: "AUTH \(user) \(secret)\r\n"))
+                    guard try await reply() == 200 else { throw ValidationError("AUTH \(user) failed") }
+                }
+            }
+            var tally = Tally()
+            var sent: [ContinuousClock.Instant] = []
+            var head = 0
+            var n = 0
+            func send() async throws {
+                sent.append(.now)
+                try await outbound.write(ByteBuffer(string: request(n, connection: index) + "\r\n"))
+                n += 1
+            }
+            for _ in 0..<pipeline { try await send() }
+            while head < sent.count {
+                let code = try await reply()
+                let now = ContinuousClock.now
+                if sent[head] >= warmUpEnds && now <= deadline {
+                    tally.count += 1
+                    if code >= 400 { tally.errors += 1 }
+                    let micros = (now - sent[head]).components
+                    _ = tally.latencies.record(UInt64(max(1, micros.seconds * 1_000_000 + micros.attoseconds / 1_000_000_000_000)))
+                }
+                head += 1
+                if now < deadline { try await send() }
+            }
+            return tally
+        }
+    }
+}
