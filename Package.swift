@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "LunzhiConsoleTests",
             dependencies: [
-                "LunzhiConsole", "LunzhiCore", "LunzhiAudit", "PostgresLibPQ", "LunzhiTestSupport",
+                "LunzhiConsole", "LunzhiCore", "LunzhiAudit", "LunzhiMigrations", "PostgresLibPQ", "LunzhiTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -141,7 +141,8 @@ struct LoadGenerator: AsyncParsableCommand {
                     tally.count += 1
                     if code >= 400 { tally.errors += 1 }
                     let micros = (now - sent[head]).components
-                    _ = tally.latencies.record(UInt64(max(1, micros.seconds * 1_000_000 + micros.attoseconds / 1_000_000_000_000)))
+                    _ = tally.latencies.record(
+                        UInt64(max(1, micros.seconds * 1_000_000 + micros.attoseconds / 1_000_000_000_000)))
                 }
                 head += 1
                 if now < deadline { try await send() }

@@ -104,7 +104,16 @@ public final class PostgresConnection: @unchecked Sendable {
             try await query(isolation.beginStatement(readOnly: readOnly))
             do {
                 let value = try await body(self)
-                let commit = try await query("COMMIT")
+                let commit: PostgresRows
+                do {
+                    commit = try await query("COMMIT")
+                } catch let error as PostgresError where error.leavesCommitUnknown {
+                    throw PostgresError(
+                        kind: .commitOutcomeUnknown, code: .transactionResolutionUnknown,
+                        message:
+                            "the connection was lost while committing; the transaction may or may not have been committed (\(error.message))"
+                    )
+                }
                 if commit.commandTag == "ROLLBACK" {
                     throw PostgresError(
                         kind: .server, code: .inFailedSQLTransaction,

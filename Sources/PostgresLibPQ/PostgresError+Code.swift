@@ -18,6 +18,7 @@ extension PostgresError {
         public static let connectionDoesNotExist: Code = "08003"
         public static let connectionFailure: Code = "08006"
         public static let sqlclientUnableToEstablishSQLConnection: Code = "08001"
+        public static let transactionResolutionUnknown: Code = "08007"
         // Class 22: data exception
         public static let dataException: Code = "22000"
         public static let stringDataRightTruncation: Code = "22001"

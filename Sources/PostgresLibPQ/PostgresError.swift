@@ -7,7 +7,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case server, connection, connectionClosed, poolTimeout, poolClosed, invalidParameter
-            case protocolViolation, cancelled
+            case protocolViolation, cancelled, commitOutcomeUnknown
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -28,6 +28,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let protocolViolation = Kind(.protocolViolation)
         /// The statement was cancelled because its task was cancelled.
         public static let cancelled = Kind(.cancelled)
+        /// The connection broke while COMMIT was in flight: the transaction may or may not have
+        /// committed (SQLSTATE 08007). Never retried blindly; never reported as "nothing changed".
+        public static let commitOutcomeUnknown = Kind(.commitOutcomeUnknown)
 
         public var description: String { base.rawValue }
     }
@@ -64,9 +67,18 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.query = query
     }
 
+    /// A failure of COMMIT that does not say whether it took effect: the connection broke, or the
+    /// server was shutting down or crashing. (A server error such as a serialization failure or a
+    /// deferred constraint means it rolled back.)
+    var leavesCommitUnknown: Bool {
+        kind == .connection || kind == .connectionClosed || code.isConnectionClass || code == .adminShutdown
+            || code == .crashShutdown
+    }
+
     /// True when running the same work again may succeed: serialization failures, deadlocks, and
     /// connection failures (the server was restarted, or could not be reached).
     public var isTransient: Bool {
+        if kind == .commitOutcomeUnknown { return false }
         if kind == .connection || kind == .poolTimeout { return true }
         return code == .serializationFailure || code == .deadlockDetected || code.isConnectionClass
             || code == .adminShutdown || code == .crashShutdown || code == .cannotConnectNow

@@ -21,6 +21,12 @@ enum ConsoleErrorMapping {
             return .error(400, "BAD_ARGUMENT", error.message)
         case let problem as AuditCheckpointProblem:
             return .error(409, "AUDIT_BROKEN", "the checkpoints do not verify: \(problem.error)")
+        case let error as PostgresError where error.kind == .commitOutcomeUnknown:
+            logger.error("commit outcome unknown", metadata: ["command": "\(command)", "error": "\(error.message)"])
+            return .error(
+                500, "OUTCOME_UNKNOWN",
+                "the database connection was lost while committing: the change may or may not have been made; look before retrying (request \(requestID))"
+            )
         case let error as PostgresError where error.isTransient:
             logger.warning("database unavailable", metadata: ["command": "\(command)", "error": "\(error.message)"])
             return .error(503, "DATABASE_UNAVAILABLE", "the database is unavailable; nothing was changed, try again")

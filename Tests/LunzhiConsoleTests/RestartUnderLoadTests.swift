@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import LunzhiConsole
+import LunzhiCore
+import LunzhiMigrations
+import LunzhiTestSupport
+import PostgresLibPQ
+import Testing
+
+/// The fault harness's first scenario (issue 9): PostgreSQL restarted, fast and then immediate,
+/// under a write load of 8 clients. Afterwards every item whose ITEM FILE got 201 is in the
+/// database, none that got 503 is, and the console serves again within 5 s of the database.
+@Suite struct RestartUnderLoadTests {
+    struct Outcome: Sendable {
+        var title: String
+        var code: Int
+        var at: ContinuousClock.Instant
+    }
+
+    @Test(arguments: ["fast", "immediate"]) func aRestartLosesNothingAcknowledged(_ mode: String) async throws {
+        try await PrivateCluster.with { cluster in
+            _ = try await Migrator(configuration: cluster.configuration, migrations: try Migration.bundled()).migrate()
+            let pool = PostgresPool(
+                configuration: cluster.configuration, options: .init(maximumConnections: 8, acquireTimeout: .seconds(2))
+            )
+            let service = Cooperation(pool: pool, bcryptCost: 4)
+            let op = try await service.addPrincipal(by: nil, name: "operator", role: .operator).id
+            let secret = try await service.addPrincipal(by: op, name: "c-sn", role: .clerk, member: "SN").secret
+            var logger = Logger(label: "test.restart")
+            logger.logLevel = .critical
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let server = ConsoleServer(
+                configuration: .init(port: 0), environment: ConsoleEnvironment(service: service, version: "test"),
+                logger: logger
+            ) { address in
+                continuation.yield(address.port ?? 0)
+                continuation.finish()
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run() }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw ConsoleClientError.closed }
+
+                let stop = ContinuousClock.now + .seconds(6)
+                let outcomes = try await withThrowingTaskGroup(of: [Outcome].self) { clients in
+                    for client in 0..<8 {
+                        clients.addTask {
+                            var outcomes: [Outcome] = []
+                            var n = 0
+                            while ContinuousClock.now < stop {
+                                do {
+                                    try await ConsoleClient.with(host: "127.0.0.1", port: port) { c in
+                                        _ = try await c.request("AUTH c-sn \(secret)")
+                                        while ContinuousClock.now < stop {
+                                            let title = "load-\(client)-\(n)"
+                                            n += 1
+                                            let reply = try await c.request(
+                                                "ITEM FILE category=direction track=regular title=\(title)")
+                                            outcomes.append(Outcome(title: title, code: reply.code, at: .now))
+                                        }
+                                    }
+                                } catch {
+                                    try await Task.sleep(for: .milliseconds(20))  // the server closed on us: reconnect
+                                }
+                            }
+                            return outcomes
+                        }
+                    }
+                    try await Task.sleep(for: .seconds(1.5))
+                    try cluster.restart(mode: mode)
+                    return try await clients.reduce(into: []) { $0 += $1 }
+                }
+                let stored = Set(
+                    try await pool.query("SELECT title FROM agenda_item").map {
+                        try $0.decode("title", as: String.self)
+                    })
+                let acknowledged = outcomes.filter { $0.code == 201 }
+                let refused = outcomes.filter { $0.code == 503 }
+                let unknown = outcomes.filter { $0.code == 500 }
+                if ProcessInfo.processInfo.environment["LUNZHI_TEST_REPORT"] != nil {
+                    print(
+                        "restart \(mode): \(acknowledged.count) acknowledged, \(refused.count) refused (503), "
+                            + "\(unknown.count) outcome unknown, \(stored.count) stored")
+                }
+                #expect(acknowledged.count > 50, "too little load to mean anything: \(acknowledged.count)")
+                #expect(acknowledged.allSatisfy { stored.contains($0.title) }, "an acknowledged item was lost")
+                #expect(refused.allSatisfy { !stored.contains($0.title) }, "a 503 left an item behind")
+                #expect(outcomes.allSatisfy { [201, 500, 503].contains($0.code) })
+                // Every stored item was acknowledged, or its outcome was reported unknown.
+                let reported = Set(acknowledged.map(\.title)).union(unknown.map(\.title))
+                #expect(stored.subtracting(reported).isEmpty, "stored without a 201 or OUTCOME_UNKNOWN")
+                // Serving again within 5 s of the first refusal.
+                if let firstRefusal = outcomes.filter({ $0.code != 201 }).map(\.at).min() {
+                    let recovered = acknowledged.map(\.at).filter { $0 > firstRefusal }.min()
+                    #expect(recovered != nil && recovered! - firstRefusal < .seconds(5))
+                }
+                // The audit chain survived too.
+                let gaps: Int = try await pool.query(
+                    "SELECT count(*) AS n FROM audit_event e WHERE seq > 1 AND NOT EXISTS (SELECT 1 FROM audit_event p WHERE p.seq = e.seq - 1)"
+                ).single().decode("n")
+                #expect(gaps == 0)
+                group.cancelAll()
+            }
+            await pool.close()
+        }
+    }
+}
