@@ -7,27 +7,11 @@
 # Usage: Benchmarks/audit.sh [N]   (LUNZHI_BENCH_CONFIG=debug for a debug build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. Deploy/lib/postgres.sh
+. Benchmarks/lib.sh
 n=${1:-1000000}
-config=${LUNZHI_BENCH_CONFIG:-release}
 
 lunzhi_ensure_system_packages
-swift build -c "$config" --product lunzhi >&2
-bin="$(swift build -c "$config" --show-bin-path)/lunzhi"
-
-work=$(mktemp -d /tmp/lunzhi-audit-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-    lunzhi_cluster_stop "$work/data" immediate 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(lunzhi_free_port)
-lunzhi_cluster_init "$work/data" trust
-lunzhi_cluster_start "$work/data" "$port" "$work" max_connections=50
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=lunzhi PGDATABASE=lunzhi_bench
-psql -q -d postgres -c 'CREATE DATABASE lunzhi_bench'
-"$bin" migrate --database-url "dbname=lunzhi_bench" >/dev/null 2>&1
+bench_setup
 
 now() { date +%s.%N; }
 # Appends k events in one transaction, each with an after image like an item's (~300 bytes).

@@ -7,32 +7,13 @@
 # Usage: Benchmarks/reminders.sh [N]   (LUNZHI_BENCH_CONFIG=debug for a debug build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. Deploy/lib/postgres.sh
+. Benchmarks/lib.sh
 n=${1:-20000}
-config=${LUNZHI_BENCH_CONFIG:-release}
 
 lunzhi_ensure_system_packages
 python3 -c 'import pgqueuer, asyncpg' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check pgqueuer asyncpg >&2
-swift build -c "$config" --product lunzhi >&2
-bin="$(swift build -c "$config" --show-bin-path)/lunzhi"
-
-work=$(mktemp -d /tmp/lunzhi-bench.XXXXXX)
-chmod 755 "$work"
-daemon_pid=""
-cleanup() {
-    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
-    lunzhi_cluster_stop "$work/data" immediate 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(lunzhi_free_port)
-lunzhi_cluster_init "$work/data" trust
-lunzhi_cluster_start "$work/data" "$port" "$work" max_connections=100
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=lunzhi
-psql -q -d postgres -c 'CREATE DATABASE lunzhi_bench' -c 'CREATE DATABASE pgqueuer_bench'
-
-export PGDATABASE=lunzhi_bench
-"$bin" migrate --database-url "dbname=lunzhi_bench" >/dev/null
+bench_setup
+psql -q -d postgres -c 'CREATE DATABASE pgqueuer_bench'
 out="$work/reminders.jsonl"
 psql -q -c "INSERT INTO member_contact (mechanism_code, member_code, channel, address) VALUES ('NW5', 'GS', 'file', '$out')"
 psql -q -c "INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key)
@@ -46,8 +27,8 @@ delivered=$(wc -l <"$out")
 
 pgq_seconds=$(PGDATABASE=pgqueuer_bench sh -c 'python3 -m pgqueuer install >/dev/null 2>&1 && python3 Benchmarks/pgqueuer_drain.py '"$n")
 
-"$bin" remind --database-url "dbname=lunzhi_bench" --log-level warning >/dev/null 2>&1 &
-daemon_pid=$!
+"$bin" remind --database-url "dbname=lunzhi_bench" --log-level warning --metrics-listen off >/dev/null 2>&1 &
+bench_pids+=($!)
 sleep 1
 read -r p50 p99 < <(python3 Benchmarks/reminder_latency.py 200 "$out")
 

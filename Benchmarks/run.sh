@@ -9,32 +9,12 @@
 # Usage: Benchmarks/run.sh [SECONDS]   (LUNZHI_BENCH_CONFIG=debug for a debug build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. Deploy/lib/postgres.sh
+. Benchmarks/lib.sh
 seconds=${1:-5}
-config=${LUNZHI_BENCH_CONFIG:-release}
 
 lunzhi_ensure_system_packages redis-server
-swift build -c "$config" --product lunzhi >&2
-swift build -c "$config" --product lunzhi-bench >&2
-bindir="$(swift build -c "$config" --show-bin-path)"
-bin="$bindir/lunzhi"
+bench_setup lunzhi-bench
 bench="$bindir/lunzhi-bench"
-
-work=$(mktemp -d /tmp/lunzhi-run-bench.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    lunzhi_cluster_stop "$work/data" immediate 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(lunzhi_free_port)
-lunzhi_cluster_init "$work/data" trust
-lunzhi_cluster_start "$work/data" "$port" "$work" max_connections=200
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=lunzhi PGDATABASE=lunzhi_bench
-psql -q -d postgres -c 'CREATE DATABASE lunzhi_bench'
-"$bin" migrate >/dev/null 2>&1
 
 secret_of() { sed -n 's/^secret: //p'; }
 op=$("$bin" user add op --role operator | secret_of)
@@ -44,8 +24,8 @@ clerk_id=$(psql -tAc "SELECT id FROM principal WHERE name = 'clerk-gs'")
 console_port=$(lunzhi_free_port)
 # LUNZHI_BENCH_WRAP="perf record -g -o perf.data" profiles the server.
 ${LUNZHI_BENCH_WRAP:-} "$bin" serve --listen "127.0.0.1:$console_port" --metrics-listen off --log-level warning --pool-size 16 &
-pids+=($!)
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$console_port") 2>/dev/null && break; sleep 0.1; done
+bench_pids+=($!)
+bench_wait_port "$console_port"
 year=$(date +%Y)
 LUNZHI_SECRET=$op "$bin" console --port "$console_port" --user op -c "CHAIR PLAN order=SN,GS,QH,NX,XJ from=$((year - 1)) years=5" >/dev/null
 LUNZHI_SECRET=$gs "$bin" console --port "$console_port" --user clerk-gs \
@@ -54,8 +34,8 @@ LUNZHI_SECRET=$gs "$bin" console --port "$console_port" --user clerk-gs \
 
 redis_port=$(lunzhi_free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
-pids+=($!)
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.1; done
+bench_pids+=($!)
+bench_wait_port "$redis_port"
 
 run() { "$bench" --port "$1" --duration "$seconds" "${@:2}"; }
 rate() { sed -n 's/.*= \([0-9]*\)\/s.*/\1/p'; }

@@ -84,3 +84,15 @@ extension MechanismFixture {
 func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("lunzhi-\(name)-\(UUID().uuidString)").path
 }
+
+/// A fresh Ed25519 signer for checkpoints, and a checkpoint log file removed afterwards.
+func withSigner<T>(_ body: (SignedNote.Signer, CheckpointLog) async throws -> T) async throws -> T {
+    let signer = try newSigner()
+    let log = CheckpointLog(path: temporaryPath("checkpoints"))
+    defer { try? FileManager.default.removeItem(atPath: log.path) }
+    return try await body(signer, log)
+}
+
+func newSigner() throws -> SignedNote.Signer {
+    try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "lunzhi-test").signer)
+}

@@ -128,60 +128,58 @@ import Testing
     @Test func aRehashedTailPassesTheChainButNotTheCheckpoint() async throws {
         try await MechanismFixture.with { f in
             _ = try await AuditHistory.make(f)
-            let signer = try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "lunzhi-test").signer)
-            let log = CheckpointLog(path: temporaryPath("checkpoints"))
-            defer { try? FileManager.default.removeItem(atPath: log.path) }
-            let checkpoint = try await f.checkpoint(signer, log: log)
-            // More events after the checkpoint, then a rewrite of event 12 with every later hash redone.
-            _ = try await f.service.fileItem(
-                by: f.clerk("XJ"), ItemDraft(category: .policy, track: .regular, title: "后来的议题"))
-            try await f.tamper(
-                "UPDATE audit_event SET reason = 'rewritten' WHERE seq = 12",
-                """
-                DO $$ DECLARE r audit_event; prev bytea; BEGIN
-                    SELECT hash INTO prev FROM audit_event WHERE seq = 11;
-                    FOR r IN SELECT * FROM audit_event WHERE seq >= 12 ORDER BY seq LOOP
-                        r.prev_hash := prev;
-                        prev := sha256(prev || audit_canonical_v1(r));
-                        UPDATE audit_event SET prev_hash = r.prev_hash, hash = prev WHERE seq = r.seq;
-                    END LOOP;
-                END $$
-                """)
-            let chainOnly = try await AuditVerifier(pool: f.pool).verify()
-            #expect(chainOnly.ok)
-            let checkpoints = try log.checkpoints(verifier: signer.verifier)
-            let v = try await AuditVerifier(pool: f.pool).verify(checkpoints: checkpoints)
-            #expect(v.failure?.seq == checkpoint.size)
-            #expect(v.failure?.problem.contains("rewritten") == true)
-            let incremental = try await AuditVerifier(pool: f.pool).verify(
-                checkpoints: checkpoints, start: .lastCheckpoint)
-            #expect(incremental.failure?.seq == checkpoint.size)
-            // And the checkpointer will not sign over it.
-            await #expect(throws: AuditCheckpointer.Refused.self) { try await f.checkpoint(signer, log: log) }
+            try await withSigner { signer, log in
+                let checkpoint = try await f.checkpoint(signer, log: log)
+                // More events after the checkpoint, then a rewrite of event 12 with every later hash redone.
+                _ = try await f.service.fileItem(
+                    by: f.clerk("XJ"), ItemDraft(category: .policy, track: .regular, title: "后来的议题"))
+                try await f.tamper(
+                    "UPDATE audit_event SET reason = 'rewritten' WHERE seq = 12",
+                    """
+                    DO $$ DECLARE r audit_event; prev bytea; BEGIN
+                        SELECT hash INTO prev FROM audit_event WHERE seq = 11;
+                        FOR r IN SELECT * FROM audit_event WHERE seq >= 12 ORDER BY seq LOOP
+                            r.prev_hash := prev;
+                            prev := sha256(prev || audit_canonical_v1(r));
+                            UPDATE audit_event SET prev_hash = r.prev_hash, hash = prev WHERE seq = r.seq;
+                        END LOOP;
+                    END $$
+                    """)
+                let chainOnly = try await AuditVerifier(pool: f.pool).verify()
+                #expect(chainOnly.ok)
+                let checkpoints = try log.checkpoints(verifier: signer.verifier)
+                let v = try await AuditVerifier(pool: f.pool).verify(checkpoints: checkpoints)
+                #expect(v.failure?.seq == checkpoint.size)
+                #expect(v.failure?.problem.contains("rewritten") == true)
+                let incremental = try await AuditVerifier(pool: f.pool).verify(
+                    checkpoints: checkpoints, start: .lastCheckpoint)
+                #expect(incremental.failure?.seq == checkpoint.size)
+                // And the checkpointer will not sign over it.
+                await #expect(throws: AuditCheckpointer.Refused.self) { try await f.checkpoint(signer, log: log) }
+            }
         }
     }
 
     @Test func deletedNewestEventsAreReportedMissing() async throws {
         try await MechanismFixture.with { f in
             _ = try await AuditHistory.make(f)
-            let signer = try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "lunzhi-test").signer)
-            let log = CheckpointLog(path: temporaryPath("checkpoints"))
-            defer { try? FileManager.default.removeItem(atPath: log.path) }
-            let checkpoint = try await f.checkpoint(signer, log: log)
-            try await f.tamper("DELETE FROM audit_event WHERE seq > \(checkpoint.size - 3)")
-            let v = try await AuditVerifier(pool: f.pool).verify(
-                checkpoints: try log.checkpoints(verifier: signer.verifier))
-            #expect(v.failure?.seq == checkpoint.size - 2)
-            #expect(v.failure?.problem.contains("missing") == true)
-            #expect(try await AuditVerifier(pool: f.pool).verify().ok)  // the chain alone cannot tell
+            try await withSigner { signer, log in
+                let checkpoint = try await f.checkpoint(signer, log: log)
+                try await f.tamper("DELETE FROM audit_event WHERE seq > \(checkpoint.size - 3)")
+                let v = try await AuditVerifier(pool: f.pool).verify(
+                    checkpoints: try log.checkpoints(verifier: signer.verifier))
+                #expect(v.failure?.seq == checkpoint.size - 2)
+                #expect(v.failure?.problem.contains("missing") == true)
+                #expect(try await AuditVerifier(pool: f.pool).verify().ok)  // the chain alone cannot tell
+            }
         }
     }
 
     @Test func forgedShrinkingAndForeignCheckpointsAreRejected() async throws {
         try await MechanismFixture.with { f in
             _ = try await AuditHistory.make(f)
-            let signer = try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "lunzhi-test").signer)
-            let other = try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "lunzhi-test").signer)
+            let signer = try newSigner()
+            let other = try newSigner()
             let head = try await AuditVerifier.head(f.pool)
             let good = try Checkpoint(
                 origin: "lunzhi-audit", size: head.seq, head: head.hash, time: f.clock.now(), signer: signer)
@@ -228,24 +226,24 @@ import Testing
     @Test func incrementalVerificationRecomputesOnlyWhatIsNew() async throws {
         try await MechanismFixture.with { f in
             _ = try await AuditHistory.make(f)
-            let signer = try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "lunzhi-test").signer)
-            let log = CheckpointLog(path: temporaryPath("checkpoints"))
-            defer { try? FileManager.default.removeItem(atPath: log.path) }
-            let first = try await f.checkpoint(signer, log: log)
-            #expect(try await f.checkpoint(signer, log: log) == first)  // unchanged: not signed again
-            for i in 0..<3 {
-                _ = try await f.service.fileItem(
-                    by: f.clerk("XJ"), ItemDraft(category: .policy, track: .regular, title: "新议题 \(i)"))
+            try await withSigner { signer, log in
+                let first = try await f.checkpoint(signer, log: log)
+                #expect(try await f.checkpoint(signer, log: log) == first)  // unchanged: not signed again
+                for i in 0..<3 {
+                    _ = try await f.service.fileItem(
+                        by: f.clerk("XJ"), ItemDraft(category: .policy, track: .regular, title: "新议题 \(i)"))
+                }
+                let v = try await AuditVerifier(pool: f.pool).verify(
+                    checkpoints: try log.checkpoints(verifier: signer.verifier), start: .lastCheckpoint)
+                #expect(v.ok && v.firstSeq == first.size + 1 && v.count == 3 && v.headSeq == first.size + 3)
+                let second = try await f.checkpoint(signer, log: log)
+                #expect(second.size == first.size + 3)
+                let stored: Int = try await f.pool.query("SELECT count(*) AS n FROM audit_checkpoint").single().decode(
+                    "n")
+                #expect(stored == 2)
+                let fromSeq = try await AuditVerifier(pool: f.pool).verify(start: .seq(first.size))
+                #expect(fromSeq.ok && fromSeq.count == 4)
             }
-            let v = try await AuditVerifier(pool: f.pool).verify(
-                checkpoints: try log.checkpoints(verifier: signer.verifier), start: .lastCheckpoint)
-            #expect(v.ok && v.firstSeq == first.size + 1 && v.count == 3 && v.headSeq == first.size + 3)
-            let second = try await f.checkpoint(signer, log: log)
-            #expect(second.size == first.size + 3)
-            let stored: Int = try await f.pool.query("SELECT count(*) AS n FROM audit_checkpoint").single().decode("n")
-            #expect(stored == 2)
-            let fromSeq = try await AuditVerifier(pool: f.pool).verify(start: .seq(first.size))
-            #expect(fromSeq.ok && fromSeq.count == 4)
         }
     }
 

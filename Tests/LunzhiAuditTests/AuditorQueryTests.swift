@@ -95,7 +95,7 @@ import Testing
     @Test func anExportVerifiesIndependentlyInPython() async throws {
         try await MechanismFixture.with { f in
             _ = try await AuditHistory.make(f)
-            let signer = try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "lunzhi-test").signer)
+            let signer = try newSigner()
             let log = CheckpointLog(path: temporaryPath("checkpoints"))
             let directory = temporaryPath("export")
             defer {

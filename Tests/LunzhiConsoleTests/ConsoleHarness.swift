@@ -32,22 +32,32 @@ struct ConsoleHarness {
                 .secret
             secrets["op"] = try await fixture.service.addPrincipal(by: fixture.operatorID, name: "op", role: .operator)
                 .secret
-            let environment = ConsoleEnvironment(service: fixture.service, version: "test", auditKey: auditKey)
-            var logger = Logger(label: "test.console")
-            logger.logLevel = .critical
-            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-            let server = ConsoleServer(configuration: configuration, environment: environment, logger: logger) {
-                address in
-                continuation.yield(address.port ?? 0)
-                continuation.finish()
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.run() }
-                var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else { throw ConsoleClientError.closed }
+            try await serving(fixture.service, configuration: configuration, auditKey: auditKey) { port in
                 try await body(ConsoleHarness(fixture: fixture, port: port, secrets: secrets))
-                group.cancelAll()
             }
+        }
+    }
+
+    /// Runs a console server over `service` on a random loopback port while `body` runs.
+    static func serving(
+        _ service: Cooperation, configuration: ConsoleServer.Configuration = .init(port: 0),
+        auditKey: SignedNote.Verifier? = nil, _ body: (Int) async throws -> Void
+    ) async throws {
+        let environment = ConsoleEnvironment(service: service, version: "test", auditKey: auditKey)
+        var logger = Logger(label: "test.console")
+        logger.logLevel = .critical
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let server = ConsoleServer(configuration: configuration, environment: environment, logger: logger) {
+            address in
+            continuation.yield(address.port ?? 0)
+            continuation.finish()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw ConsoleClientError.closed }
+            try await body(port)
+            group.cancelAll()
         }
     }
 
