@@ -24,7 +24,8 @@ import Testing
                 """)
             let arguments = [
                 "remind", "--database-url", "dbname=\(f.database.name)", "--lease", "1", "--poll-interval", "0.2",
-                "--batch-size", "16", "--metrics-listen", "off",
+                // Small batches and one claim loop, so the kill lands mid-delivery even on a busy machine.
+                "--batch-size", "4", "--claimers", "1", "--metrics-listen", "off",
             ]
             func lines() -> [String] {
                 ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
