@@ -1,4 +1,5 @@
 import Foundation
+import LunzhiCore
 public import PostgresLibPQ
 
 /// The first thing found wrong: the `seq` it concerns, and what.

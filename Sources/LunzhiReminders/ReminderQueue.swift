@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import LunzhiCore
 public import PostgresLibPQ
 
 /// A reminder claimed by a daemon, with what delivery needs.
@@ -18,7 +19,7 @@ public struct ClaimedReminder: Sendable, Equatable {
 
     /// SHA-256 of the idempotency key, hex: the e-mail Message-ID derives from it.
     public var keyHash: String {
-        SHA256.hash(data: Data(idempotencyKey.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(idempotencyKey.utf8)))
     }
 }
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import LunzhiCore
 public import NIOCore
 import NIOHTTP1
 
@@ -48,6 +49,6 @@ public struct WebhookChannel: ReminderChannel {
     public static func signature(secret: String, timestamp: String, body: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data((timestamp + "." + body).utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(mac)
     }
 }
