@@ -59,9 +59,7 @@ public struct AuditCheckpointer: Sendable {
             origin: origin, size: verification.headSeq, head: verification.headHash, time: now, signer: signer)
         try log.append(checkpoint.note)
         try await pool.transaction { connection in
-            try await connection.query(
-                "INSERT INTO audit_checkpoint (size, head, key_name, note) VALUES ($1, $2, $3, $4)",
-                [checkpoint.size, Data(checkpoint.head), signer.name, checkpoint.note])
+            try await CheckpointStore.insert(checkpoint, keyName: signer.name, on: connection)
             if notify {
                 try await connection.query(
                     """
@@ -76,5 +74,20 @@ public struct AuditCheckpointer: Sendable {
             }
         }
         return .signed(checkpoint)
+    }
+}
+
+/// The database's copies of the checkpoints (`audit_checkpoint`): a convenience for the console's
+/// AUDIT VERIFY and the metrics. The authoritative copies are the log files outside the database.
+public enum CheckpointStore {
+    /// The stored notes, oldest first.
+    public static func notes(_ pool: PostgresPool) async throws -> [String] {
+        try await pool.query("SELECT note FROM audit_checkpoint ORDER BY id").map { try $0.decode("note") }
+    }
+
+    static func insert(_ checkpoint: Checkpoint, keyName: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "INSERT INTO audit_checkpoint (size, head, key_name, note) VALUES ($1, $2, $3, $4)",
+            [checkpoint.size, Data(checkpoint.head), keyName, checkpoint.note])
     }
 }

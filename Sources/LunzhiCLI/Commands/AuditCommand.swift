@@ -140,7 +140,7 @@ struct AuditCommand: AsyncParsableCommand {
             }
             if let key { _ = try SignedNote.Verifier(encoded: key) }
             try await withService(database.configuration) { service in
-                let id = try await principalID(service.pool, principal)
+                let id = try await service.principalID(named: principal)
                 let summary = try await AuditExporter(service: service).export(
                     by: id, since: since, until: until, to: out, checkpointNotes: notes, verifierKey: key)
                 print(
@@ -169,7 +169,7 @@ struct AuditCommand: AsyncParsableCommand {
                 throw ValidationError("only HISTORY and AUDIT … requests can be run from the command line")
             }
             let failed = try await withService(database.configuration) { service in
-                let id = try await principalID(service.pool, principal)
+                let id = try await service.principalID(named: principal)
                 // The reply is the output; the per-request log line would only repeat it.
                 var logger = Logger(label: "lunzhi.audit")
                 logger.logLevel = .warning
@@ -203,16 +203,9 @@ struct CheckpointOptions: ParsableArguments {
     }
 }
 
-func principalID(_ pool: PostgresPool, _ name: String) async throws -> Int {
-    guard let row = try await pool.query("SELECT id FROM principal WHERE name = $1", [name]).first else {
-        throw DomainError(.authFailed, "no principal named \(name)")
-    }
-    return try row.decode("id")
-}
-
 func parseTime(_ text: String, _ option: String) throws -> Date {
-    guard let micros = PostgresTimestamp.parse(text.count == 10 ? text + "T00:00:00+08:00" : text) else {
-        throw ValidationError("\(option) must be an ISO 8601 time such as 2026-01-01 or 2026-01-01T09:00:00+08:00")
+    guard let time = ShanghaiCalendar.parseTime(text) else {
+        throw ValidationError("\(option) must be an ISO 8601 time such as 2026-01-01 or 2026-01-01T09:00 (Shanghai)")
     }
-    return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    return time
 }

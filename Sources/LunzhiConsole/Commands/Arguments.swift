@@ -70,17 +70,11 @@ struct Arguments: Sendable {
     /// ISO 8601: a date (00:00 in Shanghai), a date and time without zone (Shanghai), or with a
     /// zone (`Z`, `+08:00`).
     static func parseTime(_ text: String, key: String) throws -> Date {
-        if let date = CalendarDate(text) { return ShanghaiCalendar.startOfDay(date) }
-        let bad = ConsoleArgumentError(
-            "\(key)= must be an ISO 8601 time such as 2026-05-01T09:30 (Shanghai) or 2026-05-01T01:30Z")
-        guard text.count >= 16 else { throw bad }
-        let rest = text.dropFirst(11)
-        let zoneStart = rest.firstIndex { $0 == "Z" || $0 == "+" || $0 == "-" }
-        var clock = String(zoneStart.map { rest[..<$0] } ?? rest)
-        let zone = zoneStart.map { String(rest[$0...]) } ?? "+08:00"
-        if clock.count == 5 { clock += ":00" }
-        guard let micros = PostgresTimestamp.parse(text.prefix(10) + "T" + clock + zone) else { throw bad }
-        return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        guard let time = ShanghaiCalendar.parseTime(text) else {
+            throw ConsoleArgumentError(
+                "\(key)= must be an ISO 8601 time such as 2026-05-01T09:30 (Shanghai) or 2026-05-01T01:30Z")
+        }
+        return time
     }
 
     /// CNY: a plain amount, or with 亿 (100,000,000) or 万 (10,000): `12.5亿`, `300万`.

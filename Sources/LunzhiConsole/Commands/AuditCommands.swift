@@ -222,9 +222,7 @@ enum AuditCommands {
         if let log = environment.checkpointLog {
             notes = try log.notes()
         } else {
-            notes = try await environment.service.pool.query("SELECT note FROM audit_checkpoint ORDER BY id").map {
-                try $0.decode("note")
-            }
+            notes = try await CheckpointStore.notes(environment.service.pool)
         }
         do {
             return try CheckpointLog.checkpoints(notes: notes, verifier: key)

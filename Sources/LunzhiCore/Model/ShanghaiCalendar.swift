@@ -20,5 +20,19 @@ public enum ShanghaiCalendar {
 
     public static func year(of instant: Date) -> Int { date(of: instant).year }
 
+    /// An ISO 8601 time as people type it: a date (00:00 in Shanghai), a date and time without a
+    /// zone (Shanghai), or with one (`Z`, `+08:00`). Nil when it is none of these.
+    public static func parseTime(_ text: String) -> Date? {
+        if let date = CalendarDate(text) { return startOfDay(date) }
+        guard text.count >= 16 else { return nil }
+        let rest = text.dropFirst(11)
+        let zoneStart = rest.firstIndex { $0 == "Z" || $0 == "+" || $0 == "-" }
+        var clock = String(zoneStart.map { rest[..<$0] } ?? rest)
+        let zone = zoneStart.map { String(rest[$0...]) } ?? "+08:00"
+        if clock.count == 5 { clock += ":00" }
+        guard let micros = PostgresTimestamp.parse(text.prefix(10) + "T" + clock + zone) else { return nil }
+        return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
+
     public static func firstOfJanuary(_ year: Int) -> CalendarDate { CalendarDate(year: year, month: 1, day: 1)! }
 }

@@ -89,6 +89,15 @@ extension Cooperation {
         return id
     }
 
+    /// The id of a principal named on the command line (`lunzhi audit … --as NAME`), where the
+    /// database credentials are the authority and no secret is asked. AUTH_FAILED when unknown.
+    public func principalID(named name: String) async throws -> Int {
+        guard !name.contains("\u{0}"), name.utf8.count <= 64,
+            let row = try await pool.query("SELECT id FROM principal WHERE name = $1", [name]).first
+        else { throw DomainError(.authFailed, "no principal named \(name.prefix(64))") }
+        return try row.decode("id")
+    }
+
     /// The caller as the service sees it now (roles, member).
     public func whoami(_ principal: Int) async throws -> Caller {
         try await pool.withConnection { try await Self.loadCaller($0, id: principal) }
