@@ -96,19 +96,15 @@ public final class PrivateCluster: Sendable {
         }
     }
 
-    /// Runs a program to completion with posix_spawn and waitpid. (Foundation's Process was seen
-    /// to leave `runuser` unreaped here, hanging waitUntilExit.) Output goes to a file, not a
-    /// pipe: a server started by pg_ctl could hold a pipe open forever.
+    /// Runs a program to completion; throws with its output when it fails. (Foundation's Process
+    /// was seen to leave `runuser` unreaped here, hanging waitUntilExit.)
     static func run(_ executable: String, _ arguments: [String]) throws {
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "lunzhi-run-\(UUID().uuidString)"
-        ).path
-        defer { unlink(outputPath) }
-        let status = try BackgroundProcess(executable, arguments, log: outputPath).wait()
-        guard status == 0 else {
-            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let completion = try BackgroundProcess.run(executable, arguments)
+        guard completion.status == 0 else {
             throw TestEnvironmentError(
-                message: "\(executable) \(arguments.joined(separator: " ")) failed (status \(status)): \(output)")
+                message:
+                    "\(executable) \(arguments.joined(separator: " ")) failed (status \(completion.status)): \(completion.output)"
+            )
         }
     }
 

@@ -81,10 +81,6 @@ extension MechanismFixture {
     }
 }
 
-func temporaryPath(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("lunzhi-\(name)-\(UUID().uuidString)").path
-}
-
 /// A fresh Ed25519 signer for checkpoints, and a checkpoint log file removed afterwards.
 func withSigner<T>(_ body: (SignedNote.Signer, CheckpointLog) async throws -> T) async throws -> T {
     let signer = try newSigner()

@@ -136,14 +136,10 @@ import Testing
         }
     }
 
-    func runPython(_ directory: String) throws -> (status: Int32, output: String) {
+    func runPython(_ directory: String) throws -> BackgroundProcess.Completion {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../docs/audit-verify.py").standardized.path
-        let output = directory + ".out"
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let process = try BackgroundProcess("python3", [script, directory], log: output)
-        let status = process.wait()
-        return (status, try String(contentsOfFile: output, encoding: .utf8))
+        return try BackgroundProcess.run("python3", [script, directory])
     }
 }
 

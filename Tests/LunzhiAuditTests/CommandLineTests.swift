@@ -7,21 +7,8 @@ import Testing
 
 /// `lunzhi audit …` as an operator runs it: the real binary against the test database.
 @Suite struct CommandLineTests {
-    struct Run {
-        var status: Int32
-        var output: String
-    }
-
-    func lunzhi(_ arguments: [String], database: TestDatabase) throws -> Run {
-        guard let binary = ProcessInfo.processInfo.environment["LUNZHI_TEST_BINARY"] else {
-            throw TestEnvironmentError(message: "LUNZHI_TEST_BINARY is not set (run Deploy/test.sh)")
-        }
-        let output = temporaryPath("cli.out")
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let process = try BackgroundProcess(
-            binary, arguments + ["--database-url", "dbname=\(database.name)"], log: output)
-        let status = process.wait()
-        return Run(status: status, output: try String(contentsOfFile: output, encoding: .utf8))
+    func lunzhi(_ arguments: [String], database: TestDatabase) throws -> BackgroundProcess.Completion {
+        try BackgroundProcess.run(try lunzhiBinary(), arguments + ["--database-url", "dbname=\(database.name)"])
     }
 
     @Test func keygenCheckpointVerifyExportAndQuery() async throws {
@@ -30,11 +17,9 @@ import Testing
             let dir = temporaryPath("audit")
             defer { try? FileManager.default.removeItem(atPath: dir) }
             // keygen has no database option: run it through a shell-less spawn of its own.
-            let keygen = try BackgroundProcess(
-                ProcessInfo.processInfo.environment["LUNZHI_TEST_BINARY"] ?? "lunzhi",
-                ["audit", "keygen", "--name", "nw5-audit", "--out", dir], log: dir + ".keygen")
-            #expect(keygen.wait() == 0)
-            defer { try? FileManager.default.removeItem(atPath: dir + ".keygen") }
+            let keygen = try BackgroundProcess.run(
+                try lunzhiBinary(), ["audit", "keygen", "--name", "nw5-audit", "--out", dir])
+            #expect(keygen.status == 0, "\(keygen.output)")
             let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/audit.key")
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
             let log = dir + "/checkpoints.log"

@@ -79,7 +79,7 @@ import Testing
     @Test func badSettingsStopTheStartNamingTheKey() throws {
         var environment = ProcessInfo.processInfo.environment
         environment["LUNZHI_POOL_SIZE"] = "many"
-        let fromEnvironment = try runToCompletion(try lunzhiBinary(), ["serve"], environment: environment)
+        let fromEnvironment = try BackgroundProcess.run(try lunzhiBinary(), ["serve"], environment: environment)
         #expect(fromEnvironment.status == 78)
         #expect(fromEnvironment.output.contains("LUNZHI_POOL_SIZE = 'many': must be a positive whole number"))
 
@@ -87,7 +87,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: config) }
         try "# a comment\nlisten = 127.0.0.1:7707\nbatch_sise = 10\n".write(
             toFile: config, atomically: true, encoding: .utf8)
-        let unknown = try runToCompletion(try lunzhiBinary(), ["remind", "--config", config])
+        let unknown = try BackgroundProcess.run(try lunzhiBinary(), ["remind", "--config", config])
         #expect(
             unknown.status == 78
                 && unknown.output.contains(":3: unknown setting 'batch_sise' (did you mean batch_size?)"))
@@ -95,7 +95,7 @@ import Testing
         environment["LUNZHI_POOL_SIZE"] = nil
         environment["LUNZHI_DATABASE_URL"] = "postgresql://lunzhi:hunter2@127.0.0.1:1/x"
         environment["LUNZHI_LISTEN"] = "nowhere"
-        let secret = try runToCompletion(try lunzhiBinary(), ["serve"], environment: environment)
+        let secret = try BackgroundProcess.run(try lunzhiBinary(), ["serve"], environment: environment)
         #expect(secret.status == 78 && secret.output.contains("LUNZHI_LISTEN = 'nowhere'"))
         #expect(!secret.output.contains("hunter2"))
     }
@@ -104,7 +104,7 @@ import Testing
     @Test func theConfigurationTableIsDocumented() throws {
         let doc = try String(contentsOfFile: repositoryRoot + "/docs/configuration.md", encoding: .utf8)
         let binary = try lunzhiBinary()
-        let listed = try runToCompletion(binary, ["settings"])
+        let listed = try BackgroundProcess.run(binary, ["settings"])
         #expect(listed.status == 0)
         for line in listed.output.split(separator: "\n") {
             let fields = line.split(separator: " ")
@@ -125,7 +125,7 @@ import Testing
                 .replacingOccurrences(of: "/usr/local/bin/lunzhi", with: try lunzhiBinary())
             try text.write(toFile: directory + "/" + unit, atomically: true, encoding: .utf8)
         }
-        let verified = try runToCompletion(
+        let verified = try BackgroundProcess.run(
             "systemd-analyze", ["verify", directory + "/lunzhi-console.service", directory + "/lunzhi-remind.service"])
         #expect(verified.status == 0, "\(verified.output)")
         #expect(!verified.output.contains("Unknown"), "\(verified.output)")
@@ -136,11 +136,11 @@ import Testing
         let root = temporaryPath("root")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let script = repositoryRoot + "/Deploy/install.sh"
-        let first = try runToCompletion("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
+        let first = try BackgroundProcess.run("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
         #expect(first.status == 0, "\(first.output)")
         try "LUNZHI_LISTEN=127.0.0.1:7777\n".write(
             toFile: root + "/etc/lunzhi/lunzhi.env", atomically: true, encoding: .utf8)
-        let second = try runToCompletion("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
+        let second = try BackgroundProcess.run("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
         #expect(second.status == 0 && second.output.contains("kept the existing"), "\(second.output)")
         #expect(
             try String(contentsOfFile: root + "/etc/lunzhi/lunzhi.env", encoding: .utf8)
@@ -151,7 +151,7 @@ import Testing
         ] {
             #expect(FileManager.default.fileExists(atPath: root + path), "\(path)")
         }
-        let version = try runToCompletion(root + "/usr/local/bin/lunzhi", ["version"])
+        let version = try BackgroundProcess.run(root + "/usr/local/bin/lunzhi", ["version"])
         #expect(version.status == 0)
     }
 }
@@ -182,6 +182,10 @@ import Testing
                         ] + (i == 0 ? ["--unix-socket", socket] : [])))
             }
             for port in ports { try await BackgroundProcess.waitForPort(port) }
+            // The Unix socket is bound just after the TCP listener.
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let mode = try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int
             #expect(mode == 0o660)
 

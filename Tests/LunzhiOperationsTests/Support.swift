@@ -5,28 +5,6 @@ import LunzhiTestSupport
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-func lunzhiBinary() throws -> String {
-    guard let binary = ProcessInfo.processInfo.environment["LUNZHI_TEST_BINARY"] else {
-        throw TestEnvironmentError(message: "LUNZHI_TEST_BINARY is not set (run Deploy/test.sh)")
-    }
-    return binary
-}
-
-func temporaryPath(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("lunzhi-\(name)-\(UUID().uuidString.prefix(8))").path
-}
-
-/// Runs a program to completion; its exit status and its output (stdout and stderr together).
-func runToCompletion(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (
-    status: Int32, output: String
-) {
-    let log = temporaryPath("run.out")
-    defer { try? FileManager.default.removeItem(atPath: log) }
-    let process = try BackgroundProcess(executable, arguments, environment: environment, log: log)
-    let status = process.wait()
-    return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
-}
-
 /// A plain HTTP/1.0 GET on loopback: the status code and the body.
 func httpGet(port: Int, path: String) throws -> (status: Int, body: String) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -42,7 +42,7 @@ import Testing
         }
 
         func openssl(_ arguments: [String]) throws {
-            let run = try runToCompletion("openssl", arguments)
+            let run = try BackgroundProcess.run("openssl", arguments)
             guard run.status == 0 else { throw TestEnvironmentError(message: "openssl failed: \(run.output)") }
         }
     }

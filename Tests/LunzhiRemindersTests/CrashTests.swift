@@ -8,9 +8,7 @@ import Testing
     /// 2,000 due reminders; `lunzhi remind` is killed with SIGKILL while delivering, then started
     /// again: every reminder reaches the receiver (distinct keys in the file), none is lost.
     @Test func aDaemonKilledMidDeliveryLosesNothing() async throws {
-        guard let binary = ProcessInfo.processInfo.environment["LUNZHI_TEST_BINARY"] else {
-            throw TestEnvironmentError(message: "LUNZHI_TEST_BINARY is not set (run Deploy/test.sh)")
-        }
+        let binary = try lunzhiBinary()
         let output = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lunzhi-crash-\(UUID().uuidString).jsonl"
         ).path
