@@ -151,18 +151,17 @@ public struct ReminderDaemon: Service {
         }
     }
 
-    /// Delivers a claimed batch: skip checks, one contacts query, deliveries in parallel, and one
+    /// Delivers a claimed batch: one skip-check query, one contacts query, deliveries in parallel, and one
     /// statement finishing everything delivered. A database failure leaves rows leased; they come
     /// back when the lease expires.
     func processBatch(_ batch: [ClaimedReminder]) async {
         do {
             var live: [ClaimedReminder] = []
             var skipped: [(Int, String)] = []
-            for reminder in batch {
-                if let reason = try await service.reminderSkipReason(
-                    kind: reminder.kind, entity: reminder.entity, entityID: reminder.entityID,
-                    recipient: reminder.recipient)
-                {
+            let reasons = try await service.reminderSkipReasons(
+                batch.map { .init(kind: $0.kind, entityID: $0.entityID, recipient: $0.recipient) })
+            for (reminder, reason) in zip(batch, reasons) {
+                if let reason {
                     skipped.append((reminder.id, reason))
                 } else {
                     live.append(reminder)

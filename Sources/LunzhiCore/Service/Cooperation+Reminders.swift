@@ -184,52 +184,75 @@ extension Cooperation {
         }
     }
 
-    /// Whether a reminder's reason still holds when it comes due; nil means send it, a string is
-    /// why it is skipped (the member answered, the item was withdrawn, the consultation cancelled…).
-    public func reminderSkipReason(kind: String, entity: String, entityID: String, recipient: String) async throws
-        -> String?
-    {
-        guard let id = Int(entityID), Self.kindsWithSkipRules.contains(kind) else { return nil }
-        return try await pool.withConnection { c in
-            func one(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> String? {
-                try await c.query(sql, parameters).first?.decode(0, as: String?.self)
-            }
-            switch kind {
-            case "item_submitted", "item_returned":
-                let wanted = kind == "item_submitted" ? "submitted" : "returned"
-                let state = try await one("SELECT state FROM agenda_item WHERE id = $1", [id])
-                return state == wanted ? nil : "the item is now \(state ?? "gone")"
-            case "consultation_convened", "agenda_deadline", "meeting_tomorrow":
-                let state = try await one("SELECT state FROM consultation WHERE id = $1", [id])
-                return state == "planned" || state == "open" ? nil : "the consultation is \(state ?? "gone")"
-            case "response_due":
-                let state = try await one("SELECT state FROM consultation WHERE id = $1", [id])
-                guard state == "planned" || state == "open" else { return "the consultation is \(state ?? "gone")" }
-                let missing: Int = try await c.query(
-                    """
-                    SELECT count(*) AS n FROM consultation_item ci
-                    WHERE ci.consultation_id = $1 AND ci.outcome IS NULL AND NOT EXISTS (
-                        SELECT 1 FROM item_position p WHERE p.consultation_id = ci.consultation_id AND p.item_id = ci.item_id
-                          AND p.member_code = $2)
-                    """, [id, recipient]
-                ).single().decode("n")
-                return missing > 0 ? nil : "\(recipient) has answered every item"
-            case "approval_requested", "approval_due":
-                let row = try await c.query(
-                    "SELECT a.state, p.answer FROM approval a LEFT JOIN approval_party p ON p.approval_id = a.id AND p.member_code = $2 WHERE a.id = $1",
-                    [id, recipient]
-                ).first
-                guard let row, try row.decode("state", as: String.self) == "pending" else {
-                    return "the approval is decided"
-                }
-                if let answer: String = try row.decode("answer") { return "\(recipient) has answered (\(answer))" }
-                return nil
-            case "approval_overdue":
-                let state = try await one("SELECT state FROM approval WHERE id = $1", [id])
-                return state == "pending" ? nil : "the approval is \(state ?? "gone")"
-            default:
-                return nil
-            }
+    /// A reminder whose reason is checked when it comes due.
+    public struct DueReminder: Sendable {
+        public var kind: String
+        public var entityID: String
+        public var recipient: String
+        public init(kind: String, entityID: String, recipient: String) {
+            self.kind = kind
+            self.entityID = entityID
+            self.recipient = recipient
+        }
+    }
+
+    /// For each reminder, whether its reason still holds when it comes due: nil means send it, a
+    /// string is why it is skipped (the member answered, the item was withdrawn, the consultation
+    /// was cancelled…). One query for the whole batch; the rules are `skipReason` below.
+    public func reminderSkipReasons(_ reminders: [DueReminder]) async throws -> [String?] {
+        let checked = reminders.enumerated().compactMap { index, r -> (Int, DueReminder, Int)? in
+            guard Self.kindsWithSkipRules.contains(r.kind), let id = Int(r.entityID) else { return nil }
+            return (index, r, id)
+        }
+        var reasons = [String?](repeating: nil, count: reminders.count)
+        guard !checked.isEmpty else { return reasons }
+        let rows = try await pool.query(
+            """
+            SELECT r.ord,
+                   CASE WHEN r.kind IN ('item_submitted', 'item_returned')
+                             THEN (SELECT state FROM agenda_item WHERE id = r.id)
+                        WHEN r.kind IN ('consultation_convened', 'agenda_deadline', 'meeting_tomorrow', 'response_due')
+                             THEN (SELECT state FROM consultation WHERE id = r.id)
+                        ELSE (SELECT state FROM approval WHERE id = r.id) END AS state,
+                   CASE WHEN r.kind = 'response_due' THEN
+                        (SELECT count(*) FROM consultation_item ci
+                          WHERE ci.consultation_id = r.id AND ci.outcome IS NULL AND NOT EXISTS (
+                                SELECT 1 FROM item_position p WHERE p.consultation_id = ci.consultation_id
+                                   AND p.item_id = ci.item_id AND p.member_code = r.recipient)) END AS unanswered,
+                   CASE WHEN r.kind IN ('approval_requested', 'approval_due') THEN
+                        (SELECT answer FROM approval_party WHERE approval_id = r.id AND member_code = r.recipient) END
+                        AS answer
+            FROM unnest($1::int[], $2::text[], $3::bigint[], $4::text[]) AS r(ord, kind, id, recipient)
+            """,
+            [
+                checked.map(\.0), checked.map(\.1.kind), checked.map(\.2), checked.map(\.1.recipient),
+            ])
+        for row in rows {
+            let index: Int = try row.decode("ord")
+            reasons[index] = Self.skipReason(
+                reminders[index], state: try row.decode("state"), unanswered: try row.decode("unanswered"),
+                answer: try row.decode("answer"))
+        }
+        return reasons
+    }
+
+    /// The skip rules: what must still be true for each kind of reminder to be sent.
+    static func skipReason(_ r: DueReminder, state: String?, unanswered: Int?, answer: String?) -> String? {
+        switch r.kind {
+        case "item_submitted", "item_returned":
+            let wanted = r.kind == "item_submitted" ? "submitted" : "returned"
+            return state == wanted ? nil : "the item is now \(state ?? "gone")"
+        case "consultation_convened", "agenda_deadline", "meeting_tomorrow", "response_due":
+            guard state == "planned" || state == "open" else { return "the consultation is \(state ?? "gone")" }
+            if r.kind == "response_due" && (unanswered ?? 0) == 0 { return "\(r.recipient) has answered every item" }
+            return nil
+        case "approval_requested", "approval_due":
+            guard state == "pending" else { return "the approval is decided" }
+            return answer.map { "\(r.recipient) has answered (\($0))" }
+        case "approval_overdue":
+            return state == "pending" ? nil : "the approval is \(state ?? "gone")"
+        default:
+            return nil
         }
     }
 
