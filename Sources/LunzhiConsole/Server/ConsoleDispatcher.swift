@@ -1,5 +1,6 @@
 public import Logging
 import Metrics
+import NIOConcurrencyHelpers
 
 /// Turns one request line into one reply: parse, find the command, check sign-in and argument
 /// names, run it, map errors. Independent of the network, so it is tested (and fuzzed) alone.
@@ -63,12 +64,7 @@ public struct ConsoleDispatcher: Sendable {
         } catch {
             reply = ConsoleErrorMapping.reply(for: error, command: command.name, requestID: requestID, logger: logger)
         }
-        Counter(
-            label: "lunzhi_console_commands_total", dimensions: [("command", command.name), ("code", "\(reply.code)")]
-        )
-        .increment()
-        Timer(label: "lunzhi_console_command_duration_seconds", dimensions: [("command", command.name)])
-            .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        CommandMetrics.shared.record(command.name, code: reply.code, duration: ContinuousClock.now - started)
         // Arguments are not logged: they may hold secrets.
         logger.info(
             "request",
@@ -85,5 +81,32 @@ extension Duration {
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// The per-command counters and latency timers, made once per command and code rather than on
+/// every request (making a metric goes through the backend's registry and its lock).
+final class CommandMetrics: Sendable {
+    static let shared = CommandMetrics()
+    private let counters = NIOLockedValueBox<[String: Counter]>([:])
+    private let timers = NIOLockedValueBox<[String: Timer]>([:])
+
+    func record(_ command: String, code: Int, duration: Duration) {
+        let counter = counters.withLockedValue { counters in
+            let key = "\(command) \(code)"
+            if let existing = counters[key] { return existing }
+            let made = Counter(
+                label: "lunzhi_console_commands_total", dimensions: [("command", command), ("code", String(code))])
+            counters[key] = made
+            return made
+        }
+        counter.increment()
+        let timer = timers.withLockedValue { timers in
+            if let existing = timers[command] { return existing }
+            let made = Timer(label: "lunzhi_console_command_duration_seconds", dimensions: [("command", command)])
+            timers[command] = made
+            return made
+        }
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 }
