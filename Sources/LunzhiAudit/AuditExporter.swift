@@ -37,7 +37,7 @@ public struct AuditExporter: Sendable {
         let first: Int = try bounds.decode("first", as: Int?.self) ?? 1
         let last: Int = try bounds.decode("last", as: Int?.self) ?? 0
         let description = "seq \(first)…\(last) of \(Self.stamp(since)) to \(Self.stamp(until))"
-        try await service.recordAuditExport(by: principal, description: description)
+        try await service.recordAuditUse(by: principal, "export", description: description)
 
         let events = try FileWriter(path: directory + "/events.jsonl")
         var count = 0
@@ -104,40 +104,34 @@ public struct AuditExporter: Sendable {
     }
 
     static func decisionsCSV(_ decisions: [DecisionRecord]) -> String {
-        var lines = [
-            CSV.row([
+        CSV.table(
+            [
                 "mechanism", "decision_number", "decided_at", "consultation", "item", "title", "outcome", "procedure",
                 "track", "justification", "positions",
-            ])
-        ]
-        for d in decisions {
-            lines.append(
-                CSV.row([
+            ],
+            decisions.map { d in
+                [
                     d.mechanism, d.number ?? "", stamp(d.decidedAt), String(d.consultation), String(d.item), d.title,
                     d.outcome, d.procedure, d.track, d.justification ?? "",
                     d.positions.map { "\($0.member)=\($0.stance)" }.joined(separator: "; "),
-                ]))
-        }
-        return lines.joined()
+                ]
+            })
     }
 
     static func approvalsCSV(_ approvals: [ApprovalRecord]) -> String {
-        var lines = [
-            CSV.row([
+        CSV.table(
+            [
                 "approval", "mechanism", "project", "requester", "track", "justification", "state", "requested_at",
                 "due_at", "decided_at", "answers",
-            ])
-        ]
-        for a in approvals {
-            lines.append(
-                CSV.row([
+            ],
+            approvals.map { a in
+                [
                     String(a.id), a.mechanism, String(a.project), a.requester, a.track, a.justification ?? "", a.state,
                     stamp(a.requestedAt), stamp(a.dueAt), a.decidedAt.map { stamp($0) } ?? "",
                     a.parties.map { "\($0.member)=\($0.answer ?? "none")\($0.overdue ? " (overdue)" : "")" }
                         .joined(separator: "; "),
-                ]))
-        }
-        return lines.joined()
+                ]
+            })
     }
 
     static func readme(first: Int, last: Int, count: Int, period: String, hasKey: Bool) -> String {
@@ -188,6 +182,11 @@ public struct AuditExporter: Sendable {
 
 /// RFC 4180 rows, with spreadsheet formulas neutralised.
 enum CSV {
+    /// A header line and one line per row.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        ([header] + rows).map(row).joined()
+    }
+
     static func row(_ fields: [String]) -> String {
         fields.map(cell).joined(separator: ",") + "\r\n"
     }

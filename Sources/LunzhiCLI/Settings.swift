@@ -7,7 +7,7 @@ import Foundation
 /// here, before the command runs, so a bad one stops the start with a message naming its key.
 struct Setting: Sendable {
     enum Kind: Sendable {
-        case text, integer, seconds, hostPort, file, flag
+        case text, integer, number, hostPort, file, flag
     }
     /// The config-file key; the environment variable is `LUNZHI_` + the key in capitals.
     let key: String
@@ -39,17 +39,17 @@ struct Setting: Sendable {
         Setting(key: "remind_metrics_listen", flag: "--metrics-listen", commands: ["remind"], kind: .hostPort),
         Setting(key: "remind_pool_size", flag: "--pool-size", commands: ["remind"], kind: .integer),
         Setting(key: "poll_only", flag: "--poll-only", commands: ["remind"], kind: .flag),
-        Setting(key: "poll_interval", flag: "--poll-interval", commands: ["remind"], kind: .seconds),
+        Setting(key: "poll_interval", flag: "--poll-interval", commands: ["remind"], kind: .number),
         Setting(key: "batch_size", flag: "--batch-size", commands: ["remind"], kind: .integer),
         Setting(key: "claimers", flag: "--claimers", commands: ["remind"], kind: .integer),
-        Setting(key: "lease", flag: "--lease", commands: ["remind"], kind: .seconds),
-        Setting(key: "retention_days", flag: "--retention-days", commands: ["remind"], kind: .seconds),
+        Setting(key: "lease", flag: "--lease", commands: ["remind"], kind: .number),
+        Setting(key: "retention_days", flag: "--retention-days", commands: ["remind"], kind: .number),
         Setting(key: "sendmail", flag: "--sendmail", commands: ["remind"], kind: .text),
         Setting(key: "mail_from", flag: "--mail-from", commands: ["remind"], kind: .text),
         Setting(key: "checkpoint_key", flag: "--checkpoint-key", commands: ["remind"], kind: .file),
         Setting(key: "checkpoint_origin", flag: "--checkpoint-origin", commands: ["remind"], kind: .text),
         Setting(key: "checkpoint_notify", flag: "--checkpoint-notify", commands: ["remind"], kind: .flag),
-        Setting(key: "checkpoint_interval", flag: "--checkpoint-interval", commands: ["remind"], kind: .seconds),
+        Setting(key: "checkpoint_interval", flag: "--checkpoint-interval", commands: ["remind"], kind: .number),
     ]
 
     /// Environment variables Lunzhi reads that are not settings of serve or remind.
@@ -107,7 +107,7 @@ struct Setting: Sendable {
             guard !value.isEmpty else { throw bad("must not be empty") }
         case .integer:
             guard let n = Int(value), n > 0 else { throw bad("must be a positive whole number") }
-        case .seconds:
+        case .number:
             guard let n = Double(value), n > 0, n.isFinite else { throw bad("must be a positive number") }
         case .hostPort:
             if value.lowercased() == "off" && flag == "--metrics-listen" { return }
@@ -161,16 +161,17 @@ struct Setting: Sendable {
         .sorted()
     }
 
+    /// Edit distance, for "did you mean …?".
     static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let b = Array(b)
         var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where i <= a.count {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where j <= b.count {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = current
+        for (i, x) in a.enumerated() {
+            var diagonal = row[0]
+            row[0] = i + 1
+            for (j, y) in b.enumerated() {
+                let above = row[j + 1]
+                row[j + 1] = min(above + 1, row[j] + 1, diagonal + (x == y ? 0 : 1))
+                diagonal = above
             }
         }
         return row[b.count]

@@ -29,8 +29,8 @@ enum AuditCommands {
                 } ?? false
             let from = try call.arguments.optionalInt("from")
             if let from, from < 1 { throw ConsoleArgumentError("from= must be a seq of 1 or more") }
-            try await call.service.recordAuditVerification(
-                by: call.principal, description: from.map { "from \($0)" } ?? (full ? "full" : "incremental"))
+            try await call.service.recordAuditUse(
+                by: call.principal, "verify", description: from.map { "from \($0)" } ?? (full ? "full" : "incremental"))
             let checkpoints = try await Self.checkpoints(call.environment)
             let start: AuditVerifier.Start =
                 from.map { .seq($0) } ?? (full || checkpoints.isEmpty ? .beginning : .lastCheckpoint)

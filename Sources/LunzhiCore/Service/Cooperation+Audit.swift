@@ -284,24 +284,14 @@ extension Cooperation {
         }
     }
 
-    /// Checks that the principal may verify the audit log (auditors and operators) and records that
-    /// it did.
-    public func recordAuditVerification(by principal: Int, description: String) async throws {
+    /// Records a verification or an export of the audit log (`what`: verify, export) after
+    /// checking that the principal may do it: auditors and operators.
+    public func recordAuditUse(by principal: Int, _ what: String, description: String) async throws {
         try await change(by: principal) { context in
             guard context.caller.isAuditor() || context.caller.isOperator() else {
-                throw DomainError(.forbidden, "only auditors and operators may verify the audit log")
+                throw DomainError(.forbidden, "only auditors and operators may \(what) the audit log")
             }
-            try await context.recordAuditorRead("verify", detail: description)
-        }
-    }
-
-    /// Records an export of the audit log (by `lunzhi audit export`). Auditors and operators.
-    public func recordAuditExport(by principal: Int, description: String) async throws {
-        try await change(by: principal) { context in
-            guard context.caller.isAuditor() || context.caller.isOperator() else {
-                throw DomainError(.forbidden, "only auditors and operators may export the audit log")
-            }
-            try await context.recordAuditorRead("export", detail: description)
+            try await context.recordAuditorRead(what, detail: description)
         }
     }
 
