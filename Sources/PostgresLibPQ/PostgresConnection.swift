@@ -14,6 +14,13 @@ public final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var isBroken = false
     private let cancel: CancelHandle
+    /// Statements prepared on this connection (`PQprepare`), by SQL text and parameter types: the
+    /// server parses and plans each once per connection instead of on every call. The SQL comes
+    /// from the program, never from input, so the set is small; past `maximumPrepared` statements
+    /// run unprepared.
+    private var prepared: [PreparedKey: String] = [:]
+    private var preparedCount = 0
+    private static let maximumPrepared = 256
     /// A number for logs, unique in this process.
     public let id: Int
     /// The server process serving this connection (`pg_backend_pid()`).
@@ -152,6 +159,14 @@ public final class PostgresConnection: @unchecked Sendable {
         (try? await thread.run { [self] in self.checkIdleHealth() }) ?? false
     }
 
+    /// `isUsable` without the trip to the connection's thread (two thread switches per use of a
+    /// pooled connection). Only for a connection with no call in flight and none to come while
+    /// this runs, such as the pool's own idle or just-returned connections: the thread is then
+    /// parked and the last call's writes are visible (its continuation was resumed after them).
+    func isIdleAndUsable() -> Bool {
+        checkIdleHealth()
+    }
+
     // MARK: - On the connection's thread
 
     private func onThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
@@ -224,13 +239,40 @@ public final class PostgresConnection: @unchecked Sendable {
             values.append(buffer)
             lengths.append(Int32(bytes.count))
         }
+        let statement = preparedName(handle, sql, types)
         let result = values.withUnsafeBufferPointer { valuePointers in
             valuePointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constValues in
-                PQexecParams(
-                    handle, sql, Int32(parameters.count), types, constValues.baseAddress, lengths, formats, 0)
+                if let statement {
+                    PQexecPrepared(handle, statement, Int32(parameters.count), constValues.baseAddress, lengths, formats, 0)
+                } else {
+                    PQexecParams(
+                        handle, sql, Int32(parameters.count), types, constValues.baseAddress, lengths, formats, 0)
+                }
             }
         }
-        return try consume(result, sql: sql)
+        do {
+            return try consume(result, sql: sql)
+        } catch let error as PostgresError where error.code == .featureNotSupported && statement != nil {
+            // "cached plan must not change result type": the table changed under a prepared
+            // `SELECT *`. Prepare it again next time.
+            prepared[PreparedKey(sql: sql, types: types)] = nil
+            throw error
+        }
+    }
+
+    /// The name of `sql` prepared on this connection, preparing it first if needed; nil to run it
+    /// unprepared (too many prepared, or the prepare failed: running it then reports why).
+    private func preparedName(_ handle: OpaquePointer, _ sql: String, _ types: [Oid]) -> String? {
+        let key = PreparedKey(sql: sql, types: types)
+        if let name = prepared[key] { return name }
+        guard prepared.count < Self.maximumPrepared else { return nil }
+        preparedCount += 1
+        let name = "lunzhi_\(preparedCount)"
+        guard let result = PQprepare(handle, name, sql, Int32(types.count), types) else { return nil }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else { return nil }
+        prepared[key] = name
+        return name
     }
 
     /// Copies a result into Swift values and frees it; turns failures into `PostgresError`.
@@ -384,6 +426,11 @@ public final class PostgresConnection: @unchecked Sendable {
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
         return PostgresRows(columns: columns, rows: rows, commandTag: tag, affectedRows: affected)
     }
+}
+
+struct PreparedKey: Hashable {
+    var sql: String
+    var types: [Oid]
 }
 
 /// Transaction isolation levels.

@@ -19,6 +19,8 @@ extension PostgresError {
         public static let connectionFailure: Code = "08006"
         public static let sqlclientUnableToEstablishSQLConnection: Code = "08001"
         public static let transactionResolutionUnknown: Code = "08007"
+        // Class 0A: feature not supported
+        public static let featureNotSupported: Code = "0A000"
         // Class 22: data exception
         public static let dataException: Code = "22000"
         public static let stringDataRightTruncation: Code = "22001"

@@ -103,7 +103,7 @@ public actor PostgresPool {
         while true {
             guard !closed else { throw Self.closedError }
             if let connection = idle.popLast() {
-                if await connection.isUsable() { return connection }
+                if connection.isIdleAndUsable() { return connection }
                 open -= 1
                 await connection.close()
                 continue
@@ -114,7 +114,7 @@ public actor PostgresPool {
             }
             switch try await wait() {
             case .connection(let connection):
-                if await connection.isUsable() { return connection }
+                if connection.isIdleAndUsable() { return connection }
                 await connection.close()
                 return try await openConnection()  // its slot passes to us
             case .openSlot:
@@ -139,7 +139,7 @@ public actor PostgresPool {
     }
 
     private func release(_ connection: PostgresConnection) async {
-        let usable = await connection.isUsable()
+        let usable = connection.isIdleAndUsable()
         if closed || !usable {
             open -= 1
             await connection.close()
