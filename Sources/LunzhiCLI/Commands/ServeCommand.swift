@@ -34,8 +34,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Most connections at once.")
     var maxConnections: Int = 256
 
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay silent.")
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Seconds a connection may go without sending a whole request line.")
     var idleTimeout: Int = 300
+
+    @Option(
+        name: .customLong("write-timeout"),
+        help: "Seconds a client may leave its replies unread (the server's writes blocked) before it is closed.")
+    var writeTimeout: Int = 30
 
     @Option(name: .customLong("pool-size"), help: "Database connections.")
     var poolSize: Int = 16
@@ -60,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.bootstrap(label: "lunzhi.serve")
         let (host, port) = try Self.parseListen(listen)
-        guard maxConnections > 0, idleTimeout > 0, poolSize > 0 else {
+        guard maxConnections > 0, idleTimeout > 0, writeTimeout > 0, poolSize > 0 else {
             throw ValidationError("limits must be positive")
         }
         try database.configuration.validate()
@@ -97,6 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = ConsoleServer(
             configuration: .init(
                 host: host, port: port, maximumConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout)),
+                writeTimeout: .seconds(Int64(writeTimeout)),
                 unixSocketPath: unixSocket, tls: tls),
             environment: environment, logger: logger
         ) { address in

@@ -15,6 +15,8 @@ public struct ConsoleServer: Service {
         public var port: Int
         public var maximumConnections: Int
         public var idleTimeout: TimeAmount
+        /// How long a client may leave replies unread (the server's writes blocked) before it is closed.
+        public var writeTimeout: TimeAmount
         public var maximumLineLength: Int
         /// Also listen on this Unix socket (mode 0660: its file permissions are its access control).
         public var unixSocketPath: String?
@@ -23,9 +25,10 @@ public struct ConsoleServer: Service {
 
         public init(
             host: String = "127.0.0.1", port: Int = 7707, maximumConnections: Int = 256,
-            idleTimeout: TimeAmount = .seconds(300),
+            idleTimeout: TimeAmount = .seconds(300), writeTimeout: TimeAmount = .seconds(30),
             maximumLineLength: Int = 16 * 1024, unixSocketPath: String? = nil, tls: ConsoleTLS? = nil
         ) {
+            self.writeTimeout = writeTimeout
             self.tls = tls
             self.host = host
             self.port = port
@@ -53,20 +56,22 @@ public struct ConsoleServer: Service {
 
     public func run() async throws {
         let configuration = self.configuration
-        let initialize: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = {
+        let initialize: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<[ByteBuffer], ByteBuffer>> = {
             channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
                 if let tls = configuration.tls, channel.localAddress?.protocol != .unix {
                     try sync.addHandler(NIOSSLServerHandler(context: tls.context))
                 }
-                try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
-                try sync.addHandler(IdleTimeoutHandler())
+                try sync.addHandler(StalledReaderHandler(timeout: configuration.writeTimeout))
                 // One line may be at most maximumLineLength bytes (plus its CRLF).
                 try sync.addHandler(
-                    ByteToMessageHandler(
-                        LineBasedFrameDecoder(), maximumBufferSize: configuration.maximumLineLength + 2))
-                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    ByteToMessageHandler(LineBatchDecoder(), maximumBufferSize: configuration.maximumLineLength + 2))
+                // After the decoder, so only whole lines count as activity: a client trickling one
+                // byte at a time is as idle as a silent one.
+                try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+                try sync.addHandler(IdleTimeoutHandler())
+                return try NIOAsyncChannel<[ByteBuffer], ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
         var servers = [
@@ -122,7 +127,7 @@ public struct ConsoleServer: Service {
     }
 
     /// Serves one connection. Errors end this connection only.
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, dispatcher: ConsoleDispatcher) async {
+    private func serve(_ connection: NIOAsyncChannel<[ByteBuffer], ByteBuffer>, dispatcher: ConsoleDispatcher) async {
         let count = environment.connections.withLockedValue {
             $0 += 1
             return $0
@@ -143,15 +148,28 @@ public struct ConsoleServer: Service {
                 try await send("220 lunzhi \(environment.version) ready\r\n")
                 let session = SessionState(remoteAddress: remote)
                 do {
-                    for try await line in inbound {
-                        // The decoder's buffer limit only applies while a line is incomplete; a
-                        // long line that arrived whole is caught here.
-                        guard line.readableBytes <= configuration.maximumLineLength else {
-                            throw ByteToMessageDecoderError.PayloadTooLargeError()
+                    // Each read brings every whole line that arrived; their replies go back in one
+                    // write, in order (pipelined requests cost one system call per batch, not per line).
+                    for try await lines in inbound {
+                        var replies = ByteBuffer()
+                        var closing = false
+                        for line in lines {
+                            // The decoder's buffer limit only applies while a line is incomplete; a
+                            // long line that arrived whole is caught here.
+                            guard line.readableBytes <= configuration.maximumLineLength else {
+                                if replies.readableBytes > 0 { try await outbound.write(replies) }
+                                throw ByteToMessageDecoderError.PayloadTooLargeError()
+                            }
+                            let (reply, tag) = await dispatcher.handle(
+                                Array(line.readableBytesView), session: session)
+                            replies.writeString(session.json ? reply.json(tag: tag) : reply.text(tag: tag))
+                            if reply.closeAfter {
+                                closing = true
+                                break
+                            }
                         }
-                        let (reply, tag) = await dispatcher.handle(Array(line.readableBytesView), session: session)
-                        try await send(session.json ? reply.json(tag: tag) : reply.text(tag: tag))
-                        if reply.closeAfter { return }
+                        try await outbound.write(replies)
+                        if closing { return }
                     }
                 } catch is ByteToMessageDecoderError.PayloadTooLargeError {
                     try await send(
@@ -189,6 +207,66 @@ final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+}
+
+/// Splits the bytes of one read into every whole line they complete (without `\n` or `\r\n`),
+/// passed on together so their replies can be written together.
+struct LineBatchDecoder: ByteToMessageDecoder {
+    typealias InboundOut = [ByteBuffer]
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        var lines: [ByteBuffer] = []
+        while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            var line = buffer.readSlice(length: newline - buffer.readerIndex)!
+            buffer.moveReaderIndex(forwardBy: 1)
+            if line.getInteger(at: line.writerIndex &- 1, as: UInt8.self) == UInt8(ascii: "\r") {
+                line.moveWriterIndex(to: line.writerIndex - 1)
+            }
+            lines.append(line)
+        }
+        if !lines.isEmpty { context.fireChannelRead(wrapInboundOut(lines)) }
+        return .needMoreData
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
+        // A last line without its line break is not a request.
+        _ = try decode(context: context, buffer: &buffer)
+        return .needMoreData
+    }
+}
+
+/// Closes a connection whose client has left the server's writes blocked (it does not read its
+/// replies) for `timeout`. While blocked, the console stops reading that client's requests, so
+/// what is buffered for it stays under the channel's write watermark plus one reply.
+final class StalledReaderHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let timeout: TimeAmount
+    private var closing: Scheduled<Void>?
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            closing?.cancel()
+            closing = nil
+        } else if closing == nil {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            closing = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing?.cancel()
+        closing = nil
+        context.fireChannelInactive()
     }
 }
 
