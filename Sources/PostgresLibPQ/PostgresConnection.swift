@@ -243,7 +243,8 @@ public final class PostgresConnection: @unchecked Sendable {
         let result = values.withUnsafeBufferPointer { valuePointers in
             valuePointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constValues in
                 if let statement {
-                    PQexecPrepared(handle, statement, Int32(parameters.count), constValues.baseAddress, lengths, formats, 0)
+                    PQexecPrepared(
+                        handle, statement, Int32(parameters.count), constValues.baseAddress, lengths, formats, 0)
                 } else {
                     PQexecParams(
                         handle, sql, Int32(parameters.count), types, constValues.baseAddress, lengths, formats, 0)

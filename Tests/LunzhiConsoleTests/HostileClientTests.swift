@@ -1,0 +1,236 @@
+import Foundation
+import LunzhiConsole
+import LunzhiCore
+import LunzhiTestSupport
+import PostgresLibPQ
+import Testing
+
+/// Fault scenarios of issue 9 that are fast enough to be tests: clients that misbehave, many
+/// connections at once, and a database that refuses writes. Each ends by checking the server
+/// still serves the others and, where data is involved, what is stored.
+@Suite struct HostileClientTests {
+    /// Bytes of an unfinished line do not reset the idle timeout: a client that trickles a line
+    /// one byte at a time is closed like a silent one.
+    @Test func aTricklingClientIsCutOffByTheIdleTimeout() async throws {
+        try await ConsoleHarness.with(configuration: .init(port: 0, idleTimeout: .seconds(1))) { h in
+            let socket = try RawSocket(port: h.port)
+            #expect(socket.readLine()?.hasPrefix("220 ") == true)
+            let started = ContinuousClock.now
+            // One byte every 100 ms, never a line break, for up to 5 s.
+            for byte in String(repeating: "PING ", count: 10).utf8 where ContinuousClock.now - started < .seconds(5) {
+                guard socket.send([byte]) else { break }
+                try await Task.sleep(for: .milliseconds(100))
+                if socket.hasData() { break }
+            }
+            #expect(socket.readLine() == "421 IDLE_TIMEOUT no request for too long; closing")
+            #expect(socket.readLine() == nil)
+            #expect(ContinuousClock.now - started < .seconds(4))
+            try await h.client { (client: ConsoleClient) async throws in
+                #expect(try await client.request("PING").code == 200)
+            }
+        }
+    }
+
+    /// A client that sends requests and never reads the replies: the server stops reading from it
+    /// once its writes block, closes it after the write timeout, and serves others meanwhile.
+    @Test func aClientThatNeverReadsIsClosedWithoutHurtingOthers() async throws {
+        let configuration = ConsoleServer.Configuration(port: 0, writeTimeout: .seconds(1))
+        try await ConsoleHarness.with(configuration: configuration) { h in
+            let greedy = try RawSocket(port: h.port, buffers: 4096)
+            // Up to 10,000,000 HELP requests (about 30 GB of replies), sent without reading
+            // anything. Sending stops once the server stops reading (the send blocks) or closes.
+            let request = Array(String(repeating: "HELP\r\n", count: 100).utf8)
+            var sent = 0
+            while sent < 100_000, socket(greedy, accepts: request) { sent += 1 }
+            #expect(sent < 100_000, "the server kept reading from a client that does not read")
+            try await h.client(as: "c-gs") { other in
+                #expect(try await other.request("PING").code == 200)
+                #expect(try await other.request("CHAIR").code == 200)
+                // Within a few seconds the server has closed the greedy connection: only this one is left.
+                var connections = ""
+                for _ in 0..<50 {
+                    connections = try await other.request("STATUS").lines.first { $0.hasPrefix("connections ") } ?? ""
+                    if connections == "connections 1" { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(connections == "connections 1")
+            }
+            // What the greedy client can still read ends (EOF or reset), well short of 60 MB.
+            let received = greedy.drain()
+            #expect(received < 20 * 1024 * 1024, "received \(received) bytes")
+        }
+
+        func socket(_ socket: RawSocket, accepts bytes: [UInt8]) -> Bool {
+            socket.send(bytes, timeout: .milliseconds(500))
+        }
+    }
+
+    /// 1,000 connection attempts at once against a limit of 100: exactly the first 100 are greeted
+    /// with 220, the others get 421 and are closed, and the accepted ones are all served.
+    @Test func aThousandConnectionsAtOnce() async throws {
+        RawSocket.raiseDescriptorLimit(to: 4096)
+        try await ConsoleHarness.with(configuration: .init(port: 0, maximumConnections: 100)) { h in
+            let greeted = Counter()
+            let results = try await withThrowingTaskGroup(of: (greeting: String, ping: Int?).self) { group in
+                for _ in 0..<1000 {
+                    group.addTask {
+                        try await ConsoleClient.with(host: "127.0.0.1", port: h.port) { client in
+                            let greeting = client.greeting
+                            await greeted.add()
+                            guard greeting.hasPrefix("220 ") else { return (greeting, nil) }
+                            // Hold the connection until every attempt has its greeting.
+                            while await greeted.value < 1000 { try await Task.sleep(for: .milliseconds(10)) }
+                            return (greeting, try await client.request("PING").code)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let accepted = results.filter { $0.greeting.hasPrefix("220 ") }
+            let refused = results.filter { $0.greeting.hasPrefix("421 TOO_MANY_CONNECTIONS") }
+            #expect(accepted.count == 100)
+            #expect(refused.count == 900)
+            #expect(accepted.allSatisfy { $0.ping == 200 })
+            try await h.client { (client: ConsoleClient) async throws in
+                #expect(try await client.request("PING").code == 200)
+            }
+        }
+    }
+
+    /// A database that turns read-only (`default_transaction_read_only`, as on a standby or during
+    /// maintenance): changes get 503 DATABASE_READ_ONLY and leave nothing behind, reads still work,
+    /// and writes work again once it is writable.
+    @Test func aReadOnlyDatabaseRefusesChangesCleanly() async throws {
+        try await ConsoleHarness.with { h in
+            let database = h.fixture.database.name
+            func setReadOnly(_ on: Bool) async throws {
+                try await PostgresConnection.with(PostgresConfiguration(connectionString: "dbname=postgres")) { admin in
+                    try await admin.runScript(
+                        "ALTER DATABASE \(try await admin.escapeIdentifier(database)) SET default_transaction_read_only = \(on ? "on" : "off")"
+                    )
+                    // Sessions read the setting when they start: end the pool's sessions.
+                    try await admin.query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database])
+                }
+            }
+            try await h.client(as: "c-gs") { client in
+                #expect(try await client.request("ITEM FILE category=direction track=regular title=before").code == 201)
+                let itemsBefore = try await h.fixture.pool.query("SELECT count(*) AS n FROM agenda_item").single()
+                    .decode("n", as: Int.self)
+                let eventsBefore = try await h.fixture.pool.query("SELECT count(*) AS n FROM audit_event").single()
+                    .decode("n", as: Int.self)
+                try await setReadOnly(true)
+                let refused = try await client.request("ITEM FILE category=direction track=regular title=during")
+                #expect(refused.code == 503)
+                #expect(refused.raw.first?.hasPrefix("503 DATABASE_READ_ONLY") == true, "\(refused.raw)")
+                #expect(try await client.request("ITEM SHOW 1").code == 200)
+                try await setReadOnly(false)
+                #expect(
+                    try await h.fixture.pool.query("SELECT count(*) AS n FROM agenda_item").single()
+                        .decode("n", as: Int.self) == itemsBefore)
+                #expect(
+                    try await h.fixture.pool.query("SELECT count(*) AS n FROM audit_event").single()
+                        .decode("n", as: Int.self) == eventsBefore)
+                #expect(try await client.request("ITEM FILE category=direction track=regular title=after").code == 201)
+            }
+        }
+    }
+}
+
+private actor Counter {
+    private(set) var value = 0
+    func add() { value += 1 }
+}
+
+/// A blocking TCP client on loopback, for clients that misbehave in ways `ConsoleClient` cannot.
+final class RawSocket {
+    let descriptor: Int32
+
+    /// `buffers`: the socket's send and receive buffer sizes (the kernel's defaults when nil).
+    init(port: Int, buffers: Int? = nil) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+        if var size = buffers.map(Int32.init) {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            throw POSIXError(.ECONNREFUSED)
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends all of `bytes`; false when the peer is gone or (with a timeout) the send blocked that long.
+    func send(_ bytes: [UInt8], timeout: Duration? = nil) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            if let timeout {
+                var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLOUT), revents: 0)
+                let milliseconds = Int32(
+                    timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+                guard poll(&descriptor, 1, milliseconds) == 1 else { return false }
+            }
+            let written = bytes[offset...].withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+            }
+            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { continue }
+            guard written > 0 else { return false }
+            offset += written
+        }
+        return true
+    }
+
+    /// Whether something can be read now.
+    func hasData() -> Bool {
+        var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 1
+    }
+
+    /// One line without its CRLF, or nil at end of stream (waits up to 10 s).
+    func readLine() -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 10_000) == 1, recv(self.descriptor, &byte, 1, 0) == 1 else {
+                return line.isEmpty ? nil : String(decoding: line, as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\n") { break }
+            line.append(byte)
+        }
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Reads until end of stream or an error; returns how many bytes came.
+    func drain() -> Int {
+        var total = 0
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 10_000) == 1 else { return total }
+            let count = recv(self.descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { return total }
+            total += count
+        }
+    }
+
+    /// Raises this process's soft limit on open files (the test holds both ends of each connection).
+    static func raiseDescriptorLimit(to wanted: UInt) {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = min(max(limit.rlim_cur, rlim_t(wanted)), limit.rlim_max)
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}
