@@ -18,6 +18,8 @@ public struct PostgresNotification: Sendable, Hashable {
 public final class PostgresListener: AsyncSequence, Sendable {
     public enum Event: Sendable, Hashable {
         case notification(PostgresNotification)
+        /// The connection was lost; notifications may be missed until `.reconnected`.
+        case disconnected
         /// The connection was lost and made again; notifications in between may have been missed.
         case reconnected
     }
@@ -229,6 +231,7 @@ private final class ListenerLoop: @unchecked Sendable {
     private func drop() {
         if let handle { PQfinish(handle) }
         handle = nil
+        continuation.yield(.disconnected)
     }
 
     private func deliverNotifications(_ handle: OpaquePointer) {

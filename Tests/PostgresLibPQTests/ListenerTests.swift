@@ -52,6 +52,7 @@ import Testing
             }
             #expect(before.payload == "before")
             try cluster.restart(mode: "fast")
+            #expect(await iterator.next() == .disconnected)
             #expect(await iterator.next() == .reconnected)
             try await pool.query("NOTIFY wake, 'after'")
             guard case .notification(let after) = await iterator.next() else {

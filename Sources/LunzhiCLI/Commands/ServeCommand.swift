@@ -98,8 +98,10 @@ struct ServeCommand: AsyncParsableCommand {
                 options: .init(maximumConnections: max(2, poolSize / 2)))
         }
         let key = try auditKey.map { try SignedNote.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8)) }
+        let callers = CallerCache()
         let environment = ConsoleEnvironment(
-            service: Cooperation(pool: pool, auditReadPool: readPool), version: LunzhiVersion.current, auditKey: key,
+            service: Cooperation(pool: pool, auditReadPool: readPool, callers: callers), version: LunzhiVersion.current,
+            auditKey: key,
             checkpointLog: checkpointLog.map(CheckpointLog.init(path:)))
         let server = ConsoleServer(
             configuration: .init(
@@ -124,7 +126,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: ([server] + operationsServices).map { .init(service: $0) },
+                services: ([server, CallerCacheService(cache: callers, configuration: database.configuration)]
+                    + operationsServices).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         SystemdNotifier.notify("STOPPING=1")
@@ -141,5 +144,15 @@ struct ServeCommand: AsyncParsableCommand {
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host, port)
+    }
+}
+
+/// Keeps the console's caller cache in step with the database (LISTEN lunzhi_principals).
+struct CallerCacheService: Service {
+    let cache: CallerCache
+    let configuration: PostgresConfiguration
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await cache.follow(configuration) }
     }
 }

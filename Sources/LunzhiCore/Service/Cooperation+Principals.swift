@@ -104,7 +104,7 @@ extension Cooperation {
     }
 
     public func disablePrincipal(by principal: Int, name: String) async throws {
-        try await change(by: principal) { context in
+        let disabled = try await change(by: principal) { context in
             try context.requireOperator(to: "disable principals")
             let row = try await context.query(
                 "UPDATE principal SET disabled_at = $2 WHERE name = $1 AND disabled_at IS NULL RETURNING id",
@@ -114,7 +114,10 @@ extension Cooperation {
             let id: Int = try row.decode("id")
             guard id != context.caller.id else { throw DomainError.invalid("an operator cannot disable itself") }
             try await context.audit("principal.disable", entity: "principal", id: id, mechanism: nil)
+            return id
         }
+        // At once here; other servers when the notification arrives.
+        callers?.forget(disabled)
     }
 
     public func listPrincipals(by principal: Int) async throws -> [PrincipalInfo] {

@@ -16,12 +16,16 @@ public struct Cooperation: Sendable {
     /// Where auditors' queries read (a streaming replica); nil: the primary. Their reads are still
     /// recorded on the primary.
     public let auditReadPool: PostgresPool?
+    /// Callers remembered between reads (nil: every read loads its caller). Runs only while its
+    /// `follow` runs.
+    public let callers: CallerCache?
 
     public init(
         pool: PostgresPool, clock: any ServiceClock = SystemClock(), defaultMechanism: String = "NW5",
-        bcryptCost: Int = 10, auditReadPool: PostgresPool? = nil
+        bcryptCost: Int = 10, auditReadPool: PostgresPool? = nil, callers: CallerCache? = nil
     ) {
         self.pool = pool
+        self.callers = callers
         self.auditReadPool = auditReadPool
         self.clock = clock
         self.defaultMechanism = defaultMechanism
@@ -45,9 +49,19 @@ public struct Cooperation: Sendable {
     func read<T>(by principal: Int, _ body: (ChangeContext) async throws -> T) async throws -> T {
         let now = clock.now()
         return try await pool.withConnection { connection in
-            let caller = try await Self.loadCaller(connection, id: principal)
+            let caller = try await readCaller(connection, id: principal)
             return try await body(ChangeContext(connection: connection, caller: caller, now: now, cooperation: self))
         }
+    }
+
+    /// The caller for a read: remembered, or loaded (and then remembered).
+    private func readCaller(_ connection: PostgresConnection, id: Int) async throws -> Caller {
+        guard let callers else { return try await Self.loadCaller(connection, id: id) }
+        if let caller = callers.cached(id) { return caller }
+        let generation = callers.generation
+        let caller = try await Self.loadCaller(connection, id: id)
+        callers.remember(caller, loadedAt: generation)
+        return caller
     }
 
     static func loadCaller(_ connection: PostgresConnection, id: Int) async throws -> Caller {
@@ -114,11 +128,15 @@ struct ChangeContext {
     /// The mechanism a request is about: the one named, else the caller's only clerk mechanism,
     /// else the default. Checks that it exists.
     func mechanism(_ named: String?) async throws -> String {
-        let code =
-            named ?? (caller.clerkMechanisms.count == 1 ? caller.clerkMechanisms[0] : cooperation.defaultMechanism)
+        let code = mechanismCode(named)
         let exists = try await query("SELECT 1 FROM mechanism WHERE code = $1", [code])
         guard !exists.isEmpty else { throw DomainError.notFound("mechanism", code) }
         return code
+    }
+
+    /// The mechanism a request is about, not checked: for a query that checks it itself.
+    func mechanismCode(_ named: String?) -> String {
+        named ?? (caller.clerkMechanisms.count == 1 ? caller.clerkMechanisms[0] : cooperation.defaultMechanism)
     }
 
     /// The member the caller files for in a mechanism; clerks only.
