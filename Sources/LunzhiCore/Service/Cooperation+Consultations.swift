@@ -370,9 +370,7 @@ extension Cooperation {
                 "SELECT id FROM consultation WHERE mechanism_code = $1 AND ($2::text IS NULL OR state = $2) ORDER BY id DESC LIMIT 200",
                 [mechanism, state?.rawValue]
             ).map { try $0.decode("id") }
-            var result: [Consultation] = []
-            for id in ids { result.append(try await loadConsultation(context, id)) }
-            return result
+            return try await loadConsultations(context, ids)
         }
     }
 
@@ -415,40 +413,58 @@ extension Cooperation {
     }
 
     func loadConsultation(_ context: ChangeContext, _ id: Int) async throws -> Consultation {
-        let row = try await context.query("SELECT * FROM consultation WHERE id = $1", [id]).first
-        guard let row else { throw DomainError.notFound("consultation", id) }
-        var agenda: [Consultation.AgendaEntry] = []
-        for entry in try await context.query(
+        guard let consultation = try await loadConsultations(context, [id]).first else {
+            throw DomainError.notFound("consultation", id)
+        }
+        return consultation
+    }
+
+    /// Consultations with their agendas and positions, in the order of `ids`, in one query: a row
+    /// per position (or per agenda entry without positions, or per consultation without agenda).
+    func loadConsultations(_ context: ChangeContext, _ ids: [Int]) async throws -> [Consultation] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await context.query(
             """
-            SELECT ci.item_id, ci.ordinal, ci.outcome, ci.decision_number, i.title, i.track
-            FROM consultation_item ci JOIN agenda_item i ON i.id = ci.item_id
-            WHERE ci.consultation_id = $1 ORDER BY ci.ordinal
-            """, [id])
-        {
-            agenda.append(
-                Consultation.AgendaEntry(
-                    itemID: try entry.decode("item_id"), ordinal: try entry.decode("ordinal"),
-                    title: try entry.decode("title"),
-                    track: Track(rawValue: try entry.decode("track"))!,
-                    outcome: try entry.decode("outcome", as: String?.self).flatMap(Outcome.init(rawValue:)),
-                    decisionNumber: try entry.decode("decision_number"), positions: [:]))
+            SELECT c.*, ci.item_id AS entry_item, ci.ordinal AS entry_ordinal, ci.outcome AS entry_outcome,
+                   ci.decision_number AS entry_decision, i.title AS entry_title, i.track AS entry_track,
+                   p.member_code AS position_member, p.stance AS position_stance, p.note AS position_note
+            FROM consultation c
+            LEFT JOIN consultation_item ci ON ci.consultation_id = c.id
+            LEFT JOIN agenda_item i ON i.id = ci.item_id
+            LEFT JOIN item_position p ON p.consultation_id = c.id AND p.item_id = ci.item_id
+            WHERE c.id = ANY($1)
+            ORDER BY c.id, ci.ordinal, p.member_code
+            """, [ids])
+        var byID: [Int: Consultation] = [:]
+        for row in rows {
+            let id: Int = try row.decode("id")
+            if byID[id] == nil {
+                byID[id] = Consultation(
+                    id: id, mechanism: try row.decode("mechanism_code"), chairMember: try row.decode("chair_member"),
+                    kind: ConsultationKind(rawValue: try row.decode("kind"))!, at: try row.decode("at"),
+                    place: try row.decode("place"),
+                    agendaDeadline: try row.decode("agenda_deadline"),
+                    responseDeadline: try row.decode("response_deadline"),
+                    rule: ConsultationRule(rawValue: try row.decode("rule"))!,
+                    state: ConsultationState(rawValue: try row.decode("state"))!,
+                    minutes: try row.decode("minutes"), cancelReason: try row.decode("cancel_reason"), agenda: [])
+            }
+            guard let itemID: Int = try row.decode("entry_item") else { continue }
+            if byID[id]!.agenda.last?.itemID != itemID {
+                byID[id]!.agenda.append(
+                    Consultation.AgendaEntry(
+                        itemID: itemID, ordinal: try row.decode("entry_ordinal"), title: try row.decode("entry_title"),
+                        track: Track(rawValue: try row.decode("entry_track"))!,
+                        outcome: try row.decode("entry_outcome", as: String?.self).flatMap(Outcome.init(rawValue:)),
+                        decisionNumber: try row.decode("entry_decision"), positions: [:]))
+            }
+            if let member: String = try row.decode("position_member") {
+                let last = byID[id]!.agenda.count - 1
+                byID[id]!.agenda[last].positions[member] = (
+                    Stance(rawValue: try row.decode("position_stance"))!, try row.decode("position_note")
+                )
+            }
         }
-        for position in try await context.query(
-            "SELECT item_id, member_code, stance, note FROM item_position WHERE consultation_id = $1", [id])
-        {
-            let itemID: Int = try position.decode("item_id")
-            guard let index = agenda.firstIndex(where: { $0.itemID == itemID }) else { continue }
-            agenda[index].positions[try position.decode("member_code")] = (
-                Stance(rawValue: try position.decode("stance"))!, try position.decode("note")
-            )
-        }
-        return Consultation(
-            id: id, mechanism: try row.decode("mechanism_code"), chairMember: try row.decode("chair_member"),
-            kind: ConsultationKind(rawValue: try row.decode("kind"))!, at: try row.decode("at"),
-            place: try row.decode("place"),
-            agendaDeadline: try row.decode("agenda_deadline"), responseDeadline: try row.decode("response_deadline"),
-            rule: ConsultationRule(rawValue: try row.decode("rule"))!,
-            state: ConsultationState(rawValue: try row.decode("state"))!,
-            minutes: try row.decode("minutes"), cancelReason: try row.decode("cancel_reason"), agenda: agenda)
+        return ids.compactMap { byID[$0] }
     }
 }

@@ -17,8 +17,8 @@ extension Cooperation {
         -> ChairOfDay?
     {
         try await read(by: principal) { context in
-            let mechanism = try await context.mechanism(mechanism)
-            return try await Rotation.chair(context.connection, mechanism: mechanism, on: date ?? context.today)
+            try await Rotation.chair(
+                context.connection, mechanism: context.mechanismCode(mechanism), on: date ?? context.today)
         }
     }
 

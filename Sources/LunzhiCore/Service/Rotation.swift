@@ -24,16 +24,19 @@ public struct ScheduleEntry: Sendable, Equatable {
 
 /// Reads of the rotation calendar, shared by the service's checks.
 enum Rotation {
+    /// Throws notFound for an unknown mechanism (checked in the same query).
     static func chair(_ connection: PostgresConnection, mechanism: String, on date: CalendarDate) async throws
         -> ChairOfDay?
     {
         let rows = try await connection.query(
             """
-            SELECT (SELECT member_code FROM chair_term WHERE mechanism_code = $1 AND term @> $2::date) AS term_member,
+            SELECT EXISTS (SELECT 1 FROM mechanism WHERE code = $1) AS known,
+                   (SELECT member_code FROM chair_term WHERE mechanism_code = $1 AND term @> $2::date) AS term_member,
                    (SELECT member_code FROM acting_chair
                      WHERE mechanism_code = $1 AND period @> $2::date AND NOT revoked) AS acting_member
             """, [mechanism, date])
         let row = try rows.single()
+        guard try row.decode("known", as: Bool.self) else { throw DomainError.notFound("mechanism", mechanism) }
         let termMember: String? = try row.decode("term_member")
         if let acting: String = try row.decode("acting_member") {
             return ChairOfDay(mechanism: mechanism, date: date, member: acting, termMember: termMember, acting: true)
