@@ -32,6 +32,11 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(name: .short, help: "Connections.") var connections = 16
     @Option(name: .short, help: "Requests in flight per connection.") var pipeline = 1
     @Option(help: "Seconds to run (after a one-second warm-up).") var duration: Double = 5
+    @Option(
+        help:
+            "Requests per second over all connections, sent on schedule (open loop, one in flight per connection); latency counts from the scheduled time, so a late reply delays no measurement. 0: as fast as replies come (closed loop)."
+    )
+    var rate: Double = 0
     @Option(help: "Sign in as this principal (console).") var user: String?
     @Option(help: "Its secret (default: LUNZHI_SECRET).") var secret: String?
     @Option(help: "For read: the item id ITEM SHOW reads.") var item = 1
@@ -39,12 +44,11 @@ struct LoadGenerator: AsyncParsableCommand {
 
     func run() async throws {
         let secret = secret ?? ProcessInfo.processInfo.environment["LUNZHI_SECRET"]
-        let deadline = ContinuousClock.now + .seconds(1) + .milliseconds(Int64(duration * 1000))
-        let warmUpEnds = ContinuousClock.now + .seconds(1)
+        let startLine = StartLine(connections)
         let results = try await withThrowingTaskGroup(of: Tally.self) { group in
             for index in 0..<connections {
                 group.addTask {
-                    try await drive(index: index, secret: secret, warmUpEnds: warmUpEnds, deadline: deadline)
+                    try await drive(index: index, secret: secret, startLine: startLine)
                 }
             }
             var total = Tally()
@@ -55,8 +59,10 @@ struct LoadGenerator: AsyncParsableCommand {
         func ms(_ p: Double) -> String { String(format: "%.3f", Double(h.valueAtPercentile(p)) / 1000) }
         print(
             String(
-                format: "%@ %@ c=%d p=%d: %d requests in %.1f s = %.0f/s; p50 %@ ms, p99 %@ ms, p99.9 %@ ms; errors %d",
-                wire.rawValue, workload.rawValue, connections, pipeline, results.count, duration,
+                format:
+                    "%@ %@ c=%d p=%d%@: %d requests in %.1f s = %.0f/s; p50 %@ ms, p99 %@ ms, p99.9 %@ ms; errors %d",
+                wire.rawValue, workload.rawValue, connections, pipeline,
+                rate > 0 ? String(format: " rate=%.0f/s", rate) : "", results.count, duration,
                 Double(results.count) / duration, ms(50), ms(99), ms(99.9), results.errors))
     }
 
@@ -92,9 +98,7 @@ struct LoadGenerator: AsyncParsableCommand {
     }
 
     /// One connection: greeting and sign-in, then P requests kept in flight until the deadline.
-    func drive(index: Int, secret: String?, warmUpEnds: ContinuousClock.Instant, deadline: ContinuousClock.Instant)
-        async throws -> Tally
-    {
+    func drive(index: Int, secret: String?, startLine: StartLine) async throws -> Tally {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
@@ -124,7 +128,34 @@ struct LoadGenerator: AsyncParsableCommand {
                     guard try await reply() == 200 else { throw ValidationError("AUTH \(user) failed") }
                 }
             }
+            // Every connection is open and signed in (bcrypt takes a while) before the clock starts.
+            let start = await startLine.arrive()
+            let warmUpEnds = start + .seconds(1)
+            let deadline = warmUpEnds + .milliseconds(Int64(duration * 1000))
             var tally = Tally()
+            func record(_ code: Int, since start: ContinuousClock.Instant, now: ContinuousClock.Instant) {
+                guard start >= warmUpEnds && now <= deadline else { return }
+                tally.count += 1
+                if code >= 400 { tally.errors += 1 }
+                let micros = (now - start).components
+                _ = tally.latencies.record(
+                    UInt64(max(1, micros.seconds * 1_000_000 + micros.attoseconds / 1_000_000_000_000)))
+            }
+            if rate > 0 {
+                // Open loop: this connection's k-th request is due at origin + k × interval.
+                let interval = Duration.nanoseconds(Int64(Double(connections) / rate * 1e9))
+                var due = start + interval * Double(index) / Double(connections)
+                var n = 0
+                while due < deadline {
+                    if due > .now { try await Task.sleep(until: due) }
+                    try await outbound.write(ByteBuffer(string: request(n, connection: index) + "\r\n"))
+                    let code = try await reply()
+                    record(code, since: due, now: .now)
+                    n += 1
+                    due += interval
+                }
+                return tally
+            }
             var sent: [ContinuousClock.Instant] = []
             var head = 0
             var n = 0
@@ -137,17 +168,30 @@ struct LoadGenerator: AsyncParsableCommand {
             while head < sent.count {
                 let code = try await reply()
                 let now = ContinuousClock.now
-                if sent[head] >= warmUpEnds && now <= deadline {
-                    tally.count += 1
-                    if code >= 400 { tally.errors += 1 }
-                    let micros = (now - sent[head]).components
-                    _ = tally.latencies.record(
-                        UInt64(max(1, micros.seconds * 1_000_000 + micros.attoseconds / 1_000_000_000_000)))
-                }
+                record(code, since: sent[head], now: now)
                 head += 1
                 if now < deadline { try await send() }
             }
             return tally
+        }
+    }
+}
+
+/// Holds every connection until all have arrived, then gives them one common start.
+actor StartLine {
+    private let expected: Int
+    private var waiting: [CheckedContinuation<ContinuousClock.Instant, Never>] = []
+
+    init(_ expected: Int) { self.expected = expected }
+
+    func arrive() async -> ContinuousClock.Instant {
+        await withCheckedContinuation { continuation in
+            waiting.append(continuation)
+            if waiting.count == expected {
+                let start = ContinuousClock.now
+                for waiter in waiting { waiter.resume(returning: start) }
+                waiting.removeAll()
+            }
         }
     }
 }
