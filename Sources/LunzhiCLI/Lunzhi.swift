@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// The `lunzhi` command: one executable, a subcommand per job.
 @main
@@ -18,6 +20,9 @@ struct Lunzhi: AsyncParsableCommand {
 extension Lunzhi {
     /// Adds the environment's and the config file's settings (docs/configuration.md), then runs.
     static func main() async {
+        // Swift tasks run on NIO's event loops instead of a second pool of threads: no thread
+        // switch between a connection's I/O and the task serving it (docs/performance.md).
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let environment = ProcessInfo.processInfo.environment
         let arguments: [String]
         do {

@@ -22,26 +22,37 @@ enum ConsoleErrorMapping {
         case let problem as AuditCheckpointProblem:
             return .error(409, "AUDIT_BROKEN", "the checkpoints do not verify: \(problem.error)")
         case let error as PostgresError where error.kind == .commitOutcomeUnknown:
-            logger.error("commit outcome unknown", metadata: ["command": "\(command)", "error": "\(error.message)"])
+            logger.error(
+                "commit outcome unknown",
+                metadata: ["command": "\(command)", "request_id": "\(requestID)", "error": "\(error.message)"])
             return .error(
                 500, "OUTCOME_UNKNOWN",
                 "the database connection was lost while committing: the change may or may not have been made; look before retrying (request \(requestID))"
             )
         case let error as PostgresError where error.code == .readOnlySQLTransaction:
-            logger.warning("database read-only", metadata: ["command": "\(command)", "error": "\(error.message)"])
+            logger.warning(
+                "database read-only",
+                metadata: ["command": "\(command)", "request_id": "\(requestID)", "error": "\(error.message)"])
             return .error(
-                503, "DATABASE_READ_ONLY", "the database accepts no changes at the moment; nothing was changed, try later")
+                503, "DATABASE_READ_ONLY",
+                "the database accepts no changes at the moment; nothing was changed, try later")
         case let error as PostgresError where error.code.rawValue.hasPrefix("53"):
             // Class 53, insufficient resources: disk full, out of memory, too many connections.
-            logger.error("database out of resources", metadata: ["command": "\(command)", "error": "\(error)"])
+            logger.error(
+                "database out of resources",
+                metadata: ["command": "\(command)", "request_id": "\(requestID)", "error": "\(error)"])
             return .error(
                 503, error.code == .diskFull ? "DATABASE_DISK_FULL" : "DATABASE_UNAVAILABLE",
                 "the database is out of resources (\(error.message)); nothing was changed, try later")
         case let error as PostgresError where error.isTransient:
-            logger.warning("database unavailable", metadata: ["command": "\(command)", "error": "\(error.message)"])
+            logger.warning(
+                "database unavailable",
+                metadata: ["command": "\(command)", "request_id": "\(requestID)", "error": "\(error.message)"])
             return .error(503, "DATABASE_UNAVAILABLE", "the database is unavailable; nothing was changed, try again")
         default:
-            logger.error("internal error", metadata: ["command": "\(command)", "error": "\(error)"])
+            logger.error(
+                "internal error",
+                metadata: ["command": "\(command)", "request_id": "\(requestID)", "error": "\(error)"])
             return .error(500, "INTERNAL", "internal error; request \(requestID) is logged")
         }
     }
