@@ -37,13 +37,14 @@ enum ConsoleErrorMapping {
                 503, "DATABASE_READ_ONLY",
                 "the database accepts no changes at the moment; nothing was changed, try later")
         case let error as PostgresError where error.code.rawValue.hasPrefix("53"):
-            // Class 53, insufficient resources: disk full, out of memory, too many connections.
+            // Class 53, insufficient resources: disk full, out of memory, too many connections. The
+            // server's message (file paths) goes to the log, not to the client.
             logger.error(
                 "database out of resources",
                 metadata: ["command": "\(command)", "request_id": "\(requestID)", "error": "\(error)"])
-            return .error(
-                503, error.code == .diskFull ? "DATABASE_DISK_FULL" : "DATABASE_UNAVAILABLE",
-                "the database is out of resources (\(error.message)); nothing was changed, try later")
+            return error.code == .diskFull
+                ? .error(503, "DATABASE_DISK_FULL", "the database's disk is full; nothing was changed, try later")
+                : .error(503, "DATABASE_UNAVAILABLE", "the database is out of resources; nothing was changed, try later")
         case let error as PostgresError where error.isTransient:
             logger.warning(
                 "database unavailable",
