@@ -6,6 +6,7 @@
 #   write  Lunzhi ITEM FILE      vs pgbench running the same SQL, same number of clients goal ≥ 0.7×
 #   read   CHAIR / ITEM SHOW / CONSULT SHOW, 64 connections: saturated, and at fixed rates  goal p99 < 2 ms
 #   mixed  90% reads, 10% ITEM FILE
+#   scale  read and write again with 1,000,000 audit events and 100,000 items loaded   goal within 20%
 # Usage: Benchmarks/run.sh [SECONDS]   (LUNZHI_BENCH_CONFIG=debug for a debug build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,7 @@ bench_wait_port "$redis_port"
 run() { "$bench" --port "$1" --duration "$seconds" "${@:2}"; }
 rate() { sed -n 's/.*= \([0-9]*\)\/s.*/\1/p'; }
 
-only=${LUNZHI_BENCH_ONLY:-ping read write mixed}
+only=${LUNZHI_BENCH_ONLY:-ping read write mixed scale}
 want() { [[ " $only " == *" $1 "* ]]; }
 echo "machine: $(uname -m), $(nproc) cores, PostgreSQL $(psql -tAc 'SHOW server_version'), build $config, ${seconds}s per run"
 if want ping; then
@@ -86,3 +87,32 @@ printf 'write ratio lunzhi/pgbench: %.2f (goal >= 0.7)\n' "$(echo "$(echo "$writ
 fi
 
 if want mixed; then echo "$(LUNZHI_SECRET=$gs run "$console_port" --workload mixed -c 16 -p 1 --user clerk-gs)"; fi
+
+if want scale; then
+# The same read and write runs before and after loading 1,000,000 audit events (appended through
+# the sealing trigger, so the chain is real) and 100,000 items.
+scale_read() { LUNZHI_SECRET=$gs run "$console_port" --workload read -c 64 -p 1 --user clerk-gs; }
+scale_write() { LUNZHI_SECRET=$gs run "$console_port" --workload write -c 16 -p 1 --user clerk-gs; }
+before_read=$(scale_read); before_write=$(scale_write)
+loaded=$(date +%s.%N)
+psql -q -c "INSERT INTO agenda_item (mechanism_code, member_code, filed_by, category, track, title, body, created_at, updated_at)
+            SELECT 'NW5', (ARRAY['SN','GS','QH','NX','XJ'])[1 + g % 5], $clerk_id, 'direction', 'regular',
+                   '规模 ' || g, repeat('协商', 40), now(), now()
+            FROM generate_series(1, 100000) g"
+events=$(psql -tAc "SELECT count(*) FROM audit_event")
+for _ in $(seq 1 10); do
+    psql -q -c "INSERT INTO audit_event (at, principal_id, principal_name, mechanism_code, member_code, action,
+                                         entity, entity_id, after, prev_hash, hash)
+                SELECT now(), $clerk_id, 'clerk-gs', 'NW5', 'GS', 'item.file', 'item', g::text,
+                       jsonb_build_object('id', g, 'title', '规模 ' || g, 'body', repeat('协商', 40)), '\\x', '\\x'
+                FROM generate_series(1, 100000) g"
+done
+psql -q -c "VACUUM ANALYZE"
+printf 'loaded 100,000 items and 1,000,000 audit events (had %s) in %.0f s\n' "$events" "$(echo "$(date +%s.%N) - $loaded" | bc -l)"
+after_read=$(scale_read); after_write=$(scale_write)
+echo "before: $before_read"; echo "after:  $after_read"
+echo "before: $before_write"; echo "after:  $after_write"
+printf 'scale read after/before: %.2f, write after/before: %.2f (goal >= 0.8 each)\n' \
+    "$(echo "$(echo "$after_read" | rate) / $(echo "$before_read" | rate)" | bc -l)" \
+    "$(echo "$(echo "$after_write" | rate) / $(echo "$before_write" | rate)" | bc -l)"
+fi
