@@ -74,29 +74,39 @@ public struct ConsoleServer: Service {
                 return try NIOAsyncChannel<[ByteBuffer], ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
+        // A deep accept queue (the kernel caps it at net.core.somaxconn): a burst of connections
+        // waits to be accepted, and answered 421 if over the limit, instead of overflowing the
+        // queue, where the kernel drops or resets them (found with 1,000 connections at once).
         var servers = [
             try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelOption(.backlog, value: 512)
+                .serverChannelOption(.backlog, value: 4096)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: configuration.host, port: configuration.port, childChannelInitializer: initialize)
         ]
-        if let address = servers[0].channel.localAddress { onListening(address) }
         logger.info(
             "console listening", metadata: ["address": "\(servers[0].channel.localAddress.map { "\($0)" } ?? "?")"])
         if let path = configuration.unixSocketPath {
+            // Bound under a private name, given its mode, then renamed into place: the socket never
+            // appears at `path` with the umask's mode, and a running server's socket is replaced
+            // in one step.
+            let staging = "\(path).\(getpid()).binding"
             servers.append(
                 try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .serverChannelOption(.backlog, value: 512)
+                    .serverChannelOption(.backlog, value: 4096)
                     .bind(
-                        unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initialize
+                        unixDomainSocketPath: staging, cleanupExistingSocketFile: true,
+                        childChannelInitializer: initialize
                     ))
-            guard chmod(path, 0o660) == 0 else {
+            guard chmod(staging, 0o660) == 0, rename(staging, path) == 0 else {
+                let failure = errno
+                unlink(staging)
                 for server in servers { try? await server.channel.close() }
-                throw ConsoleServerError("cannot set the permissions of \(path): errno \(errno)")
+                throw ConsoleServerError("cannot put the console socket at \(path): errno \(failure)")
             }
             logger.info("console listening", metadata: ["address": "unix:\(path)"])
         }
+        if let address = servers[0].channel.localAddress { onListening(address) }
         let listeners = servers
         let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let dispatcher = ConsoleDispatcher(environment: environment, logger: logger)
