@@ -26,6 +26,45 @@ import Testing
         }
     }
 
+    /// Requests answered on the event loop (PING, FORMAT, errors) and requests that need the
+    /// database (CHAIR, ITEM SHOW), pipelined in one write, are answered in order, each in the
+    /// format in force when it was answered; a line over the limit behind them gets its 413 last.
+    @Test func pipelinedRequestsOfBothKindsAreAnsweredInOrder() async throws {
+        try await ConsoleHarness.with { h in
+            try await h.client(as: "c-gs") { client in
+                var batch = ""
+                for i in 0..<200 {
+                    switch i % 5 {
+                    case 0: batch += "@r\(i) PING\r\n"
+                    case 1: batch += "@r\(i) CHAIR\r\n"
+                    case 2: batch += "@r\(i) FROB\r\n"
+                    case 3: batch += "@r\(i) ITEM SHOW 999999\r\n"
+                    default: batch += "@r\(i) FORMAT \(i % 10 == 4 ? "json" : "text")\r\n"
+                    }
+                }
+                try await client.sendRaw(
+                    Array((batch + "PING " + String(repeating: "x", count: 17 * 1024) + "\r\n").utf8))
+                var json = false
+                for i in 0..<200 {
+                    let reply = try #require(try await client.readReply())
+                    let expected = [200, 200, 400, 404, 200][i % 5]
+                    #expect(reply.code == expected, "reply \(i): \(reply.raw)")
+                    // FORMAT's own reply is in the format it sets.
+                    if i % 5 == 4 { json = i % 10 == 4 }
+                    if json {
+                        #expect(
+                            reply.raw.count == 1 && reply.raw[0].contains(#""tag":"r\#(i)""#),
+                            "reply \(i): \(reply.raw)")
+                    } else {
+                        #expect(reply.raw.last?.hasPrefix("\(expected) @r\(i) ") == true, "reply \(i): \(reply.raw)")
+                    }
+                }
+                #expect(try await client.readReply()?.code == 413)
+                #expect(try await client.readLine() == nil)
+            }
+        }
+    }
+
     @Test func badInputGetsClearErrorsAndTheConnectionSurvives() async throws {
         try await ConsoleHarness.with { h in
             try await h.client { client in

@@ -11,10 +11,33 @@ struct ConsoleCommand: Sendable {
     let keys: Set<String>
     let requiresAuth: Bool
     let handler: @Sendable (CommandInvocation) async throws -> ConsoleReply
+    /// Set for commands that need neither the database nor a wait (PING, HELP, FORMAT, QUIT): the
+    /// connection answers them on its event loop without starting a task.
+    let immediateHandler: (@Sendable (CommandInvocation) throws -> ConsoleReply)?
 
     init(
         _ name: String, usage: String, summary: String, keys: Set<String> = [], requiresAuth: Bool = true,
         handler: @escaping @Sendable (CommandInvocation) async throws -> ConsoleReply
+    ) {
+        self.init(
+            name: name, usage: usage, summary: summary, keys: keys, requiresAuth: requiresAuth, handler: handler,
+            immediateHandler: nil)
+    }
+
+    /// A command answered at once, from the session and its arguments alone.
+    static func immediate(
+        _ name: String, usage: String, summary: String, keys: Set<String> = [], requiresAuth: Bool = true,
+        handler: @escaping @Sendable (CommandInvocation) throws -> ConsoleReply
+    ) -> ConsoleCommand {
+        ConsoleCommand(
+            name: name, usage: usage, summary: summary, keys: keys, requiresAuth: requiresAuth,
+            handler: { try handler($0) }, immediateHandler: handler)
+    }
+
+    private init(
+        name: String, usage: String, summary: String, keys: Set<String>, requiresAuth: Bool,
+        handler: @escaping @Sendable (CommandInvocation) async throws -> ConsoleReply,
+        immediateHandler: (@Sendable (CommandInvocation) throws -> ConsoleReply)?
     ) {
         self.name = name
         self.usage = usage
@@ -22,6 +45,7 @@ struct ConsoleCommand: Sendable {
         self.keys = keys
         self.requiresAuth = requiresAuth
         self.handler = handler
+        self.immediateHandler = immediateHandler
     }
 }
 

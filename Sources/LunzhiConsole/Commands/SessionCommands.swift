@@ -4,10 +4,11 @@ import LunzhiCore
 /// PING, HELP, AUTH, WHOAMI, FORMAT, QUIT, STATUS.
 enum SessionCommands {
     static let all: [ConsoleCommand] = [
-        ConsoleCommand("PING", usage: "PING", summary: "Check that the server answers.", requiresAuth: false) { _ in
+        ConsoleCommand.immediate("PING", usage: "PING", summary: "Check that the server answers.", requiresAuth: false)
+        { _ in
             .ok("PONG", data: .string("PONG"))
         },
-        ConsoleCommand(
+        ConsoleCommand.immediate(
             "HELP", usage: "HELP [command]", summary: "List the commands, or show one command's usage.",
             requiresAuth: false
         ) { call in
@@ -79,7 +80,7 @@ enum SessionCommands {
                     ("chair_today", .array(chairIn.map(JSONValue.string))),
                 ]))
         },
-        ConsoleCommand(
+        ConsoleCommand.immediate(
             "FORMAT", usage: "FORMAT text|json", summary: "Switch this connection's reply format.", requiresAuth: false
         ) { call in
             switch try call.arguments.word(0, "text or json").lowercased() {
@@ -89,7 +90,7 @@ enum SessionCommands {
             }
             return .ok("format \(call.session.json ? "json" : "text")")
         },
-        ConsoleCommand("QUIT", usage: "QUIT", summary: "Close the connection.", requiresAuth: false) { _ in
+        ConsoleCommand.immediate("QUIT", usage: "QUIT", summary: "Close the connection.", requiresAuth: false) { _ in
             ConsoleReply(code: 221, errorName: nil, message: "bye", lines: [], data: .null, closeAfter: true)
         },
         ConsoleCommand("STATUS", usage: "STATUS", summary: "Version, uptime, connections, database round-trip time.") {

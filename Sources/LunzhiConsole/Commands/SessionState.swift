@@ -3,9 +3,11 @@ public import LunzhiAudit
 public import LunzhiCore
 import NIOConcurrencyHelpers
 
-/// One connection's state. Used only by that connection's task, one request at a time.
+/// One connection's state, used by one request at a time.
 final class SessionState: @unchecked Sendable {
-    // @unchecked: read and written only by the task that serves the connection, sequentially.
+    // @unchecked: read and written by the connection's handler on its event loop, or by the
+    // connection's task while the handler waits for it (ConsoleConnectionHandler.awaiting), never
+    // both at once; the hand-overs (AsyncStream.yield, EventLoop.execute) order the accesses.
     var principal: Int?
     var principalName: String?
     var json = false

@@ -22,47 +22,85 @@ public struct ConsoleDispatcher: Sendable {
         return await handle(Array(line.utf8), session: session).reply
     }
 
+    /// A request line parsed and checked: answered already (a syntax, sign-in or argument error,
+    /// or a command that needs no wait), or a command to run with `run`.
+    enum Outcome {
+        case answered(ConsoleReply, tag: String?)
+        case pending(ConsoleCommand, CommandInvocation, tag: String?)
+    }
+
     func handle(_ line: [UInt8], session: SessionState) async -> (reply: ConsoleReply, tag: String?) {
+        switch handleImmediately(line, session: session) {
+        case .answered(let reply, let tag): return (reply, tag)
+        case .pending(let command, let invocation, let tag): return (await run(command, invocation), tag)
+        }
+    }
+
+    /// Answers what can be answered without waiting; the rest is left `.pending`.
+    func handleImmediately(_ line: [UInt8], session: SessionState) -> Outcome {
         for method in ["GET ", "POST ", "HEAD "] where line.starts(with: Array(method.utf8)) {
-            return (.error(400, "BAD_SYNTAX", "this is the Lunzhi console, not an HTTP server", closeAfter: true), nil)
+            return .answered(
+                .error(400, "BAD_SYNTAX", "this is the Lunzhi console, not an HTTP server", closeAfter: true), tag: nil)
         }
         let request: ConsoleRequest
         switch ConsoleRequestParser.parse(line) {
-        case .failure(let error): return (.error(400, "BAD_SYNTAX", error.message), error.tag)
+        case .failure(let error): return .answered(.error(400, "BAD_SYNTAX", error.message), tag: error.tag)
         case .success(let parsed): request = parsed
         }
         guard !request.words.isEmpty else {
-            return (.error(400, "BAD_SYNTAX", "empty request; try HELP"), request.tag)
+            return .answered(.error(400, "BAD_SYNTAX", "empty request; try HELP"), tag: request.tag)
         }
         guard let (command, nameWords) = CommandTable.find(request.words) else {
             let verb = String(request.words[0].prefix(40)).uppercased()
-            return (.error(400, "UNKNOWN_COMMAND", "unknown command \(verb); try HELP"), request.tag)
+            return .answered(.error(400, "UNKNOWN_COMMAND", "unknown command \(verb); try HELP"), tag: request.tag)
         }
         if command.requiresAuth && session.principal == nil {
-            return (.error(401, "AUTH_REQUIRED", "sign in first: AUTH <principal> <secret>"), request.tag)
+            return .answered(.error(401, "AUTH_REQUIRED", "sign in first: AUTH <principal> <secret>"), tag: request.tag)
         }
         if let unknown = request.named.first(where: { !command.keys.contains($0.key) }) {
             let accepted = command.keys.sorted().map { $0 + "=" }.joined(separator: " ")
-            return (
+            return .answered(
                 .error(
                     400, "BAD_ARGUMENT",
                     "\(command.name) does not take \(unknown.key)="
-                        + (accepted.isEmpty ? "" : " (it takes \(accepted))")), request.tag
-            )
+                        + (accepted.isEmpty ? "" : " (it takes \(accepted))")), tag: request.tag)
         }
         let arguments = Arguments(
             words: Array(request.words.dropFirst(nameWords)),
             named: Dictionary(request.named.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))
         let invocation = CommandInvocation(session: session, environment: environment, arguments: arguments)
+        guard let immediate = command.immediateHandler else { return .pending(command, invocation, tag: request.tag) }
+        let started = ContinuousClock.now
+        let requestID = RequestID.next()
         let reply: ConsoleReply
+        do {
+            reply = try immediate(invocation)
+        } catch {
+            reply = ConsoleErrorMapping.reply(for: error, command: command.name, requestID: requestID, logger: logger)
+        }
+        record(command, reply, session: session, requestID: requestID, started: started)
+        return .answered(reply, tag: request.tag)
+    }
+
+    /// Runs a command that `handleImmediately` left pending.
+    func run(_ command: ConsoleCommand, _ invocation: CommandInvocation) async -> ConsoleReply {
         let started = ContinuousClock.now
         // Every request gets an id: in its log line, and in a 500 reply, so an operator can find one from the other.
         let requestID = RequestID.next()
+        let reply: ConsoleReply
         do {
             reply = try await command.handler(invocation)
         } catch {
             reply = ConsoleErrorMapping.reply(for: error, command: command.name, requestID: requestID, logger: logger)
         }
+        record(command, reply, session: invocation.session, requestID: requestID, started: started)
+        return reply
+    }
+
+    private func record(
+        _ command: ConsoleCommand, _ reply: ConsoleReply, session: SessionState, requestID: String,
+        started: ContinuousClock.Instant
+    ) {
         CommandMetrics.shared.record(command.name, code: reply.code, duration: ContinuousClock.now - started)
         // Arguments are not logged: they may hold secrets.
         logger.info(
@@ -73,7 +111,6 @@ public struct ConsoleDispatcher: Sendable {
                 "remote": "\(session.remoteAddress)",
                 "ms": "\(Double((ContinuousClock.now - started).nanoseconds / 1000) / 1000)",
             ])
-        return (reply, request.tag)
     }
 }
 

@@ -6,8 +6,9 @@ import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
 
-/// The console's TCP server: one task per connection, line framing by NIO, limits on
-/// connections, idle time and line length. A `Service`, so a `ServiceGroup` shuts it down
+/// The console's TCP server: a handler per connection answering on its event loop, and a task
+/// per connection for requests that need the database (ConsoleConnection.swift); line framing by
+/// NIO; limits on connections, idle time, unread replies and line length. A `Service`, so a `ServiceGroup` shuts it down
 /// gracefully on SIGTERM.
 public struct ConsoleServer: Service {
     public struct Configuration: Sendable {
@@ -56,8 +57,10 @@ public struct ConsoleServer: Service {
 
     public func run() async throws {
         let configuration = self.configuration
-        let initialize: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<[ByteBuffer], ByteBuffer>> = {
-            channel in
+        let environment = self.environment
+        let logger = self.logger
+        let dispatcher = ConsoleDispatcher(environment: environment, logger: logger)
+        let initialize: @Sendable (any Channel) -> EventLoopFuture<ConsoleConnection> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
                 if let tls = configuration.tls, channel.localAddress?.protocol != .unix {
@@ -71,7 +74,12 @@ public struct ConsoleServer: Service {
                 // byte at a time is as idle as a silent one.
                 try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                 try sync.addHandler(IdleTimeoutHandler())
-                return try NIOAsyncChannel<[ByteBuffer], ByteBuffer>(wrappingChannelSynchronously: channel)
+                let (requests, continuation) = AsyncStream.makeStream(of: AwaitedRequests.self)
+                try sync.addHandler(
+                    ConsoleConnectionHandler(
+                        configuration: configuration, environment: environment, dispatcher: dispatcher,
+                        logger: logger, requests: continuation))
+                return ConsoleConnection(channel: channel, requests: requests)
             }
         }
         // A deep accept queue (the kernel caps it at net.core.somaxconn): a burst of connections
@@ -109,7 +117,6 @@ public struct ConsoleServer: Service {
         if let address = servers[0].channel.localAddress { onListening(address) }
         let listeners = servers
         let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
-        let dispatcher = ConsoleDispatcher(environment: environment, logger: logger)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 for server in listeners {
@@ -136,62 +143,12 @@ public struct ConsoleServer: Service {
         }
     }
 
-    /// Serves one connection. Errors end this connection only.
-    private func serve(_ connection: NIOAsyncChannel<[ByteBuffer], ByteBuffer>, dispatcher: ConsoleDispatcher) async {
-        let count = environment.connections.withLockedValue {
-            $0 += 1
-            return $0
-        }
-        defer { environment.connections.withLockedValue { $0 -= 1 } }
-        let remote = connection.channel.remoteAddress.map { $0.ipAddress ?? "unix" } ?? "unix"
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                func send(_ text: String) async throws { try await outbound.write(ByteBuffer(string: text)) }
-                guard count <= configuration.maximumConnections else {
-                    try await send(
-                        ConsoleReply.error(
-                            421, "TOO_MANY_CONNECTIONS",
-                            "the server has \(configuration.maximumConnections) connections; try later"
-                        ).text(tag: nil))
-                    return
-                }
-                try await send("220 lunzhi \(environment.version) ready\r\n")
-                let session = SessionState(remoteAddress: remote)
-                do {
-                    // Each read brings every whole line that arrived; their replies go back in one
-                    // write, in order (pipelined requests cost one system call per batch, not per line).
-                    for try await lines in inbound {
-                        var replies = ByteBuffer()
-                        var closing = false
-                        for line in lines {
-                            // The decoder's buffer limit only applies while a line is incomplete; a
-                            // long line that arrived whole is caught here.
-                            guard line.readableBytes <= configuration.maximumLineLength else {
-                                if replies.readableBytes > 0 { try await outbound.write(replies) }
-                                throw ByteToMessageDecoderError.PayloadTooLargeError()
-                            }
-                            let (reply, tag) = await dispatcher.handle(
-                                Array(line.readableBytesView), session: session)
-                            replies.writeString(session.json ? reply.json(tag: tag) : reply.text(tag: tag))
-                            if reply.closeAfter {
-                                closing = true
-                                break
-                            }
-                        }
-                        try await outbound.write(replies)
-                        if closing { return }
-                    }
-                } catch is ByteToMessageDecoderError.PayloadTooLargeError {
-                    try await send(
-                        ConsoleReply.error(
-                            413, "LINE_TOO_LONG",
-                            "a request line may have at most \(configuration.maximumLineLength) bytes"
-                        )
-                        .text(tag: nil))
-                }
-            }
-        } catch {
-            logger.debug("connection ended", metadata: ["remote": "\(remote)", "error": "\(error)"])
+    /// Runs the requests of one connection that need the database, one batch at a time, in
+    /// order; the connection's handler answers everything else on its event loop. Ends when the
+    /// connection closes (after finishing a batch already begun).
+    private func serve(_ connection: ConsoleConnection, dispatcher: ConsoleDispatcher) async {
+        for await batch in connection.requests {
+            batch.resume(await batch.run(dispatcher, maximumLineLength: configuration.maximumLineLength))
         }
     }
 }

@@ -1,0 +1,240 @@
+import Logging
+import NIOCore
+
+/// One accepted console connection as the server's task sees it: the channel, and the requests
+/// its handler could not answer on the event loop (they need the database), in order.
+struct ConsoleConnection: Sendable {
+    let channel: any Channel
+    let requests: AsyncStream<AwaitedRequests>
+}
+
+/// Requests that must be awaited: the first, already parsed and checked, then the rest of the
+/// lines that arrived with it. `resume` hands the replies back to the connection's event loop.
+struct AwaitedRequests: Sendable {
+    let command: ConsoleCommand
+    let invocation: CommandInvocation
+    let tag: String?
+    let rest: [ByteBuffer]
+    let resume: @Sendable (AwaitedReplies) -> Void
+
+    /// Runs the first request, then the others one by one, stopping after one that closes.
+    func run(_ dispatcher: ConsoleDispatcher, maximumLineLength: Int) async -> AwaitedReplies {
+        let session = invocation.session
+        var replies = AwaitedReplies()
+        let first = await dispatcher.run(command, invocation)
+        replies.buffer.writeString(session.json ? first.json(tag: tag) : first.text(tag: tag))
+        if first.closeAfter {
+            replies.close = true
+            return replies
+        }
+        for line in rest {
+            guard line.readableBytes <= maximumLineLength else {
+                replies.lineTooLong = true
+                return replies
+            }
+            let (reply, tag) = await dispatcher.handle(Array(line.readableBytesView), session: session)
+            replies.buffer.writeString(session.json ? reply.json(tag: tag) : reply.text(tag: tag))
+            if reply.closeAfter {
+                replies.close = true
+                return replies
+            }
+        }
+        return replies
+    }
+}
+
+/// What running awaited requests produced: their replies, and whether the connection ends.
+struct AwaitedReplies: Sendable {
+    var buffer = ByteBuffer()
+    var close = false
+    var lineTooLong = false
+}
+
+/// Serves one console connection on its event loop. Replies go out in the order of the requests:
+/// requests that need no wait (PING, HELP, FORMAT, QUIT, and every syntax, sign-in or argument
+/// error) are answered at once, without a task; at the first one that needs the database, it and
+/// the lines after it go to the connection's task (`ConsoleConnection.requests`), and the
+/// connection reads nothing more from the client until that task has answered. All the replies
+/// to one read go back in one write.
+final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = [ByteBuffer]
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let configuration: ConsoleServer.Configuration
+    private let environment: ConsoleEnvironment
+    private let dispatcher: ConsoleDispatcher
+    private let logger: Logger
+    private let requests: AsyncStream<AwaitedRequests>.Continuation
+
+    private var started = false
+    private var counted = false
+    private var session: SessionState?
+    /// Lines received and not yet answered.
+    private var pending: [ByteBuffer] = []
+    /// The connection's task is running requests: answer nothing, read nothing, until it is done.
+    private var awaiting = false
+    /// A read was asked for while awaiting; it is passed on once the task has answered.
+    private var readHeld = false
+    /// The decoder met a line over the limit after the pending lines: answer those, then 413.
+    private var lineTooLong = false
+    private var closing = false
+
+    init(
+        configuration: ConsoleServer.Configuration, environment: ConsoleEnvironment, dispatcher: ConsoleDispatcher,
+        logger: Logger, requests: AsyncStream<AwaitedRequests>.Continuation
+    ) {
+        self.configuration = configuration
+        self.environment = environment
+        self.dispatcher = dispatcher
+        self.logger = logger
+        self.requests = requests
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    /// Counts the connection, then greets it, or refuses it when over the limit.
+    private func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        let count = environment.connections.withLockedValue {
+            $0 += 1
+            return $0
+        }
+        counted = true
+        guard count <= configuration.maximumConnections else {
+            let refusal = ConsoleReply.error(
+                421, "TOO_MANY_CONNECTIONS", "the server has \(configuration.maximumConnections) connections; try later"
+            )
+            finish(context, ByteBuffer(string: refusal.text(tag: nil)))
+            return
+        }
+        let remote = context.channel.remoteAddress.map { $0.ipAddress ?? "unix" } ?? "unix"
+        session = SessionState(remoteAddress: remote)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "220 lunzhi \(environment.version) ready\r\n")))
+            .whenFailure { _ in }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        end()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        end()
+    }
+
+    private func end() {
+        if counted {
+            counted = false
+            environment.connections.withLockedValue { $0 -= 1 }
+        }
+        requests.finish()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        pending.append(contentsOf: unwrapInboundIn(data))
+        if !awaiting { answer(context) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is ByteToMessageDecoderError.PayloadTooLargeError {
+            lineTooLong = true
+            if !awaiting { answer(context) }
+            return
+        }
+        logger.debug("connection ended", metadata: ["remote": "\(session?.remoteAddress ?? "-")", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if awaiting || closing {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Answers the pending lines in order until one must be awaited.
+    private func answer(_ context: ChannelHandlerContext) {
+        guard let session, !closing else { return }
+        var replies = context.channel.allocator.buffer(capacity: 64)
+        var index = 0
+        while index < pending.count {
+            let line = pending[index]
+            index += 1
+            // The decoder's buffer limit only applies while a line is incomplete; a long line
+            // that arrived whole is caught here.
+            guard line.readableBytes <= configuration.maximumLineLength else {
+                lineTooLong = true
+                break
+            }
+            switch dispatcher.handleImmediately(Array(line.readableBytesView), session: session) {
+            case .answered(let reply, let tag):
+                replies.writeString(session.json ? reply.json(tag: tag) : reply.text(tag: tag))
+                if reply.closeAfter {
+                    finish(context, replies)
+                    return
+                }
+            case .pending(let command, let invocation, let tag):
+                let rest = Array(pending[index...])
+                pending.removeAll(keepingCapacity: true)
+                if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
+                awaiting = true
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                let eventLoop = context.eventLoop
+                requests.yield(
+                    AwaitedRequests(command: command, invocation: invocation, tag: tag, rest: rest) { replies in
+                        eventLoop.execute { bound.value.0.resume(bound.value.1, with: replies) }
+                    })
+                return
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+        if lineTooLong {
+            finish(context, replies, lineTooLong: true)
+            return
+        }
+        if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    /// Back on the event loop after the connection's task ran awaited requests.
+    private func resume(_ context: ChannelHandlerContext, with replies: AwaitedReplies) {
+        awaiting = false
+        guard !closing else { return }
+        if replies.close || replies.lineTooLong {
+            finish(context, replies.buffer, lineTooLong: replies.lineTooLong)
+            return
+        }
+        if replies.buffer.readableBytes > 0 { context.write(wrapOutboundOut(replies.buffer), promise: nil) }
+        answer(context)
+        context.flush()
+    }
+
+    /// Writes the last replies (and a 413 for a line over the limit), then closes.
+    private func finish(_ context: ChannelHandlerContext, _ replies: ByteBuffer, lineTooLong: Bool = false) {
+        closing = true
+        pending.removeAll()
+        var last = replies
+        if lineTooLong {
+            last.writeString(
+                ConsoleReply.error(
+                    413, "LINE_TOO_LONG", "a request line may have at most \(configuration.maximumLineLength) bytes"
+                ).text(tag: nil))
+        }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(last)).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+}
