@@ -122,7 +122,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let operationsServices = try operations.services(defaultPort: 9707, pool: pool, logger: logger) { registry in
-            registry.makeGauge(name: "lunzhi_console_connections").set(Double(environment.connectionCount))
+            registry.makeGauge(
+                descriptor: .init(
+                    namespace: "lunzhi", subsystem: "console", metricName: "connections", unitName: "",
+                    helpText: "Open console connections.")
+            ).set(Double(environment.connectionCount))
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -153,6 +157,6 @@ struct CallerCacheService: Service {
     let configuration: PostgresConfiguration
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await cache.follow(configuration) }
+        await cancelWhenGracefulShutdown { await cache.follow(configuration) }
     }
 }

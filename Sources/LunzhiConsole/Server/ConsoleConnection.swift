@@ -193,7 +193,11 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
                 let eventLoop = context.eventLoop
                 requests.yield(
                     AwaitedRequests(command: command, invocation: invocation, tag: tag, rest: rest) { replies in
-                        eventLoop.execute { bound.value.0.resume(bound.value.1, with: replies) }
+                        if eventLoop.inEventLoop {
+                            bound.value.0.resume(bound.value.1, with: replies)
+                        } else {
+                            eventLoop.execute { bound.value.0.resume(bound.value.1, with: replies) }
+                        }
                     })
                 return
             }
@@ -236,5 +240,18 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(last)).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+}
+
+/// Runs a task's jobs on one event loop (`withTaskExecutorPreference`), so a connection's task
+/// and its channel share a thread.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

@@ -146,9 +146,15 @@ public struct ConsoleServer: Service {
     /// Runs the requests of one connection that need the database, one batch at a time, in
     /// order; the connection's handler answers everything else on its event loop. Ends when the
     /// connection closes (after finishing a batch already begun).
+    ///
+    /// The task prefers the connection's event loop as its executor: when a query's result comes
+    /// back from the database connection's thread, the task wakes on that loop, where the
+    /// connection's handler takes the replies without another thread switch.
     private func serve(_ connection: ConsoleConnection, dispatcher: ConsoleDispatcher) async {
-        for await batch in connection.requests {
-            batch.resume(await batch.run(dispatcher, maximumLineLength: configuration.maximumLineLength))
+        await withTaskExecutorPreference(EventLoopTaskExecutor(connection.channel.eventLoop)) {
+            for await batch in connection.requests {
+                batch.resume(await batch.run(dispatcher, maximumLineLength: configuration.maximumLineLength))
+            }
         }
     }
 }
