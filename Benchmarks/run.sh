@@ -49,7 +49,7 @@ if want ping; then
 # The load generator shares the 2 cores with the server, and single runs vary by ±15% here:
 # Lunzhi and Redis alternate for LUNZHI_BENCH_PING_ROUNDS rounds, and the medians are compared.
 lunzhi_rates=() redis_rates=()
-for ((round = 1; round <= ${LUNZHI_BENCH_PING_ROUNDS:-3}; round++)); do
+for ((round = 1; round <= ${LUNZHI_BENCH_PING_ROUNDS:-5}; round++)); do
     ping_lunzhi=$(run "$console_port" --workload ping -c 16 -p 8)
     ping_redis=$(run "$redis_port" --protocol redis -c 16 -p 8)
     echo "$ping_lunzhi"; echo "$ping_redis"

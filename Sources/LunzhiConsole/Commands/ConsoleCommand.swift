@@ -14,6 +14,7 @@ struct ConsoleCommand: Sendable {
     /// Set for commands that need neither the database nor a wait (PING, HELP, FORMAT, QUIT): the
     /// connection answers them on its event loop without starting a task.
     let immediateHandler: (@Sendable (CommandInvocation) throws -> ConsoleReply)?
+    let metrics = CommandMetrics()
 
     init(
         _ name: String, usage: String, summary: String, keys: Set<String> = [], requiresAuth: Bool = true,

@@ -46,10 +46,13 @@ public enum ConsoleRequestParser {
         func fail(_ message: String) -> Result<ConsoleRequest, ConsoleSyntaxError> {
             .failure(ConsoleSyntaxError(message: message, tag: tag))
         }
+        // Found once; reported when the words before it have been read (with the tag, if any).
+        let control = scalars.firstIndex { $0.value < 0x20 && $0 != "\t" }
         while true {
             while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
             guard let first = scalars.first else { break }
-            if let bad = scalars.first(where: { $0.value < 0x20 && $0 != "\t" }) {
+            if let control, control >= scalars.startIndex {
+                let bad = scalars[control]
                 return fail(
                     "control character U+\(String(bad.value, radix: 16, uppercase: true)) outside quotes; use \\n or \\t inside quotes"
                 )
