@@ -229,6 +229,9 @@ final class RawSocket: Sendable {
         await Self.offPool { self.sendBlocking(bytes, timeout: timeout) }
     }
 
+    /// Shuts down the sending side (the server sees end of input); replies can still be read.
+    func finishSending() { shutdown(descriptor, Int32(SHUT_WR)) }
+
     /// One line without its CRLF, or nil at end of stream (waits up to 10 s).
     func readLine() async -> String? { await Self.offPool { self.readLineBlocking() } }
 

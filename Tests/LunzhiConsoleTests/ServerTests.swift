@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    /// A script that sends its requests and shuts down its side (`printf … | nc -N`) gets every
+    /// reply, including those that needed the database, and then the server closes.
+    @Test func aClientThatShutsDownItsSideGetsEveryReply() async throws {
+        try await ConsoleHarness.with { h in
+            let socket = try RawSocket(port: h.port)
+            #expect(await socket.readLine()?.hasPrefix("220 ") == true)
+            let requests = "AUTH c-gs \(h.secrets["c-gs"]!)\r\nITEM SHOW 999999\r\nPING\r\nCHAIR\r\nPING"
+            #expect(await socket.send(Array(requests.utf8)))
+            socket.finishSending()
+            #expect(await socket.readLine() == "200 signed in as c-gs")
+            #expect(await socket.readLine()?.hasPrefix("404 NOT_FOUND") == true)
+            #expect(await socket.readLine() == "200 PONG")
+            #expect(await socket.readLine()?.hasPrefix("200 ") == true)
+            // The last PING had no line break: not a request. Then the server closes.
+            #expect(await socket.readLine() == nil)
+        }
+    }
+
     @Test func badInputGetsClearErrorsAndTheConnectionSurvives() async throws {
         try await ConsoleHarness.with { h in
             try await h.client { client in

@@ -78,6 +78,9 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var readHeld = false
     /// The decoder met a line over the limit after the pending lines: answer those, then 413.
     private var lineTooLong = false
+    /// The client has sent its last byte (shut down its side, like `printf … | nc -N`): answer
+    /// what it sent, then close.
+    private var inputClosed = false
     private var closing = false
 
     init(
@@ -155,6 +158,15 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         context.close(promise: nil)
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            if !awaiting { answer(context) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func read(context: ChannelHandlerContext) {
         if awaiting || closing {
             readHeld = true
@@ -203,8 +215,8 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             }
         }
         pending.removeAll(keepingCapacity: true)
-        if lineTooLong {
-            finish(context, replies, lineTooLong: true)
+        if lineTooLong || inputClosed {
+            finish(context, replies, lineTooLong: lineTooLong)
             return
         }
         if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }

@@ -90,6 +90,8 @@ public struct ConsoleServer: Service {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 4096)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                // A client that shuts down its side after its last request still gets the replies.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: configuration.host, port: configuration.port, childChannelInitializer: initialize)
         ]
         logger.info(
@@ -102,6 +104,7 @@ public struct ConsoleServer: Service {
             servers.append(
                 try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .serverChannelOption(.backlog, value: 4096)
+                    .childChannelOption(.allowRemoteHalfClosure, value: true)
                     .bind(
                         unixDomainSocketPath: staging, cleanupExistingSocketFile: true,
                         childChannelInitializer: initialize
