@@ -26,6 +26,9 @@ console_port=$(lunzhi_free_port)
 # LUNZHI_BENCH_WRAP="perf record -g -o perf.data" profiles the server.
 ${LUNZHI_BENCH_WRAP:-} "$bin" serve --listen "127.0.0.1:$console_port" --metrics-listen off --log-level warning --pool-size "${LUNZHI_BENCH_POOL:-16}" &
 bench_pids+=($!)
+# Each run also reports the server process's CPU per request (not PostgreSQL's): steadier than
+# throughput on a shared machine. Not when wrapped (the pid would be the wrapper's).
+lunzhi_pid=$([ -z "${LUNZHI_BENCH_WRAP:-}" ] && echo $! || true)
 bench_wait_port "$console_port"
 year=$(date +%Y)
 LUNZHI_SECRET=$op "$bin" console --port "$console_port" --user op -c "CHAIR PLAN order=SN,GS,QH,NX,XJ from=$((year - 1)) years=5" >/dev/null
@@ -36,9 +39,14 @@ LUNZHI_SECRET=$gs "$bin" console --port "$console_port" --user clerk-gs \
 redis_port=$(lunzhi_free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
 bench_pids+=($!)
+redis_pid=$!
 bench_wait_port "$redis_port"
 
-run() { "$bench" --port "$1" --duration "$seconds" "${@:2}"; }
+run() {
+    local pid=$lunzhi_pid
+    [ "$1" = "$redis_port" ] && pid=$redis_pid
+    "$bench" --port "$1" --duration "$seconds" ${pid:+--server-pid "$pid"} "${@:2}"
+}
 rate() { sed -n 's/.*= \([0-9]*\)\/s.*/\1/p'; }
 
 only=${LUNZHI_BENCH_ONLY:-ping read write mixed scale}

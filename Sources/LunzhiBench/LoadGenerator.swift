@@ -41,10 +41,18 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "Its secret (default: LUNZHI_SECRET).") var secret: String?
     @Option(help: "For read: the item id ITEM SHOW reads.") var item = 1
     @Option(help: "For read: the consultation id CONSULT SHOW reads.") var consultation = 1
+    @Option(
+        help:
+            "The server's process id: report the CPU time it used per request over the measured seconds (from /proc; less noisy than throughput on a shared machine)."
+    ) var serverPid: Int32?
 
     func run() async throws {
         let secret = secret ?? ProcessInfo.processInfo.environment["LUNZHI_SECRET"]
-        let startLine = StartLine(connections)
+        let startLine = StartLine(connections + (serverPid == nil ? 0 : 1))
+        async let serverCPU: Double? = {
+            guard let serverPid else { return nil }
+            return try await Self.cpuDuring(pid: serverPid, startLine: startLine, duration)
+        }()
         let results = try await withThrowingTaskGroup(of: Tally.self) { group in
             for index in 0..<connections {
                 group.addTask {
@@ -63,7 +71,31 @@ struct LoadGenerator: AsyncParsableCommand {
                     "%@ %@ c=%d p=%d%@: %d requests in %.1f s = %.0f/s; p50 %@ ms, p99 %@ ms, p99.9 %@ ms; errors %d",
                 wire.rawValue, workload.rawValue, connections, pipeline,
                 rate > 0 ? String(format: " rate=%.0f/s", rate) : "", results.count, duration,
-                Double(results.count) / duration, ms(50), ms(99), ms(99.9), results.errors))
+                Double(results.count) / duration, ms(50), ms(99), ms(99.9), results.errors)
+                + (try await serverCPU.map {
+                    String(format: "; server CPU %.1f µs/request", $0 * 1e6 / Double(max(1, results.count)))
+                } ?? ""))
+    }
+
+    /// The CPU seconds (user and system, all threads) process `pid` used during the measured
+    /// window: from the end of the warm-up to the deadline.
+    static func cpuDuring(pid: Int32, startLine: StartLine, _ duration: Double) async throws -> Double {
+        let start = await startLine.arrive()
+        try await Task.sleep(until: start + .seconds(1), clock: .continuous)
+        let before = try cpuSeconds(pid)
+        try await Task.sleep(until: start + .seconds(1) + .milliseconds(Int64(duration * 1000)), clock: .continuous)
+        return try cpuSeconds(pid) - before
+    }
+
+    /// utime + stime of `/proc/PID/stat` (fields 14 and 15, counted after the command name).
+    static func cpuSeconds(_ pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        guard let close = stat.lastIndex(of: ")") else { throw ValidationError("cannot read /proc/\(pid)/stat") }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            throw ValidationError("cannot read /proc/\(pid)/stat")
+        }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     struct Tally: Sendable {
