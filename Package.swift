@@ -189,7 +189,6 @@ let package = Package(
                 "LunzhiAudit", "LunzhiCore", "LunzhiMigrations", "PostgresLibPQ", "LunzhiTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Support"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -49,9 +49,9 @@ struct LoadGenerator: AsyncParsableCommand {
     func run() async throws {
         let secret = secret ?? ProcessInfo.processInfo.environment["LUNZHI_SECRET"]
         let startLine = StartLine(connections + (serverPid == nil ? 0 : 1))
-        async let serverCPU: Double? = {
+        async let serverUse: ServerSample? = {
             guard let serverPid else { return nil }
-            return try await Self.cpuDuring(pid: serverPid, startLine: startLine, duration)
+            return try await Self.useDuring(pid: serverPid, startLine: startLine, duration)
         }()
         let results = try await withThrowingTaskGroup(of: Tally.self) { group in
             for index in 0..<connections {
@@ -72,19 +72,52 @@ struct LoadGenerator: AsyncParsableCommand {
                 wire.rawValue, workload.rawValue, connections, pipeline,
                 rate > 0 ? String(format: " rate=%.0f/s", rate) : "", results.count, duration,
                 Double(results.count) / duration, ms(50), ms(99), ms(99.9), results.errors)
-                + (try await serverCPU.map {
-                    String(format: "; server CPU %.1f µs/request", $0 * 1e6 / Double(max(1, results.count)))
+                + (try await serverUse.map {
+                    let requests = Double(max(1, results.count))
+                    return String(
+                        format: "; server CPU %.1f µs/request, %.2f context switches/request",
+                        $0.cpuSeconds * 1e6 / requests, Double($0.contextSwitches) / requests)
                 } ?? ""))
     }
 
-    /// The CPU seconds (user and system, all threads) process `pid` used during the measured
-    /// window: from the end of the warm-up to the deadline.
-    static func cpuDuring(pid: Int32, startLine: StartLine, _ duration: Double) async throws -> Double {
+    /// What the server process used: CPU seconds (user and system, all threads) and context
+    /// switches (voluntary and not, summed over its threads; each sleep-and-wake of a thread is one).
+    struct ServerSample: Sendable {
+        var cpuSeconds: Double
+        var contextSwitches: Int
+
+        static func - (a: ServerSample, b: ServerSample) -> ServerSample {
+            ServerSample(cpuSeconds: a.cpuSeconds - b.cpuSeconds, contextSwitches: a.contextSwitches - b.contextSwitches)
+        }
+    }
+
+    /// What process `pid` used during the measured window: from the end of the warm-up to the deadline.
+    static func useDuring(pid: Int32, startLine: StartLine, _ duration: Double) async throws -> ServerSample {
         let start = await startLine.arrive()
         try await Task.sleep(until: start + .seconds(1), clock: .continuous)
-        let before = try cpuSeconds(pid)
+        let before = try sample(pid)
         try await Task.sleep(until: start + .seconds(1) + .milliseconds(Int64(duration * 1000)), clock: .continuous)
-        return try cpuSeconds(pid) - before
+        return try sample(pid) - before
+    }
+
+    static func sample(_ pid: Int32) throws -> ServerSample {
+        ServerSample(cpuSeconds: try cpuSeconds(pid), contextSwitches: contextSwitches(pid))
+    }
+
+    /// The sum of `voluntary_ctxt_switches` and `nonvoluntary_ctxt_switches` over
+    /// `/proc/PID/task/*/status` (threads that ended are not counted).
+    static func contextSwitches(_ pid: Int32) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        var total = 0
+        for task in tasks {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8) else {
+                continue
+            }
+            for line in status.split(separator: "\n") where line.contains("ctxt_switches:") {
+                total += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+            }
+        }
+        return total
     }
 
     /// utime + stime of `/proc/PID/stat` (fields 14 and 15, counted after the command name).
