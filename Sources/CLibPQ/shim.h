@@ -3,6 +3,8 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <stdint.h>
+#include <sys/epoll.h>
 
 /* Swift does not import character-literal macros such as PG_DIAG_SQLSTATE ('C').
    Re-export the error fields the driver reads as constants. */
@@ -19,5 +21,25 @@ static const int CLIBPQ_DIAG_TABLE_NAME = 't';
 static const int CLIBPQ_DIAG_COLUMN_NAME = 'c';
 static const int CLIBPQ_DIAG_DATATYPE_NAME = 'd';
 static const int CLIBPQ_DIAG_CONSTRAINT_NAME = 'n';
+
+/* The driver's socket poller (SocketPoller.swift). struct epoll_event is packed on x86_64, which
+   Swift imports awkwardly; these wrappers keep it on the C side. */
+
+/* Arms `fd` for one readiness event (EPOLLONESHOT) carrying `token`: readable, and writable too
+   when `writable` is set. `add` registers the descriptor; otherwise its registration is rearmed. */
+static inline int clibpq_epoll_arm(int epoll_fd, int fd, int writable, uint64_t token, int add) {
+    struct epoll_event event;
+    event.events = EPOLLIN | EPOLLONESHOT | (writable ? EPOLLOUT : 0);
+    event.data.u64 = token;
+    return epoll_ctl(epoll_fd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
+}
+
+/* Waits for events and stores their tokens; returns how many (at most 64), or -1 with errno. */
+static inline int clibpq_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_ms) {
+    struct epoll_event events[64];
+    int count = epoll_wait(epoll_fd, events, capacity < 64 ? capacity : 64, timeout_ms);
+    for (int i = 0; i < count; i++) tokens[i] = events[i].data.u64;
+    return count;
+}
 
 #endif

@@ -8,20 +8,25 @@ public final class PrivateCluster: Sendable {
     public let directory: URL
     private let binDirectory: String
     private let osUser: String?
+    /// Whether the server accepts TLS (`ssl=on`, with a self-signed certificate made for it).
+    public let tls: Bool
 
     public var configuration: PostgresConfiguration {
         PostgresConfiguration(connectionString: "host=127.0.0.1 port=\(port) user=lunzhi dbname=postgres")
     }
 
-    private init(port: Int, directory: URL, binDirectory: String, osUser: String?) {
+    private init(port: Int, directory: URL, binDirectory: String, osUser: String?, tls: Bool = false) {
         self.port = port
         self.directory = directory
         self.binDirectory = binDirectory
         self.osUser = osUser
+        self.tls = tls
     }
 
     /// Creates and starts a cluster; `body` runs with it, and it is stopped and removed afterwards.
-    public static func with<T>(_ body: (PrivateCluster) async throws -> T) async throws -> T {
+    /// With `tls`, the server also accepts TLS connections (`sslmode=require`), with a
+    /// self-signed certificate made by `openssl`.
+    public static func with<T>(tls: Bool = false, _ body: (PrivateCluster) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         guard let bin = environment["LUNZHI_TEST_PG_BINDIR"], let work = environment["LUNZHI_TEST_WORKDIR"] else {
             throw TestEnvironmentError(message: "private clusters need Deploy/test.sh (LUNZHI_TEST_PG_BINDIR)")
@@ -29,10 +34,12 @@ public final class PrivateCluster: Sendable {
         let user = getuid() == 0 ? environment["LUNZHI_TEST_CLUSTER_USER"] : nil
         let directory = URL(fileURLWithPath: work).appendingPathComponent(UUID().uuidString.prefix(8).lowercased())
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let cluster = PrivateCluster(port: try freePort(), directory: directory, binDirectory: bin, osUser: user)
+        let cluster = PrivateCluster(
+            port: try freePort(), directory: directory, binDirectory: bin, osUser: user, tls: tls)
         if let user { try run("/bin/chown", [user, directory.path]) }
         return try await cluster.removedAfter {
             try cluster.pgctl(["initdb", "-o", "-U lunzhi -A trust -E UTF8 --no-sync"])
+            if tls { try cluster.makeCertificate() }
             try cluster.start()
             return try await body(cluster)
         }
@@ -69,6 +76,7 @@ public final class PrivateCluster: Sendable {
     public func start() throws {
         let options =
             "-c listen_addresses=127.0.0.1 -p \(port) -c unix_socket_directories=\(directory.path) -c fsync=off"
+            + (tls ? " -c ssl=on" : "")
         try pgctl(["start", "-w", "-t", "60", "-l", directory.appendingPathComponent("log").path, "-o", options])
     }
 
@@ -81,6 +89,17 @@ public final class PrivateCluster: Sendable {
     public func restart(mode: String = "fast") throws {
         try stop(mode: mode)
         try start()
+    }
+
+    /// server.crt and server.key in the data directory, where `ssl=on` looks for them.
+    private func makeCertificate() throws {
+        let data = directory.appendingPathComponent("data")
+        try asClusterUser([
+            "/usr/bin/openssl", "req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-newkey", "rsa:2048", "-keyout", data.appendingPathComponent("server.key").path,
+            "-out", data.appendingPathComponent("server.crt").path,
+        ])
+        try asClusterUser(["/bin/chmod", "600", data.appendingPathComponent("server.key").path])
     }
 
     private func pgctl(_ arguments: [String]) throws {

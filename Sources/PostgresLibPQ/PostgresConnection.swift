@@ -1,19 +1,28 @@
 import CLibPQ
 import Foundation
 
-/// One libpq connection, owned by its own thread.
+/// One libpq connection.
 ///
-/// Every libpq call for this connection runs on that thread (see `ConnectionThread`), so callers
-/// may use the connection from any task; calls are served one at a time in arrival order. Use a
-/// `PostgresPool` to share connections among tasks.
+/// Callers may use the connection from any task; calls are served one at a time in arrival order
+/// (`gate`). A statement (`query`) is sent with libpq's non-blocking calls by the calling task
+/// itself, and the wait for its reply is handed to the process's `SocketPoller`: no thread of this
+/// connection is woken, and the task resumes on its own executor. What libpq only offers as a
+/// blocking call (connecting, scripts, closing), and every statement on a TLS connection (OpenSSL
+/// may hold decrypted bytes the socket no longer shows as readable), runs on the connection's own
+/// thread (`ConnectionThread`). Use a `PostgresPool` to share connections among tasks.
 public final class PostgresConnection: @unchecked Sendable {
-    // @unchecked: `handle`, `isBroken` and `inTransaction` are only touched on `thread`, inside
-    // `thread.run` closures (or in `deinit`, when no other reference exists). `cancel` is
-    // thread-safe by libpq's contract (PQcancel may be called from any thread).
+    // @unchecked: `handle`, `isBroken`, `prepared` and `preparedCount` are only touched by the call
+    // that holds `gate` (on its task, or inside the `thread.run` closures it awaits), or in
+    // `deinit` when no other reference exists; the gate's lock orders one call's writes before
+    // the next call's reads. `cancel` is thread-safe by libpq's contract (PQcancel may be called
+    // from any thread).
     private let thread: ConnectionThread
+    private let gate = CallGate()
     private var handle: OpaquePointer?
     private var isBroken = false
     private let cancel: CancelHandle
+    /// False on TLS connections: their statements wait on `thread` instead of the poller.
+    private let waitsOnPoller: Bool
     /// Statements prepared on this connection (`PQprepare`), by SQL text and parameter types: the
     /// server parses and plans each once per connection instead of on every call. The SQL comes
     /// from the program, never from input, so the set is small; past `maximumPrepared` statements
@@ -35,6 +44,7 @@ public final class PostgresConnection: @unchecked Sendable {
         self.backendPID = Int(PQbackendPID(handle))
         self.serverVersion = Int(PQserverVersion(handle))
         self.cancel = CancelHandle(PQgetCancel(handle))
+        self.waitsOnPoller = PQsslInUse(handle) == 0
     }
 
     deinit {
@@ -80,7 +90,7 @@ public final class PostgresConnection: @unchecked Sendable {
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
         let bound = parameters.map(\.postgresParameter)
-        return try await onThread { connection in try connection.execute(sql, bound) }
+        return try await inCall { try await self.execute(sql, bound) }
     }
 
     /// Runs a script of several statements without parameters (migrations, fixed setup SQL).
@@ -144,19 +154,23 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Closes the connection. Further calls throw `connectionClosed`.
     public func close() async {
+        await gate.enter()
         _ = try? await thread.run { [self] in
             if let handle {
                 PQfinish(handle)
                 self.handle = nil
             }
         }
+        gate.leave()
         thread.stop()
     }
 
     /// False when the connection is closed, broken, or the server has hung up while it was idle.
     /// Used by the pool before lending a connection, so a server restart costs no failed request.
     public func isUsable() async -> Bool {
-        (try? await thread.run { [self] in self.checkIdleHealth() }) ?? false
+        await gate.enter()
+        defer { gate.leave() }
+        return (try? await thread.run { [self] in self.checkIdleHealth() }) ?? false
     }
 
     /// `isUsable` without the trip to the connection's thread (two thread switches per use of a
@@ -169,20 +183,27 @@ public final class PostgresConnection: @unchecked Sendable {
 
     // MARK: - On the connection's thread
 
-    private func onThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    /// Runs `body` as this connection's only call (waiting for the calls before it), cancellable:
+    /// a task cancelled before its turn sends nothing; cancelled during it, the server is asked to
+    /// cancel the statement.
+    private func inCall<T>(_ body: () async throws -> T) async throws -> T {
         let call = CallCancellation(cancel)
+        await gate.enter()
+        defer { gate.leave() }
         return try await withTaskCancellationHandler {
-            try await thread.run { [self] in
-                // A task cancelled before its statement started never sends it.
-                guard call.begin() else {
-                    throw PostgresError(kind: .cancelled, code: .queryCanceled, message: "cancelled before it was sent")
-                }
-                defer { call.end() }
-                return try body(self)
+            guard call.begin() else {
+                throw PostgresError(kind: .cancelled, code: .queryCanceled, message: "cancelled before it was sent")
             }
+            defer { call.end() }
+            return try await body()
         } onCancel: {
             call.cancelNow()
         }
+    }
+
+    /// Runs a blocking libpq call on the connection's thread, as this connection's only call.
+    private func onThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await inCall { try await thread.run { [self] in try body(self) } }
     }
 
     private func liveHandle() throws -> OpaquePointer {
@@ -207,48 +228,23 @@ public final class PostgresConnection: @unchecked Sendable {
         return String(cString: escaped)
     }
 
-    private func execute(_ sql: String, _ parameters: [PostgresParameter]) throws -> PostgresRows {
+    private func execute(_ sql: String, _ parameters: [PostgresParameter]) async throws -> PostgresRows {
         let handle = try liveHandle()
-        var values: [UnsafeMutablePointer<CChar>?] = []
-        values.reserveCapacity(parameters.count)
-        defer { for value in values { value?.deallocate() } }
-        var types: [Oid] = []
-        var lengths: [Int32] = []
-        var formats: [Int32] = []
-        for (index, parameter) in parameters.enumerated() {
-            types.append(Oid(parameter.type.rawValue))
-            formats.append(parameter.format.rawValue)
-            guard let bytes = parameter.bytes else {
-                values.append(nil)
-                lengths.append(0)
-                continue
-            }
-            if parameter.format == .text, bytes.contains(0) {
-                throw PostgresError(
-                    kind: .invalidParameter, code: .characterNotInRepertoire,
-                    message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold",
-                    query: sql)
-            }
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
-            bytes.withUnsafeBufferPointer { source in
-                source.withMemoryRebound(to: CChar.self) { chars in
-                    if let base = chars.baseAddress { buffer.update(from: base, count: bytes.count) }
-                }
-            }
-            buffer[bytes.count] = 0
-            values.append(buffer)
-            lengths.append(Int32(bytes.count))
+        for (index, parameter) in parameters.enumerated()
+        where parameter.format == .text && parameter.bytes?.contains(0) == true {
+            throw PostgresError(
+                kind: .invalidParameter, code: .characterNotInRepertoire,
+                message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold",
+                query: sql)
         }
-        let statement = preparedName(handle, sql, types)
-        let result = values.withUnsafeBufferPointer { valuePointers in
-            valuePointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constValues in
-                if let statement {
-                    PQexecPrepared(
-                        handle, statement, Int32(parameters.count), constValues.baseAddress, lengths, formats, 0)
-                } else {
-                    PQexecParams(
-                        handle, sql, Int32(parameters.count), types, constValues.baseAddress, lengths, formats, 0)
-                }
+        let bound = BoundParameters(parameters)
+        let statement = await preparedName(handle, sql, bound.types)
+        let result = try await run(handle) { handle in
+            if let statement {
+                PQsendQueryPrepared(handle, statement, bound.count, bound.values, bound.lengths, bound.formats, 0)
+            } else {
+                PQsendQueryParams(
+                    handle, sql, bound.count, bound.types, bound.values, bound.lengths, bound.formats, 0)
             }
         }
         do {
@@ -256,24 +252,96 @@ public final class PostgresConnection: @unchecked Sendable {
         } catch let error as PostgresError where error.code == .featureNotSupported && statement != nil {
             // "cached plan must not change result type": the table changed under a prepared
             // `SELECT *`. Prepare it again next time.
-            prepared[PreparedKey(sql: sql, types: types)] = nil
+            prepared[PreparedKey(sql: sql, types: bound.types)] = nil
             throw error
         }
     }
 
     /// The name of `sql` prepared on this connection, preparing it first if needed; nil to run it
     /// unprepared (too many prepared, or the prepare failed: running it then reports why).
-    private func preparedName(_ handle: OpaquePointer, _ sql: String, _ types: [Oid]) -> String? {
+    private func preparedName(_ handle: OpaquePointer, _ sql: String, _ types: [Oid]) async -> String? {
         let key = PreparedKey(sql: sql, types: types)
         if let name = prepared[key] { return name }
         guard prepared.count < Self.maximumPrepared else { return nil }
         preparedCount += 1
         let name = "lunzhi_\(preparedCount)"
-        guard let result = PQprepare(handle, name, sql, Int32(types.count), types) else { return nil }
+        guard let result = try? await run(handle, { PQsendPrepare($0, name, sql, Int32(types.count), types) }) else {
+            return nil
+        }
         defer { PQclear(result) }
         guard PQresultStatus(result) == PGRES_COMMAND_OK else { return nil }
         prepared[key] = name
         return name
+    }
+
+    /// Sends one command with `send` (a `PQsend…` call) and returns its result as `PQexec` would:
+    /// the last one, or the first error; nil when the connection failed (then `consume` reports
+    /// libpq's message).
+    private func run(_ handle: OpaquePointer, _ send: @escaping @Sendable (OpaquePointer) -> Int32) async throws
+        -> OpaquePointer?
+    {
+        let box = UnsafeHandle(pointer: handle)
+        guard waitsOnPoller else {
+            return try await thread.run {
+                send(box.pointer) == 1 ? Self.collectBlocking(box.pointer).map(UnsafeHandle.init) : nil
+            }?.pointer
+        }
+        guard send(handle) == 1 else { return nil }
+        return await collect(handle)
+    }
+
+    /// Flushes the command and collects its results, waiting for the socket with the poller; the
+    /// calls to libpq happen on the calling task and never block (the connection is non-blocking).
+    private func collect(_ handle: OpaquePointer) async -> OpaquePointer? {
+        let socket = PQsocket(handle)
+        let token = UInt64(id)
+        while true {
+            let flushed = PQflush(handle)
+            if flushed == 0 { break }
+            guard flushed > 0 else {
+                isBroken = true
+                return nil
+            }
+            // The server may be waiting for us to read before it reads more (libpq's advice).
+            await SocketPoller.shared.wait(socket: socket, token: token, writable: true)
+            guard PQconsumeInput(handle) != 0 else {
+                isBroken = true
+                return nil
+            }
+        }
+        var kept: OpaquePointer?
+        while true {
+            while PQisBusy(handle) != 0 {
+                // On a lost connection PQgetResult returns its error at once, without waiting.
+                if PQstatus(handle) == CONNECTION_BAD { break }
+                await SocketPoller.shared.wait(socket: socket, token: token, writable: false)
+                if PQconsumeInput(handle) == 0 && PQstatus(handle) != CONNECTION_BAD {
+                    isBroken = true
+                    if let kept { PQclear(kept) }
+                    return nil
+                }
+            }
+            guard let result = PQgetResult(handle) else { return kept }
+            kept = Self.keep(kept, or: result)
+        }
+    }
+
+    /// `PQexec`'s collection of results, blocking: for TLS connections, on the connection's thread.
+    private static func collectBlocking(_ handle: OpaquePointer) -> OpaquePointer? {
+        var kept: OpaquePointer?
+        while let result = PQgetResult(handle) { kept = keep(kept, or: result) }
+        return kept
+    }
+
+    /// Of two results of one command, `PQexec` keeps the first error, else the last result.
+    private static func keep(_ kept: OpaquePointer?, or next: OpaquePointer) -> OpaquePointer {
+        guard let kept else { return next }
+        if PQresultStatus(kept) == PGRES_FATAL_ERROR {
+            PQclear(next)
+            return kept
+        }
+        PQclear(kept)
+        return next
     }
 
     /// Copies a result into Swift values and frees it; turns failures into `PostgresError`.
@@ -307,8 +375,10 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func rollbackQuietly() async {
+        await gate.enter()
+        defer { gate.leave() }
         _ = try? await thread.run { [self] in
-            guard let handle, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
+            guard let handle, !isBroken, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
             if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }
         }
     }
@@ -360,6 +430,13 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(kind: .connection, code: code, message: message)
         }
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        // Statements are sent without blocking and their replies awaited with the poller (PQexec,
+        // used for the setup below and for scripts, still blocks as documented).
+        if PQsslInUse(handle) == 0, PQsetnonblocking(handle, 1) != 0 {
+            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+            PQfinish(handle)
+            throw PostgresError(kind: .connection, code: .connectionFailure, message: message)
+        }
         // The driver reads values in these formats; fix them per session whatever the server's
         // defaults are.
         let setup = PQexec(
@@ -426,6 +503,42 @@ public final class PostgresConnection: @unchecked Sendable {
         let tag = String(cString: PQcmdStatus(result))
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
         return PostgresRows(columns: columns, rows: rows, commandTag: tag, affectedRows: affected)
+    }
+}
+
+/// Statement parameters as libpq takes them, in buffers that live as long as this object.
+final class BoundParameters: @unchecked Sendable {
+    // @unchecked: immutable after init; the buffers are read by libpq while sending, on the one
+    // call that owns the connection, and freed in deinit.
+    let count: Int32
+    let types: [Oid]
+    let lengths: [Int32]
+    let formats: [Int32]
+    private let buffers: [UnsafeMutablePointer<CChar>?]
+
+    init(_ parameters: [PostgresParameter]) {
+        count = Int32(parameters.count)
+        types = parameters.map { Oid($0.type.rawValue) }
+        formats = parameters.map(\.format.rawValue)
+        lengths = parameters.map { Int32($0.bytes?.count ?? 0) }
+        buffers = parameters.map { parameter in
+            guard let bytes = parameter.bytes else { return nil }
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            bytes.withUnsafeBufferPointer { source in
+                source.withMemoryRebound(to: CChar.self) { chars in
+                    if let base = chars.baseAddress { buffer.update(from: base, count: bytes.count) }
+                }
+            }
+            buffer[bytes.count] = 0
+            return buffer
+        }
+    }
+
+    /// The value pointers, valid while this object lives.
+    var values: [UnsafePointer<CChar>?] { buffers.map { $0.map { UnsafePointer($0) } } }
+
+    deinit {
+        for buffer in buffers { buffer?.deallocate() }
     }
 }
 
