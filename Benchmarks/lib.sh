@@ -30,6 +30,9 @@ bench_cleanup() {
     local pid
     for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     lunzhi_cluster_stop "$work/data" immediate 2>/dev/null || true
+    # A scenario that failed midway may have left a file system mounted here (faults.sh diskfull).
+    local mounted
+    for mounted in $(awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/mounts); do umount "$mounted" || true; done
     rm -rf "$work"
 }
 
