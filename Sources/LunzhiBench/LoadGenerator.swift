@@ -76,7 +76,7 @@ struct LoadGenerator: AsyncParsableCommand {
                     let requests = Double(max(1, results.count))
                     return String(
                         format: "; server CPU %.1f µs/request, %.2f context switches/request",
-                        $0.cpuSeconds * 1e6 / requests, Double($0.contextSwitches) / requests)
+                        $0.cpuSeconds * 1e6 / requests, Double($0.contextSwitches.values.reduce(0, +)) / requests)
                 } ?? ""))
     }
 
@@ -84,10 +84,16 @@ struct LoadGenerator: AsyncParsableCommand {
     /// switches (voluntary and not, summed over its threads; each sleep-and-wake of a thread is one).
     struct ServerSample: Sendable {
         var cpuSeconds: Double
-        var contextSwitches: Int
+        /// By thread id.
+        var contextSwitches: [Int: Int]
 
+        /// What was used between `b` and `a`: threads started since count from zero; threads that
+        /// ended are left out (their counts are gone from /proc, and subtracting them would
+        /// undercount).
         static func - (a: ServerSample, b: ServerSample) -> ServerSample {
-            ServerSample(cpuSeconds: a.cpuSeconds - b.cpuSeconds, contextSwitches: a.contextSwitches - b.contextSwitches)
+            var switches: [Int: Int] = [:]
+            for (thread, count) in a.contextSwitches { switches[thread] = count - (b.contextSwitches[thread] ?? 0) }
+            return ServerSample(cpuSeconds: a.cpuSeconds - b.cpuSeconds, contextSwitches: switches)
         }
     }
 
@@ -104,20 +110,22 @@ struct LoadGenerator: AsyncParsableCommand {
         ServerSample(cpuSeconds: try cpuSeconds(pid), contextSwitches: contextSwitches(pid))
     }
 
-    /// The sum of `voluntary_ctxt_switches` and `nonvoluntary_ctxt_switches` over
-    /// `/proc/PID/task/*/status` (threads that ended are not counted).
-    static func contextSwitches(_ pid: Int32) -> Int {
+    /// `voluntary_ctxt_switches` plus `nonvoluntary_ctxt_switches` of each thread, from
+    /// `/proc/PID/task/*/status`.
+    static func contextSwitches(_ pid: Int32) -> [Int: Int] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        var total = 0
+        var counts: [Int: Int] = [:]
         for task in tasks {
+            guard let tid = Int(task) else { continue }
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8) else {
                 continue
             }
             for line in status.split(separator: "\n") where line.contains("ctxt_switches:") {
-                total += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+                let value = line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? ""
+                counts[tid, default: 0] += Int(value) ?? 0
             }
         }
-        return total
+        return counts
     }
 
     /// utime + stime of `/proc/PID/stat` (fields 14 and 15, counted after the command name).
