@@ -1,5 +1,5 @@
-public import CoreMetrics
-public import Foundation
+import CoreMetrics
+import Foundation
 import LunzhiMigrations
 public import PostgresLibPQ
 public import Prometheus
@@ -26,17 +26,33 @@ public final class OperationsMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
+    /// The help text of each gauge set here (`# HELP` in the exposition).
+    private static let help: [String: String] = [
+        "lunzhi_db_pool_connections": "Database connections of the pool, in use or idle.",
+        "lunzhi_db_pool_waiting": "Tasks waiting for a database connection.",
+        "lunzhi_database_up": "1 when the last scrape could query the database, else 0.",
+        "lunzhi_reminders": "Reminders by state.",
+        "lunzhi_audit_head_seq": "The seq of the newest audit event.",
+        "lunzhi_audit_checkpoint_age_seconds": "Seconds since the newest signed audit checkpoint (NaN before the first).",
+    ]
+
+    private func gauge(_ name: String, labels: [(String, String)] = []) -> Prometheus.Gauge {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: Self.help[name] ?? ""),
+            labels: labels)
+    }
+
     /// Reads the database's figures into gauges, then renders everything. `extra` sets
     /// process-specific gauges (the console's open connections).
     public func scrape(pool: PostgresPool, extra: @Sendable (PrometheusCollectorRegistry) -> Void = { _ in }) async
         -> [UInt8]
     {
         let statistics = await pool.statistics
-        registry.makeGauge(name: "lunzhi_db_pool_connections", labels: [("state", "in_use")]).set(
+        gauge("lunzhi_db_pool_connections", labels: [("state", "in_use")]).set(
             Double(statistics.inUse))
-        registry.makeGauge(name: "lunzhi_db_pool_connections", labels: [("state", "idle")]).set(Double(statistics.idle))
-        registry.makeGauge(name: "lunzhi_db_pool_waiting").set(Double(statistics.waiting))
-        let up = registry.makeGauge(name: "lunzhi_database_up")
+        gauge("lunzhi_db_pool_connections", labels: [("state", "idle")]).set(Double(statistics.idle))
+        gauge("lunzhi_db_pool_waiting").set(Double(statistics.waiting))
+        let up = gauge("lunzhi_database_up")
         do {
             let rows = try await pool.query(
                 """
@@ -52,16 +68,16 @@ public final class OperationsMetrics: Sendable {
                 case "reminders":
                     let state: String = try row.decode("label")
                     seen.insert(state)
-                    registry.makeGauge(name: "lunzhi_reminders", labels: [("state", state)]).set(value ?? 0)
+                    gauge("lunzhi_reminders", labels: [("state", state)]).set(value ?? 0)
                 case "head":
-                    registry.makeGauge(name: "lunzhi_audit_head_seq").set(value ?? 0)
+                    gauge("lunzhi_audit_head_seq").set(value ?? 0)
                 default:
                     // NaN until the first checkpoint is signed.
-                    registry.makeGauge(name: "lunzhi_audit_checkpoint_age_seconds").set(value ?? .nan)
+                    gauge("lunzhi_audit_checkpoint_age_seconds").set(value ?? .nan)
                 }
             }
             for state in ["pending", "running", "delivered", "skipped", "dead"] where !seen.contains(state) {
-                registry.makeGauge(name: "lunzhi_reminders", labels: [("state", state)]).set(0.0)
+                gauge("lunzhi_reminders", labels: [("state", state)]).set(0.0)
             }
             up.set(1.0)
         } catch {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A fresh path in the temporary directory (nothing is created there).
 public func temporaryPath(_ name: String) -> String {

@@ -42,6 +42,7 @@ import Testing
                 "lunzhi_database_up 1.0", "lunzhi_audit_head_seq 0.0", "lunzhi_audit_checkpoint_age_seconds nan",
                 #"lunzhi_reminders{state="pending"} 0.0"#, "lunzhi_console_connections ",
                 #"lunzhi_db_pool_connections{state="in_use"}"#, "lunzhi_console_command_duration_seconds_bucket",
+                "# HELP lunzhi_database_up 1 when", "# HELP lunzhi_reminders Reminders by state.",
             ] {
                 #expect(metrics.body.contains(expected), "missing \(expected) in\n\(metrics.body)")
             }
