@@ -303,7 +303,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 return nil
             }
             // The server may be waiting for us to read before it reads more (libpq's advice).
-            await SocketPoller.shared.wait(socket: socket, token: token, writable: true)
+            await waitForSocket(socket, token: token, writable: true)
             guard PQconsumeInput(handle) != 0 else {
                 isBroken = true
                 return nil
@@ -314,7 +314,7 @@ public final class PostgresConnection: @unchecked Sendable {
             while PQisBusy(handle) != 0 {
                 // On a lost connection PQgetResult returns its error at once, without waiting.
                 if PQstatus(handle) == CONNECTION_BAD { break }
-                await SocketPoller.shared.wait(socket: socket, token: token, writable: false)
+                await waitForSocket(socket, token: token, writable: false)
                 if PQconsumeInput(handle) == 0 && PQstatus(handle) != CONNECTION_BAD {
                     isBroken = true
                     if let kept { PQclear(kept) }
@@ -323,6 +323,19 @@ public final class PostgresConnection: @unchecked Sendable {
             }
             guard let result = PQgetResult(handle) else { return kept }
             kept = Self.keep(kept, or: result)
+        }
+    }
+
+    /// Waits with the poller; should it be unable to watch the socket (epoll refused it: out of
+    /// memory, or `max_user_watches`), waits with `poll` on the connection's thread instead of
+    /// spinning. A socket libpq has closed returns at once either way.
+    private func waitForSocket(_ socket: Int32, token: UInt64, writable: Bool) async {
+        if await SocketPoller.shared.wait(socket: socket, token: token, writable: writable) { return }
+        guard socket >= 0 else { return }
+        _ = try? await thread.run {
+            var descriptor = pollfd(
+                fd: socket, events: Int16(POLLIN) | (writable ? Int16(POLLOUT) : 0), revents: 0)
+            _ = poll(&descriptor, 1, -1)
         }
     }
 

@@ -14,7 +14,7 @@ final class SocketPoller: Sendable {
 
     private let epoll: Int32
     /// The task waiting on each armed socket, by the connection's token.
-    private let waiters = Mutex<[UInt64: CheckedContinuation<Void, Never>]>([:])
+    private let waiters = Mutex<[UInt64: CheckedContinuation<Bool, Never>]>([:])
 
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -25,14 +25,14 @@ final class SocketPoller: Sendable {
         thread.start()
     }
 
-    /// Returns once `socket` is readable (or writable, with `writable`), has an error or was hung
-    /// up. `token` names the connection (unique in the process). Returns at once when the socket
-    /// cannot be watched; the caller's next libpq call then reports why.
-    func wait(socket: Int32, token: UInt64, writable: Bool) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// Returns true once `socket` is readable (or writable, with `writable`), has an error or was
+    /// hung up. `token` names the connection (unique in the process). Returns false at once when
+    /// the socket cannot be watched (closed by libpq, or refused by epoll).
+    func wait(socket: Int32, token: UInt64, writable: Bool) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             waiters.withLock { $0[token] = continuation }
             if !arm(socket: socket, token: token, writable: writable) {
-                waiters.withLock { $0.removeValue(forKey: token) }?.resume()
+                waiters.withLock { $0.removeValue(forKey: token) }?.resume(returning: false)
             }
         }
     }
@@ -57,7 +57,7 @@ final class SocketPoller: Sendable {
             let ready = waiters.withLock { waiting in
                 tokens[0..<Int(count)].compactMap { waiting.removeValue(forKey: $0) }
             }
-            for continuation in ready { continuation.resume() }
+            for continuation in ready { continuation.resume(returning: true) }
         }
     }
 }
