@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# A/B: two lunzhi binaries serving one database, the same lunzhi-bench runs alternating between
+# them for a few rounds, so a change is judged against its baseline on the same machine at the
+# same moment (single runs vary by ±15% here). docs/performance.md's driver figures came from it.
+# Usage: Benchmarks/ab.sh BASELINE_BINARY CANDIDATE_BINARY ["lunzhi-bench arguments" ...]
+#   e.g. Benchmarks/ab.sh /tmp/lunzhi-old .build/release/lunzhi \
+#          "--workload read -c 64 -p 1 --rate 1000" "--workload write -c 16 -p 1"
+#   Build the baseline first from another commit (git stash; swift build -c release; cp the binary).
+#   LUNZHI_AB_ROUNDS (default 3), LUNZHI_AB_SECONDS (default 5).
+set -euo pipefail
+[ $# -ge 2 ] || { sed -n '2,10p' "$0"; exit 64; }
+baseline=$(realpath "$1") candidate=$(realpath "$2"); shift 2
+[ $# -gt 0 ] || set -- "--workload read -c 64 -p 1 --rate 1000" "--workload write -c 16 -p 1"
+cd "$(dirname "$0")/.."
+. Benchmarks/lib.sh
+bench_setup lunzhi-bench
+bench="$bindir/lunzhi-bench"
+
+secret_of() { sed -n 's/^secret: //p'; }
+op=$("$candidate" user add op --role operator | secret_of)
+gs=$("$candidate" user add clerk-gs --role clerk --member GS | secret_of)
+serve() {
+    "$1" serve --listen "127.0.0.1:$2" --metrics-listen off --log-level warning --pool-size 16 &
+    bench_pids+=($!)
+}
+port_a=$(lunzhi_free_port); serve "$baseline" "$port_a"; pid_a=$!
+port_b=$(lunzhi_free_port); serve "$candidate" "$port_b"; pid_b=$!
+bench_wait_port "$port_a"; bench_wait_port "$port_b"
+year=$(date +%Y)
+LUNZHI_SECRET=$op "$candidate" console --port "$port_b" --user op -c "CHAIR PLAN order=SN,GS,QH,NX,XJ from=$((year - 1)) years=5" >/dev/null
+LUNZHI_SECRET=$gs "$candidate" console --port "$port_b" --user clerk-gs \
+    -c "ITEM FILE category=direction track=regular title=基准" \
+    -c "CONSULT CONVENE kind=meeting at=$((year + 1))-03-01T09:00 place=兰州 deadline=$((year + 1))-02-20" >/dev/null
+
+echo "machine: $(uname -m), $(nproc) cores, PostgreSQL $(psql -tAc 'SHOW server_version')"
+echo "A = $baseline"
+echo "B = $candidate"
+for ((round = 1; round <= ${LUNZHI_AB_ROUNDS:-3}; round++)); do
+    for arguments in "$@"; do
+        # shellcheck disable=SC2086  # each argument string is split into lunzhi-bench's arguments
+        echo "A $(LUNZHI_SECRET=$gs "$bench" --port "$port_a" --server-pid "$pid_a" --duration "${LUNZHI_AB_SECONDS:-5}" --user clerk-gs $arguments)"
+        # shellcheck disable=SC2086
+        echo "B $(LUNZHI_SECRET=$gs "$bench" --port "$port_b" --server-pid "$pid_b" --duration "${LUNZHI_AB_SECONDS:-5}" --user clerk-gs $arguments)"
+    done
+done
