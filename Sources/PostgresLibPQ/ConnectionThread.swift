@@ -2,9 +2,10 @@ import Foundation
 
 /// A dedicated OS thread that runs one connection's blocking libpq calls, one at a time.
 ///
-/// libpq blocks its caller; blocking an event loop or Swift's cooperative pool would stall
-/// unrelated work. Each connection therefore owns one of these threads, and every use of its
-/// `PGconn` happens inside `run`, so the connection is only ever touched by this thread.
+/// Blocking an event loop or Swift's cooperative pool would stall unrelated work, so what libpq
+/// only offers blocking (connecting, scripts, ROLLBACK, closing, and every statement of a TLS
+/// connection) runs here. Statements on other connections are sent without blocking by the calling
+/// task and awaited with `SocketPoller`; `PostgresConnection`'s gate keeps the two from overlapping.
 final class ConnectionThread: @unchecked Sendable {
     // @unchecked: `jobs` and `stopped` are only read or written while holding `condition`.
     private let condition = NSCondition()

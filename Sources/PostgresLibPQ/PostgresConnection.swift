@@ -21,7 +21,8 @@ public final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var isBroken = false
     private let cancel: CancelHandle
-    /// False on TLS connections: their statements wait on `thread` instead of the poller.
+    /// True when the connection is non-blocking (not on TLS ones): its statements' replies are
+    /// awaited with the poller; otherwise on `thread`.
     private let waitsOnPoller: Bool
     /// Statements prepared on this connection (`PQprepare`), by SQL text and parameter types: the
     /// server parses and plans each once per connection instead of on every call. The SQL comes
@@ -44,7 +45,8 @@ public final class PostgresConnection: @unchecked Sendable {
         self.backendPID = Int(PQbackendPID(handle))
         self.serverVersion = Int(PQserverVersion(handle))
         self.cancel = CancelHandle(PQgetCancel(handle))
-        self.waitsOnPoller = PQsslInUse(handle) == 0
+        // openBlocking made it non-blocking unless it uses TLS.
+        self.waitsOnPoller = PQisnonblocking(handle) == 1
     }
 
     deinit {
@@ -154,29 +156,25 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Closes the connection. Further calls throw `connectionClosed`.
     public func close() async {
-        await gate.enter()
-        _ = try? await thread.run { [self] in
-            if let handle {
+        await housekeeping { connection in
+            if let handle = connection.handle {
                 PQfinish(handle)
-                self.handle = nil
+                connection.handle = nil
             }
         }
-        gate.leave()
         thread.stop()
     }
 
     /// False when the connection is closed, broken, or the server has hung up while it was idle.
     /// Used by the pool before lending a connection, so a server restart costs no failed request.
     public func isUsable() async -> Bool {
-        await gate.enter()
-        defer { gate.leave() }
-        return (try? await thread.run { [self] in self.checkIdleHealth() }) ?? false
+        await housekeeping { $0.checkIdleHealth() } ?? false
     }
 
     /// `isUsable` without the trip to the connection's thread (two thread switches per use of a
     /// pooled connection). Only for a connection with no call in flight and none to come while
-    /// this runs, such as the pool's own idle or just-returned connections: the thread is then
-    /// parked and the last call's writes are visible (its continuation was resumed after them).
+    /// this runs, such as the pool's own idle or just-returned connections: nothing holds the
+    /// gate, and the last call's writes are visible (it left the gate, a lock, after them).
     func isIdleAndUsable() -> Bool {
         checkIdleHealth()
     }
@@ -199,6 +197,16 @@ public final class PostgresConnection: @unchecked Sendable {
         } onCancel: {
             call.cancelNow()
         }
+    }
+
+    /// Runs a blocking libpq call on the connection's thread, as this connection's only call, and
+    /// cannot be cancelled: housekeeping that must happen whatever the task's state (ROLLBACK, the
+    /// health check, closing). Nil once the thread has stopped.
+    @discardableResult
+    private func housekeeping<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) -> T) async -> T? {
+        await gate.enter()
+        defer { gate.leave() }
+        return try? await thread.run { [self] in body(self) }
     }
 
     /// Runs a blocking libpq call on the connection's thread, as this connection's only call.
@@ -388,10 +396,9 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func rollbackQuietly() async {
-        await gate.enter()
-        defer { gate.leave() }
-        _ = try? await thread.run { [self] in
-            guard let handle, !isBroken, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
+        await housekeeping { connection in
+            guard let handle = connection.handle, !connection.isBroken, PQtransactionStatus(handle) != PQTRANS_IDLE
+            else { return }
             if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }
         }
     }
