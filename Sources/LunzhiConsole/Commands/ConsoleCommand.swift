@@ -14,7 +14,7 @@ struct ConsoleCommand: Sendable {
     /// Set for commands that need neither the database nor a wait (PING, HELP, FORMAT, QUIT): the
     /// connection answers them on its event loop without starting a task.
     let immediateHandler: (@Sendable (CommandInvocation) throws -> ConsoleReply)?
-    let metrics = CommandMetrics()
+    let metrics: CommandMetrics
 
     init(
         _ name: String, usage: String, summary: String, keys: Set<String> = [], requiresAuth: Bool = true,
@@ -47,6 +47,7 @@ struct ConsoleCommand: Sendable {
         self.requiresAuth = requiresAuth
         self.handler = handler
         self.immediateHandler = immediateHandler
+        self.metrics = CommandMetrics(command: name)
     }
 }
 

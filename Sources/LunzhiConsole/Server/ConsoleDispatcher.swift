@@ -100,7 +100,7 @@ public struct ConsoleDispatcher: Sendable {
         _ command: ConsoleCommand, _ reply: ConsoleReply, session: SessionState, requestID: String,
         started: ContinuousClock.Instant
     ) {
-        command.metrics.record(command.name, code: reply.code, duration: ContinuousClock.now - started)
+        command.metrics.record(code: reply.code, duration: ContinuousClock.now - started)
         // Arguments are not logged: they may hold secrets.
         logger.info(
             "request",
@@ -140,8 +140,11 @@ final class CommandMetrics: Sendable {
         var counters: [Int: Counter] = [:]
     }
     private let state = Mutex(State())
+    private let command: String
 
-    func record(_ command: String, code: Int, duration: Duration) {
+    init(command: String) { self.command = command }
+
+    func record(code: Int, duration: Duration) {
         let (counter, timer) = state.withLock { state in
             let timer =
                 state.timer
