@@ -16,9 +16,6 @@ cd "$(dirname "$0")/.."
 bench_setup lunzhi-bench
 bench="$bindir/lunzhi-bench"
 
-secret_of() { sed -n 's/^secret: //p'; }
-op=$("$candidate" user add op --role operator | secret_of)
-gs=$("$candidate" user add clerk-gs --role clerk --member GS | secret_of)
 serve() {
     "$1" serve --listen "127.0.0.1:$2" --metrics-listen off --log-level warning --pool-size 16 &
     bench_pids+=($!)
@@ -26,11 +23,7 @@ serve() {
 port_a=$(lunzhi_free_port); serve "$baseline" "$port_a"; pid_a=$!
 port_b=$(lunzhi_free_port); serve "$candidate" "$port_b"; pid_b=$!
 bench_wait_port "$port_a"; bench_wait_port "$port_b"
-year=$(date +%Y)
-LUNZHI_SECRET=$op "$candidate" console --port "$port_b" --user op -c "CHAIR PLAN order=SN,GS,QH,NX,XJ from=$((year - 1)) years=5" >/dev/null
-LUNZHI_SECRET=$gs "$candidate" console --port "$port_b" --user clerk-gs \
-    -c "ITEM FILE category=direction track=regular title=基准" \
-    -c "CONSULT CONVENE kind=meeting at=$((year + 1))-03-01T09:00 place=兰州 deadline=$((year + 1))-02-20" >/dev/null
+bench_console_fixture "$port_b"
 
 echo "machine: $(uname -m), $(nproc) cores, PostgreSQL $(psql -tAc 'SHOW server_version')"
 echo "A = $baseline"

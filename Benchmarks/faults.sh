@@ -18,7 +18,6 @@ only=${LUNZHI_FAULTS_ONLY:-soak fuzz diskfull}
 want() { [[ " $only " == *" $1 "* ]]; }
 failures=0
 fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
-secret_of() { sed -n 's/^secret: //p'; }
 count() { psql -tAc "$1"; }
 
 soak() {
@@ -66,7 +65,7 @@ start_console() {
 
 fuzz() {
     local lines=${LUNZHI_FUZZ_LINES:-1000000} secret
-    secret=$("$bin" user add fuzz-gs --role clerk --member GS | secret_of)
+    secret=$(bench_user fuzz-gs --role clerk --member GS)
     start_console
     echo "fuzz: $lines lines, server pid $console_pid"
     python3 Benchmarks/fuzz_console.py "$console_port" fuzz-gs "$secret" "$console_pid" "$lines" || fail "fuzz"
@@ -84,7 +83,7 @@ diskfull() {
     psql -q -c "CREATE TABLESPACE small LOCATION '$small'"
     psql -q -c "ALTER TABLE agenda_item SET TABLESPACE small"
     local secret out="$work/diskfull.txt"
-    secret=$("$bin" user add disk-sn --role clerk --member SN | secret_of)
+    secret=$(bench_user disk-sn --role clerk --member SN)
     start_console
     # 8 clients file items with 4 KB bodies until the tablespace is full, then a while longer.
     python3 - "$console_port" "$secret" "$out" <<'PY'

@@ -42,3 +42,21 @@ bench_wait_port() {
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
     return 1
 }
+
+# bench_user NAME ARGS...: adds a principal (`lunzhi user add`) and prints its secret.
+bench_user() { "$bin" user add "$@" | sed -n 's/^secret: //p'; }
+
+# bench_console_fixture PORT: through the console on PORT, what the read and write workloads
+# need: an operator ($op: its secret) who plans the rotation, and a Gansu clerk ($gs) who files
+# item 1 and convenes consultation 1.
+bench_console_fixture() {
+    local port=$1 year
+    year=$(date +%Y)
+    op=$(bench_user op --role operator)
+    gs=$(bench_user clerk-gs --role clerk --member GS)
+    LUNZHI_SECRET=$op "$bin" console --port "$port" --user op \
+        -c "CHAIR PLAN order=SN,GS,QH,NX,XJ from=$((year - 1)) years=5" >/dev/null
+    LUNZHI_SECRET=$gs "$bin" console --port "$port" --user clerk-gs \
+        -c "ITEM FILE category=direction track=regular title=基准" \
+        -c "CONSULT CONVENE kind=meeting at=$((year + 1))-03-01T09:00 place=兰州 deadline=$((year + 1))-02-20" >/dev/null
+}

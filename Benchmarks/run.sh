@@ -17,11 +17,6 @@ lunzhi_ensure_system_packages redis-server
 bench_setup lunzhi-bench
 bench="$bindir/lunzhi-bench"
 
-secret_of() { sed -n 's/^secret: //p'; }
-op=$("$bin" user add op --role operator | secret_of)
-gs=$("$bin" user add clerk-gs --role clerk --member GS | secret_of)
-clerk_id=$(psql -tAc "SELECT id FROM principal WHERE name = 'clerk-gs'")
-
 console_port=$(lunzhi_free_port)
 # LUNZHI_BENCH_WRAP="perf record -g -o perf.data" profiles the server.
 ${LUNZHI_BENCH_WRAP:-} "$bin" serve --listen "127.0.0.1:$console_port" --metrics-listen off --log-level warning --pool-size "${LUNZHI_BENCH_POOL:-16}" &
@@ -30,11 +25,8 @@ bench_pids+=($!)
 # throughput on a shared machine. Not when wrapped (the pid would be the wrapper's).
 lunzhi_pid=$([ -z "${LUNZHI_BENCH_WRAP:-}" ] && echo $! || true)
 bench_wait_port "$console_port"
-year=$(date +%Y)
-LUNZHI_SECRET=$op "$bin" console --port "$console_port" --user op -c "CHAIR PLAN order=SN,GS,QH,NX,XJ from=$((year - 1)) years=5" >/dev/null
-LUNZHI_SECRET=$gs "$bin" console --port "$console_port" --user clerk-gs \
-    -c "ITEM FILE category=direction track=regular title=基准" \
-    -c "CONSULT CONVENE kind=meeting at=$((year + 1))-03-01T09:00 place=兰州 deadline=$((year + 1))-02-20" >/dev/null
+bench_console_fixture "$console_port"
+clerk_id=$(psql -tAc "SELECT id FROM principal WHERE name = 'clerk-gs'")
 
 redis_port=$(lunzhi_free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
