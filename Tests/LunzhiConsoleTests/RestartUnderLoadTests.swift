@@ -36,7 +36,14 @@ import Testing
                             while ContinuousClock.now < stop {
                                 do {
                                     try await ConsoleClient.with(host: "127.0.0.1", port: port) { c in
-                                        _ = try await c.request("AUTH c-sn \(secret)")
+                                        // Signing in needs the database too: while it restarts, AUTH
+                                        // is refused (503, or 500 if its commit was cut) and the client must sign in again, not go
+                                        // on unauthenticated.
+                                        let signIn = try await c.request("AUTH c-sn \(secret)")
+                                        guard signIn.code == 200 else {
+                                            #expect([500, 503].contains(signIn.code), "AUTH answered \(signIn.code)")
+                                            throw CancellationError()
+                                        }
                                         while ContinuousClock.now < stop {
                                             let title = "load-\(client)-\(n)"
                                             n += 1
