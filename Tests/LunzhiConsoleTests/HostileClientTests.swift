@@ -29,9 +29,16 @@ import Testing
             #expect(cutOff, "the server let a trickling client go on")
             #expect(await socket.readLine() == "421 IDLE_TIMEOUT no request for too long; closing")
             #expect(await socket.readLine() == nil)
-            try await h.client { (client: ConsoleClient) async throws in
-                #expect(try await client.request("PING").code == 200)
+            // Others are still served. The idle timeout is 1 s here, so on a loaded machine a new
+            // connection can itself be closed before its first line arrives: a few attempts.
+            var served = false
+            for _ in 0..<5 where !served {
+                served =
+                    (try? await h.client { (client: ConsoleClient) async throws in
+                        try await client.request("PING").code == 200
+                    }) ?? false
             }
+            #expect(served)
         }
     }
 
