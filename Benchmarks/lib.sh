@@ -6,7 +6,8 @@
 bench_pids=()
 
 # bench_setup PRODUCT...: builds the products (LUNZHI_BENCH_CONFIG, release by default), starts a
-# cluster on a free port with a database lunzhi_bench (migrated), and exports PG* for it. Sets
+# cluster on a free port with a database lunzhi_bench (migrated), and exports PG* for it (more
+# server settings, name=value, in LUNZHI_BENCH_PG_SETTINGS). Sets
 # $config, $bindir, $bin (the lunzhi binary) and $work; removes everything at exit.
 bench_setup() {
     config=${LUNZHI_BENCH_CONFIG:-release}
@@ -20,7 +21,8 @@ bench_setup() {
     local port
     port=$(lunzhi_free_port)
     lunzhi_cluster_init "$work/data" trust
-    lunzhi_cluster_start "$work/data" "$port" "$work" max_connections=200
+    # shellcheck disable=SC2086 # LUNZHI_BENCH_PG_SETTINGS: more name=value settings, space-separated
+    lunzhi_cluster_start "$work/data" "$port" "$work" max_connections=200 ${LUNZHI_BENCH_PG_SETTINGS:-}
     export PGHOST=127.0.0.1 PGPORT=$port PGUSER=lunzhi PGDATABASE=lunzhi_bench
     psql -q -d postgres -c 'CREATE DATABASE lunzhi_bench'
     "$bin" migrate --database-url "dbname=lunzhi_bench" >/dev/null 2>&1

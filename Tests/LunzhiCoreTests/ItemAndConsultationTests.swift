@@ -274,4 +274,45 @@ import Testing
             #expect(reason?.contains("silence") == true)
         }
     }
+
+    /// The reads the console serves most (CONSULT SHOW, ITEM SHOW, CHAIR) are prepared once per
+    /// connection and should then run on PostgreSQL's generic plan, not be planned on every call.
+    /// CONSULT SHOW selected its consultation with `= ANY($1)`, for which PostgreSQL kept choosing
+    /// custom plans: planning the 4-table join was most of that read's cost (docs/performance.md).
+    @Test func theBusiestReadsArePlannedOncePerConnection() async throws {
+        try await MechanismFixture.with { f in
+            let item = try await acceptedItem(f, "QH", "计划缓存")
+            let meeting = try await f.service.convene(
+                by: f.clerk("GS"),
+                ConsultationPlan(
+                    kind: .meeting, at: f.clock.now().addingTimeInterval(14 * 86_400), place: "西宁",
+                    agendaDeadline: f.clock.now().addingTimeInterval(7 * 86_400)))
+            _ = try await f.service.table(by: f.clerk("GS"), consultation: meeting.id, items: [item.id])
+            _ = try await f.service.openConsultation(by: f.clerk("GS"), id: meeting.id)
+            _ = try await f.service.recordPosition(
+                by: f.clerk("SN"), consultation: meeting.id, item: item.id, stance: .agree)
+
+            // One connection, so that its prepared statements can be inspected afterwards.
+            let pool = PostgresPool(configuration: f.pool.configuration, options: .init(maximumConnections: 1))
+            let service = Cooperation(pool: pool, clock: f.clock, bcryptCost: 4)
+            for _ in 0..<12 {
+                let shown = try await service.consultation(by: f.clerk("NX"), id: meeting.id)
+                #expect(shown.agenda.first?.positions["SN"]?.0 == .agree)
+                _ = try await service.item(by: f.clerk("NX"), id: item.id)
+                _ = try await service.chair(by: f.clerk("NX"))
+            }
+            let statements = try await pool.query(
+                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+            await pool.close()
+            for (read, marker) in [
+                ("CONSULT SHOW", "FROM consultation c"), ("ITEM SHOW", "FROM agenda_item WHERE id = $1"),
+                ("CHAIR", "AS known"),
+            ] {
+                let row = try statements.first { try $0.decode("statement", as: String.self).contains(marker) }
+                let generic: Int = try row?.decode("generic_plans") ?? 0
+                let custom: Int = try row?.decode("custom_plans") ?? 0
+                #expect(row != nil && generic > 0, "\(read): \(generic) generic plans, \(custom) custom")
+            }
+        }
+    }
 }

@@ -421,20 +421,20 @@ extension Cooperation {
 
     /// Consultations with their agendas and positions, in the order of `ids`, in one query: a row
     /// per position (or per agenda entry without positions, or per consultation without agenda).
+    ///
+    /// One consultation (CONSULT SHOW, and every change) is selected with `c.id = $1`, not
+    /// `= ANY($1)`: PostgreSQL never settles on a generic plan for the array form (it estimates
+    /// more rows for an array of unknown length than any custom plan finds), so that prepared
+    /// statement was planned again on every execution, a 4-table join costing about 0.4 ms of
+    /// the backend's CPU each time (docs/performance.md).
     func loadConsultations(_ context: ChangeContext, _ ids: [Int]) async throws -> [Consultation] {
         guard !ids.isEmpty else { return [] }
-        let rows = try await context.query(
-            """
-            SELECT c.*, ci.item_id AS entry_item, ci.ordinal AS entry_ordinal, ci.outcome AS entry_outcome,
-                   ci.decision_number AS entry_decision, i.title AS entry_title, i.track AS entry_track,
-                   p.member_code AS position_member, p.stance AS position_stance, p.note AS position_note
-            FROM consultation c
-            LEFT JOIN consultation_item ci ON ci.consultation_id = c.id
-            LEFT JOIN agenda_item i ON i.id = ci.item_id
-            LEFT JOIN item_position p ON p.consultation_id = c.id AND p.item_id = ci.item_id
-            WHERE c.id = ANY($1)
-            ORDER BY c.id, ci.ordinal, p.member_code
-            """, [ids])
+        let rows =
+            if ids.count == 1 {
+                try await context.query(Self.consultationsSQL(where: "c.id = $1"), [ids[0]])
+            } else {
+                try await context.query(Self.consultationsSQL(where: "c.id = ANY($1)"), [ids])
+            }
         var byID: [Int: Consultation] = [:]
         for row in rows {
             let id: Int = try row.decode("id")
@@ -466,5 +466,20 @@ extension Cooperation {
             }
         }
         return ids.compactMap { byID[$0] }
+    }
+
+    /// The statement `loadConsultations` runs, for a constant condition on `c.id`.
+    private static func consultationsSQL(where condition: StaticString) -> String {
+        """
+        SELECT c.*, ci.item_id AS entry_item, ci.ordinal AS entry_ordinal, ci.outcome AS entry_outcome,
+               ci.decision_number AS entry_decision, i.title AS entry_title, i.track AS entry_track,
+               p.member_code AS position_member, p.stance AS position_stance, p.note AS position_note
+        FROM consultation c
+        LEFT JOIN consultation_item ci ON ci.consultation_id = c.id
+        LEFT JOIN agenda_item i ON i.id = ci.item_id
+        LEFT JOIN item_position p ON p.consultation_id = c.id AND p.item_id = ci.item_id
+        WHERE \(condition)
+        ORDER BY c.id, ci.ordinal, p.member_code
+        """
     }
 }
