@@ -1,3 +1,4 @@
+import CLibPQ
 import Foundation
 
 /// A dedicated OS thread that runs one connection's blocking libpq calls, one at a time.
@@ -13,8 +14,10 @@ final class ConnectionThread: @unchecked Sendable {
     private var stopped = false
 
     init(name: String) {
-        let thread = Thread { [self] in self.loop() }
-        thread.name = name
+        let thread = Thread { [self] in
+            clibpq_name_this_thread(name)
+            self.loop()
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }

@@ -19,8 +19,10 @@ final class SocketPoller: Sendable {
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epoll >= 0, "epoll_create1 failed: errno \(errno)")
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "lunzhi-pg-poll"
+        let thread = Thread { [self] in
+            clibpq_name_this_thread("lunzhi-pg-poll")
+            self.loop()
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }
