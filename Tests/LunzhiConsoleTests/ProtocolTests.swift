@@ -41,6 +41,23 @@ import Testing
         let error = ConsoleReply.error(403, "NOT_CHAIR", "only the chair (GS in 2026) may accept items")
         #expect(error.text(tag: nil) == "403 NOT_CHAIR only the chair (GS in 2026) may accept items\r\n")
         #expect(error.json(tag: "x").contains("\"error\":{\"name\":\"NOT_CHAIR\""))
+        #expect(ConsoleReply.ok("PONG").text(tag: "p") == "200 @p PONG\r\n")
+        #expect(ConsoleReply.ok("a\\b\tc").text(tag: nil) == "200 a\\\\b\\tc\r\n")
+    }
+
+    /// Command names match in any ASCII case, one word or two; Unicode case mapping does not apply
+    /// ("ıtem" with a dotless i is not ITEM), and a second word is only read after a first word
+    /// that begins a two-word name.
+    @Test func commandNamesMatchInAnyASCIICase() {
+        #expect(CommandTable.find(["ping"])?.0.name == "PING")
+        #expect(CommandTable.find(["Item", "sHow", "1"]).map { ($0.0.name, $0.1) } ?? ("", 0) == ("ITEM SHOW", 2))
+        #expect(CommandTable.find(["chair"]).map { ($0.0.name, $0.1) } ?? ("", 0) == ("CHAIR", 1))
+        #expect(CommandTable.find(["chair", "plan"])?.0.name == "CHAIR PLAN")
+        #expect(CommandTable.find(["ping", "plan"]).map { ($0.0.name, $0.1) } ?? ("", 0) == ("PING", 1))
+        #expect(CommandTable.find(["\u{131}tem", "show"]) == nil)
+        #expect(CommandTable.find(["ITEM", "\u{17F}how"]) == nil)
+        #expect(CommandTable.asciiUppercased("ping") == "PING")
+        #expect(CommandTable.asciiUppercased("中文abc") == "中文ABC")
     }
 
     @Test func moneyAndTimes() throws {

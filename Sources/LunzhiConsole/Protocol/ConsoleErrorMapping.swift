@@ -6,7 +6,7 @@ import PostgresLibPQ
 /// The one place where errors become protocol replies. The wire never shows a Swift type name
 /// or a stack trace; an unexpected error is logged with an id that the reply shows.
 enum ConsoleErrorMapping {
-    static func reply(for error: any Error, command: String, requestID: String, logger: Logger) -> ConsoleReply {
+    static func reply(for error: any Error, command: String, requestID: RequestID, logger: Logger) -> ConsoleReply {
         switch error {
         case let error as DomainError:
             let code =

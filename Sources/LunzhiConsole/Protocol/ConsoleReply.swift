@@ -32,12 +32,12 @@ public struct ConsoleReply: Sendable, Equatable {
     /// The reply in text mode, each line ending in CRLF.
     public func text(tag: String?) -> String {
         let prefix = tag.map { "@\($0) " } ?? ""
-        var all = [errorName.map { "\($0) \(message)" } ?? message] + lines
-        all = all.map(Self.escapeControls)
-        var out = ""
-        for (index, line) in all.enumerated() {
-            let separator = index == all.count - 1 ? " " : "-"
-            out += "\(code)\(separator)\(prefix)\(line)\r\n"
+        let first = Self.escapeControls(errorName.map { "\($0) \(message)" } ?? message)
+        let code = String(self.code)
+        guard !lines.isEmpty else { return code + " " + prefix + first + "\r\n" }
+        var out = code + "-" + prefix + first + "\r\n"
+        for (index, line) in lines.enumerated() {
+            out += code + (index == lines.count - 1 ? " " : "-") + prefix + Self.escapeControls(line) + "\r\n"
         }
         return out
     }
@@ -60,7 +60,8 @@ public struct ConsoleReply: Sendable, Equatable {
     /// Text mode prints UTF-8 as is and escapes only control characters (and the backslash, so
     /// escapes are unambiguous).
     static func escapeControls(_ line: String) -> String {
-        guard line.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" }) else {
+        // The characters escaped are ASCII, and no byte of a longer UTF-8 sequence is below 0x80.
+        guard line.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }) else {
             return line
         }
         var out = ""

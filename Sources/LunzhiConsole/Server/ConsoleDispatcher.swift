@@ -35,9 +35,12 @@ public struct ConsoleDispatcher: Sendable {
         }
     }
 
+    /// Lines that show an HTTP client has reached the console.
+    private static let httpMethods: [[UInt8]] = ["GET ", "POST ", "HEAD "].map { Array($0.utf8) }
+
     /// Answers what can be answered without waiting; the rest is left `.pending`.
     func handleImmediately(_ line: [UInt8], session: SessionState) -> Outcome {
-        for method in ["GET ", "POST ", "HEAD "] where line.starts(with: Array(method.utf8)) {
+        for method in Self.httpMethods where line.starts(with: method) {
             return .answered(
                 .error(400, "BAD_SYNTAX", "this is the Lunzhi console, not an HTTP server", closeAfter: true), tag: nil)
         }
@@ -66,7 +69,8 @@ public struct ConsoleDispatcher: Sendable {
         }
         let arguments = Arguments(
             words: Array(request.words.dropFirst(nameWords)),
-            named: Dictionary(request.named.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))
+            named: request.named.isEmpty
+                ? [:] : Dictionary(request.named.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))
         let invocation = CommandInvocation(session: session, environment: environment, arguments: arguments)
         guard let immediate = command.immediateHandler else { return .pending(command, invocation, tag: request.tag) }
         let started = ContinuousClock.now
@@ -97,7 +101,7 @@ public struct ConsoleDispatcher: Sendable {
     }
 
     private func record(
-        _ command: ConsoleCommand, _ reply: ConsoleReply, session: SessionState, requestID: String,
+        _ command: ConsoleCommand, _ reply: ConsoleReply, session: SessionState, requestID: RequestID,
         started: ContinuousClock.Instant
     ) {
         command.metrics.record(code: reply.code, duration: ContinuousClock.now - started)
@@ -116,12 +120,15 @@ public struct ConsoleDispatcher: Sendable {
 /// Request ids: a random start chosen once per process, then counted up, so they are unique in
 /// the process, unlikely to repeat across restarts, and cost no system call (`random` asks the
 /// kernel each time, which showed in the profile of PING).
-enum RequestID {
+struct RequestID: CustomStringConvertible, Sendable {
     private static let counter = Atomic<UInt64>(UInt64.random(in: 0...UInt64.max))
 
-    static func next() -> String {
-        String(counter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16)
-    }
+    let value: UInt64
+
+    static func next() -> RequestID { RequestID(value: counter.wrappingAdd(1, ordering: .relaxed).newValue) }
+
+    /// Hexadecimal, as logs and 500 replies show it; formatted only when one of them needs it.
+    var description: String { String(value, radix: 16) }
 }
 
 extension Duration {
