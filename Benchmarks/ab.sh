@@ -6,7 +6,8 @@
 #   e.g. Benchmarks/ab.sh /tmp/lunzhi-old .build/release/lunzhi \
 #          "--workload read -c 64 -p 1 --rate 1000" "--workload write -c 16 -p 1"
 #   Build the baseline first from another commit (git stash; swift build -c release; cp the binary).
-#   LUNZHI_AB_ROUNDS (default 3), LUNZHI_AB_SECONDS (default 5).
+#   LUNZHI_BENCH_AB_ROUNDS (default 3), LUNZHI_BENCH_AB_SECONDS (default 5): LUNZHI_BENCH_*, so that
+#   the servers, which warn of unknown LUNZHI_* variables, stay quiet.
 set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,10p' "$0"; exit 64; }
 baseline=$(realpath "$1") candidate=$(realpath "$2"); shift 2
@@ -28,11 +29,11 @@ bench_console_fixture "$port_b"
 echo "machine: $(uname -m), $(nproc) cores, PostgreSQL $(psql -tAc 'SHOW server_version')"
 echo "A = $baseline"
 echo "B = $candidate"
-for ((round = 1; round <= ${LUNZHI_AB_ROUNDS:-3}; round++)); do
+for ((round = 1; round <= ${LUNZHI_BENCH_AB_ROUNDS:-3}; round++)); do
     for arguments in "$@"; do
         # shellcheck disable=SC2086  # each argument string is split into lunzhi-bench's arguments
-        echo "A $(LUNZHI_SECRET=$gs "$bench" --port "$port_a" --server-pid "$pid_a" --duration "${LUNZHI_AB_SECONDS:-5}" --user clerk-gs $arguments)"
+        echo "A $(LUNZHI_SECRET=$gs "$bench" --port "$port_a" --server-pid "$pid_a" --duration "${LUNZHI_BENCH_AB_SECONDS:-5}" --user clerk-gs $arguments)"
         # shellcheck disable=SC2086
-        echo "B $(LUNZHI_SECRET=$gs "$bench" --port "$port_b" --server-pid "$pid_b" --duration "${LUNZHI_AB_SECONDS:-5}" --user clerk-gs $arguments)"
+        echo "B $(LUNZHI_SECRET=$gs "$bench" --port "$port_b" --server-pid "$pid_b" --duration "${LUNZHI_BENCH_AB_SECONDS:-5}" --user clerk-gs $arguments)"
     done
 done
