@@ -20,6 +20,35 @@ import Testing
         #expect(parse("x a=b=c")?.value("a") == "b=c")
     }
 
+    /// Lines without a tag, quote, `=` or control character are split straight from their bytes;
+    /// every line, of those and of others, must parse as the scalar-by-scalar parser reads it.
+    @Test func theFastPathAgreesWithTheFullParser() {
+        let alphabet: [String] = [
+            "a", "Z", "9", " ", "  ", "\t", "中", "文", "é", "\u{1F600}", "\u{7F}", "-", "\\", "PING", "ITEM", "show",
+            "\"", "=", "@", "x=", "@t ", "\u{1}", "\n",
+        ]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var fast = 0
+        for _ in 0..<20_000 {
+            let line = (0..<next(12)).map { _ in alphabet[next(alphabet.count)] }.joined()
+            let bytes = Array(line.utf8)
+            if ConsoleRequestParser.plainWords(bytes) != nil { fast += 1 }
+            switch (ConsoleRequestParser.parse(bytes), ConsoleRequestParser.parse(line)) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(line.debugDescription)")
+            case (.failure(let a), .failure(let b)): #expect(a.message == b.message, "\(line.debugDescription)")
+            default: Issue.record("the two parsers disagree on \(line.debugDescription)")
+            }
+        }
+        #expect(fast > 2_000)  // the fast path was really taken
+        let many = Array(repeating: "w", count: ConsoleRequestParser.maximumWords + 1).joined(separator: " ")
+        #expect(throws: ConsoleSyntaxError.self) { try ConsoleRequestParser.parse(Array(many.utf8)).get() }
+        #expect(ConsoleRequestParser.plainWords(Array("ITEM SHOW\t12 ".utf8)) == ["ITEM", "SHOW", "12"])
+    }
+
     @Test func syntaxErrors() {
         for bad in [
             #"x "unterminated"#, #"x "bad \q escape""#, #"x "a"b"#, "x a=1 a=2", "@ x", "@bad!tag x", "x \u{1}",
