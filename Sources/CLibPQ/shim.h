@@ -44,7 +44,8 @@ static inline int clibpq_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity
 }
 
 /* Names the calling thread as `top -H`, `ps -L` and perf show it (at most 15 bytes; longer names
-   are cut). Foundation's Thread.name is not passed to the system on Linux. */
+   are cut). Foundation's Thread.name is not passed to the system on Linux. Used by
+   startDriverThread (ConnectionThread.swift). */
 static inline void clibpq_name_this_thread(const char *name) {
     prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }

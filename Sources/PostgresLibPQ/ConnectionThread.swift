@@ -14,12 +14,7 @@ final class ConnectionThread: @unchecked Sendable {
     private var stopped = false
 
     init(name: String) {
-        let thread = Thread { [self] in
-            clibpq_name_this_thread(name)
-            self.loop()
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
+        startDriverThread(named: name) { [self] in self.loop() }
     }
 
     /// Runs `body` on the thread and returns its result. Throws `connectionClosed` after `stop()`.
@@ -69,4 +64,16 @@ final class ConnectionThread: @unchecked Sendable {
             for job in batch { job() }
         }
     }
+}
+
+/// Starts one of the driver's own threads (a connection's, the poller, the listener): a 1 MB stack,
+/// and `name` given to the system, where `top -H`, `ps -L` and perf show it (Foundation's
+/// `Thread.name` does not reach it on Linux; at most 15 bytes are kept).
+func startDriverThread(named name: String, _ body: @escaping @Sendable () -> Void) {
+    let thread = Thread {
+        clibpq_name_this_thread(name)
+        body()
+    }
+    thread.stackSize = 1 << 20
+    thread.start()
 }

@@ -47,12 +47,7 @@ public final class PostgresListener: AsyncSequence, Sendable {
         try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, any Error>) in
             let loop = ListenerLoop(
                 configuration: configuration, state: state, continuation: continuation, ready: ready)
-            let thread = Thread {
-                clibpq_name_this_thread("lunzhi-listen")
-                loop.run()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+            startDriverThread(named: "lunzhi-listen") { loop.run() }
         }
     }
 

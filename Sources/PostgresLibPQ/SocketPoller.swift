@@ -19,12 +19,7 @@ final class SocketPoller: Sendable {
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epoll >= 0, "epoll_create1 failed: errno \(errno)")
-        let thread = Thread { [self] in
-            clibpq_name_this_thread("lunzhi-pg-poll")
-            self.loop()
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
+        startDriverThread(named: "lunzhi-pg-poll") { [self] in self.loop() }
     }
 
     /// Returns true once `socket` is readable (or writable, with `writable`), has an error or was
