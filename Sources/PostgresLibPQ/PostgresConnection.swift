@@ -104,9 +104,10 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Quotes an identifier (a channel or table name) with `PQescapeIdentifier`.
+    /// Quotes an identifier (a channel or table name) with `PQescapeIdentifier`, which only reads
+    /// the connection's encoding and never waits: no trip to the connection's thread.
     public func escapeIdentifier(_ identifier: String) async throws -> String {
-        try await onThread { connection in try connection.escapedIdentifier(identifier) }
+        try await inCall { try escapedIdentifier(identifier) }
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
