@@ -74,9 +74,8 @@ import Testing
         #expect(ConsoleReply.ok("a\\b\tc").text(tag: nil) == "200 a\\\\b\\tc\r\n")
     }
 
-    /// Command names match in any ASCII case, one word or two; Unicode case mapping does not apply
-    /// ("ıtem" with a dotless i is not ITEM), and a second word is only read after a first word
-    /// that begins a two-word name.
+    /// Command names match in any ASCII case, one word or two (two-word names win); Unicode case
+    /// mapping does not apply ("ıtem" with a dotless i is not ITEM).
     @Test func commandNamesMatchInAnyASCIICase() {
         #expect(CommandTable.find(["ping"])?.0.name == "PING")
         #expect(CommandTable.find(["Item", "sHow", "1"]).map { ($0.0.name, $0.1) } ?? ("", 0) == ("ITEM SHOW", 2))

@@ -7,9 +7,6 @@ enum CommandTable {
 
     private static let byName: [String: ConsoleCommand] = Dictionary(
         uniqueKeysWithValues: commands.map { ($0.name, $0) })
-    /// The first words of two-word names: only after one of these is a second word looked at.
-    private static let twoWordPrefixes = Set(commands.compactMap { $0.name.split(separator: " ").first.map(String.init) }
-        .filter { prefix in commands.contains { $0.name.hasPrefix(prefix + " ") } })
 
     /// The command named by the first one or two words (two-word names win), and how many words
     /// the name used. Names are matched without regard to ASCII case; command names are ASCII,
@@ -17,11 +14,7 @@ enum CommandTable {
     /// a dotless i, stand for ITEM).
     static func find(_ words: [String]) -> (ConsoleCommand, Int)? {
         guard let first = words.first.map(asciiUppercased) else { return nil }
-        if words.count >= 2, twoWordPrefixes.contains(first),
-            let command = byName[first + " " + asciiUppercased(words[1])]
-        {
-            return (command, 2)
-        }
+        if words.count >= 2, let command = byName[first + " " + asciiUppercased(words[1])] { return (command, 2) }
         if let command = byName[first] { return (command, 1) }
         return nil
     }
