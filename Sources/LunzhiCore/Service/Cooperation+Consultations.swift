@@ -431,9 +431,9 @@ extension Cooperation {
         guard !ids.isEmpty else { return [] }
         let rows =
             if ids.count == 1 {
-                try await context.query(Self.consultationsSQL(where: "c.id = $1"), [ids[0]])
+                try await context.query(Self.oneConsultationSQL, [ids[0]])
             } else {
-                try await context.query(Self.consultationsSQL(where: "c.id = ANY($1)"), [ids])
+                try await context.query(Self.consultationsSQL, [ids])
             }
         var byID: [Int: Consultation] = [:]
         for row in rows {
@@ -468,8 +468,11 @@ extension Cooperation {
         return ids.compactMap { byID[$0] }
     }
 
+    private static let oneConsultationSQL = selectConsultations(where: "c.id = $1")
+    private static let consultationsSQL = selectConsultations(where: "c.id = ANY($1)")
+
     /// The statement `loadConsultations` runs, for a constant condition on `c.id`.
-    private static func consultationsSQL(where condition: StaticString) -> String {
+    private static func selectConsultations(where condition: StaticString) -> String {
         """
         SELECT c.*, ci.item_id AS entry_item, ci.ordinal AS entry_ordinal, ci.outcome AS entry_outcome,
                ci.decision_number AS entry_decision, i.title AS entry_title, i.track AS entry_track,
