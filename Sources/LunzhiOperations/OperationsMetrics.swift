@@ -26,19 +26,26 @@ public final class OperationsMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
-    /// The help text of each gauge set here (`# HELP` in the exposition).
-    private static let help: [String: String] = [
-        "lunzhi_db_pool_connections": "Database connections of the pool, in use or idle.",
-        "lunzhi_db_pool_waiting": "Tasks waiting for a database connection.",
-        "lunzhi_database_up": "1 when the last scrape could query the database, else 0.",
-        "lunzhi_reminders": "Reminders by state.",
-        "lunzhi_audit_head_seq": "The seq of the newest audit event.",
-        "lunzhi_audit_checkpoint_age_seconds": "Seconds since the newest signed audit checkpoint (NaN before the first).",
-    ]
+    /// A gauge set at each scrape: its name and its `# HELP` text.
+    private struct GaugeName {
+        let name: String
+        let help: String
 
-    private func gauge(_ name: String, labels: [(String, String)] = []) -> Prometheus.Gauge {
+        static let poolConnections = GaugeName(
+            name: "lunzhi_db_pool_connections", help: "Database connections of the pool, in use or idle.")
+        static let poolWaiting = GaugeName(name: "lunzhi_db_pool_waiting", help: "Tasks waiting for a database connection.")
+        static let databaseUp = GaugeName(
+            name: "lunzhi_database_up", help: "1 when the last scrape could query the database, else 0.")
+        static let reminders = GaugeName(name: "lunzhi_reminders", help: "Reminders by state.")
+        static let auditHead = GaugeName(name: "lunzhi_audit_head_seq", help: "The seq of the newest audit event.")
+        static let checkpointAge = GaugeName(
+            name: "lunzhi_audit_checkpoint_age_seconds",
+            help: "Seconds since the newest signed audit checkpoint (NaN before the first).")
+    }
+
+    private func gauge(_ gauge: GaugeName, labels: [(String, String)] = []) -> Prometheus.Gauge {
         registry.makeGauge(
-            descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: Self.help[name] ?? ""),
+            descriptor: MetricNameDescriptor(metricName: gauge.name, unitName: "", helpText: gauge.help),
             labels: labels)
     }
 
@@ -48,11 +55,11 @@ public final class OperationsMetrics: Sendable {
         -> [UInt8]
     {
         let statistics = await pool.statistics
-        gauge("lunzhi_db_pool_connections", labels: [("state", "in_use")]).set(
+        gauge(.poolConnections, labels: [("state", "in_use")]).set(
             Double(statistics.inUse))
-        gauge("lunzhi_db_pool_connections", labels: [("state", "idle")]).set(Double(statistics.idle))
-        gauge("lunzhi_db_pool_waiting").set(Double(statistics.waiting))
-        let up = gauge("lunzhi_database_up")
+        gauge(.poolConnections, labels: [("state", "idle")]).set(Double(statistics.idle))
+        gauge(.poolWaiting).set(Double(statistics.waiting))
+        let up = gauge(.databaseUp)
         do {
             let rows = try await pool.query(
                 """
@@ -68,16 +75,16 @@ public final class OperationsMetrics: Sendable {
                 case "reminders":
                     let state: String = try row.decode("label")
                     seen.insert(state)
-                    gauge("lunzhi_reminders", labels: [("state", state)]).set(value ?? 0)
+                    gauge(.reminders, labels: [("state", state)]).set(value ?? 0)
                 case "head":
-                    gauge("lunzhi_audit_head_seq").set(value ?? 0)
+                    gauge(.auditHead).set(value ?? 0)
                 default:
                     // NaN until the first checkpoint is signed.
-                    gauge("lunzhi_audit_checkpoint_age_seconds").set(value ?? .nan)
+                    gauge(.checkpointAge).set(value ?? .nan)
                 }
             }
             for state in ["pending", "running", "delivered", "skipped", "dead"] where !seen.contains(state) {
-                gauge("lunzhi_reminders", labels: [("state", state)]).set(0.0)
+                gauge(.reminders, labels: [("state", state)]).set(0.0)
             }
             up.set(1.0)
         } catch {
