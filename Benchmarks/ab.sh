@@ -17,23 +17,20 @@ cd "$(dirname "$0")/.."
 bench_setup lunzhi-bench
 bench="$bindir/lunzhi-bench"
 
-serve() {
-    "$1" serve --listen "127.0.0.1:$2" --metrics-listen off --log-level warning --pool-size 16 &
-    bench_pids+=($!)
-}
-port_a=$(lunzhi_free_port); serve "$baseline" "$port_a"; pid_a=$!
-port_b=$(lunzhi_free_port); serve "$candidate" "$port_b"; pid_b=$!
-bench_wait_port "$port_a"; bench_wait_port "$port_b"
-bench_console_fixture "$port_b"
+declare -A port pid
+bench_serve "$baseline" --pool-size 16; port[A]=$served_port pid[A]=$served_pid
+bench_serve "$candidate" --pool-size 16; port[B]=$served_port pid[B]=$served_pid
+bench_console_fixture "${port[B]}"
 
 echo "machine: $(uname -m), $(nproc) cores, PostgreSQL $(psql -tAc 'SHOW server_version')"
 echo "A = $baseline"
 echo "B = $candidate"
 for ((round = 1; round <= ${LUNZHI_BENCH_AB_ROUNDS:-3}; round++)); do
     for arguments in "$@"; do
-        # shellcheck disable=SC2086  # each argument string is split into lunzhi-bench's arguments
-        echo "A $(LUNZHI_SECRET=$gs "$bench" --port "$port_a" --server-pid "$pid_a" --duration "${LUNZHI_BENCH_AB_SECONDS:-5}" --user clerk-gs $arguments)"
-        # shellcheck disable=SC2086
-        echo "B $(LUNZHI_SECRET=$gs "$bench" --port "$port_b" --server-pid "$pid_b" --duration "${LUNZHI_BENCH_AB_SECONDS:-5}" --user clerk-gs $arguments)"
+        for side in A B; do
+            # shellcheck disable=SC2086  # each argument string is split into lunzhi-bench's arguments
+            echo "$side $(LUNZHI_SECRET=$gs "$bench" --port "${port[$side]}" --server-pid "${pid[$side]}" \
+                --duration "${LUNZHI_BENCH_AB_SECONDS:-5}" --user clerk-gs $arguments)"
+        done
     done
 done

@@ -56,11 +56,8 @@ soak() {
 }
 
 start_console() {
-    console_port=$(lunzhi_free_port)
-    "$bin" serve --listen "127.0.0.1:$console_port" --metrics-listen off --log-level error "$@" 2>>"$work/serve.log" &
-    console_pid=$!
-    bench_pids+=("$console_pid")
-    bench_wait_port "$console_port"
+    bench_serve "$bin" --log-level error "$@" 2>>"$work/serve.log"
+    console_port=$served_port console_pid=$served_pid
 }
 
 fuzz() {

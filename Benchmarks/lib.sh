@@ -45,6 +45,21 @@ bench_wait_port() {
     return 1
 }
 
+# bench_serve BINARY ARGS...: starts `BINARY serve` on a free loopback port, with no metrics listener
+# and warnings only (ARGS add to these, or override them: the last value of an option wins), stops
+# it at exit, and waits until it accepts connections. Sets $served_port and $served_pid.
+# LUNZHI_BENCH_WRAP="perf record -g -o perf.data" runs it under a profiler ($served_pid is then
+# the wrapper's).
+bench_serve() {
+    local binary=$1
+    shift
+    served_port=$(lunzhi_free_port)
+    ${LUNZHI_BENCH_WRAP:-} "$binary" serve --listen "127.0.0.1:$served_port" --metrics-listen off --log-level warning "$@" &
+    served_pid=$!
+    bench_pids+=("$served_pid")
+    bench_wait_port "$served_port"
+}
+
 # bench_user NAME ARGS...: adds a principal (`lunzhi user add`) and prints its secret.
 bench_user() { "$bin" user add "$@" | sed -n 's/^secret: //p'; }
 

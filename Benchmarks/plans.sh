@@ -15,10 +15,8 @@ seconds=${1:-3}
 LUNZHI_BENCH_PG_SETTINGS="shared_preload_libraries=pg_stat_statements pg_stat_statements.track_planning=on" \
     bench_setup lunzhi-bench
 bench="$bindir/lunzhi-bench"
-port=$(lunzhi_free_port)
-"$bin" serve --listen "127.0.0.1:$port" --metrics-listen off --log-level warning &
-bench_pids+=($!)
-bench_wait_port "$port"
+bench_serve "$bin"
+port=$served_port
 bench_console_fixture "$port"
 psql -q -c "CREATE EXTENSION pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
 

@@ -18,14 +18,12 @@ lunzhi_ensure_system_packages redis-server
 bench_setup lunzhi-bench
 bench="$bindir/lunzhi-bench"
 
-console_port=$(lunzhi_free_port)
-# LUNZHI_BENCH_WRAP="perf record -g -o perf.data" profiles the server.
-${LUNZHI_BENCH_WRAP:-} "$bin" serve --listen "127.0.0.1:$console_port" --metrics-listen off --log-level warning --pool-size "${LUNZHI_BENCH_POOL:-16}" &
-bench_pids+=($!)
+# LUNZHI_BENCH_WRAP="perf record -g -o perf.data" profiles the server (see bench_serve).
+bench_serve "$bin" --pool-size "${LUNZHI_BENCH_POOL:-16}"
+console_port=$served_port
 # Each run also reports the server process's CPU per request (not PostgreSQL's): steadier than
 # throughput on a shared machine. Not when wrapped (the pid would be the wrapper's).
-lunzhi_pid=$([ -z "${LUNZHI_BENCH_WRAP:-}" ] && echo $! || true)
-bench_wait_port "$console_port"
+lunzhi_pid=$([ -z "${LUNZHI_BENCH_WRAP:-}" ] && echo "$served_pid" || true)
 bench_console_fixture "$console_port"
 clerk_id=$(psql -tAc "SELECT id FROM principal WHERE name = 'clerk-gs'")
 
