@@ -7,6 +7,16 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 /// A plain HTTP/1.0 GET on loopback: the status code and the body.
 func httpGet(port: Int, path: String) throws -> (status: Int, body: String) {
+    let response = try exchange(port: port, sending: "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+    let text = String(decoding: response, as: UTF8.self)
+    let status = Int(text.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0
+    let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+    return (status, body)
+}
+
+/// Connects to loopback `port`, writes `text` in plain TCP, and returns every byte the server
+/// sends until it closes.
+func exchange(port: Int, sending text: String) throws -> [UInt8] {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestEnvironmentError(message: "socket failed") }
     defer { close(fd) }
@@ -20,7 +30,7 @@ func httpGet(port: Int, path: String) throws -> (status: Int, body: String) {
         }
     }
     guard connected == 0 else { throw TestEnvironmentError(message: "cannot connect to port \(port)") }
-    let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    let request = Array(text.utf8)
     _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     var response: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
@@ -29,10 +39,7 @@ func httpGet(port: Int, path: String) throws -> (status: Int, body: String) {
         if n <= 0 { break }
         response += buffer[0..<n]
     }
-    let text = String(decoding: response, as: UTF8.self)
-    let status = Int(text.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0
-    let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-    return (status, body)
+    return response
 }
 
 /// A Unix datagram socket standing in for systemd's notification socket.
