@@ -1,7 +1,9 @@
 import Foundation
 
-/// A JSON value with ordered object keys, for replies in JSON mode.
-public indirect enum JSONValue: Sendable, Equatable {
+/// A JSON value with ordered object keys, for replies in JSON mode. Not `indirect`: arrays and
+/// objects already hold their elements out of line, and an indirect enum boxed every value on the
+/// heap, even a number or PING's "PONG".
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
