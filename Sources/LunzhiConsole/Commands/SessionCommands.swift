@@ -3,11 +3,12 @@ import LunzhiCore
 
 /// PING, HELP, AUTH, WHOAMI, FORMAT, QUIT, STATUS.
 enum SessionCommands {
+    /// PING's reply, made once.
+    static let pong = ConsoleReply.ok("PONG", data: .string("PONG"))
+
     static let all: [ConsoleCommand] = [
         ConsoleCommand.immediate("PING", usage: "PING", summary: "Check that the server answers.", requiresAuth: false)
-        { _ in
-            .ok("PONG", data: .string("PONG"))
-        },
+        { _ in pong },
         ConsoleCommand.immediate(
             "HELP", usage: "HELP [command]", summary: "List the commands, or show one command's usage.",
             requiresAuth: false

@@ -31,15 +31,36 @@ public struct ConsoleReply: Sendable, Equatable {
 
     /// The reply in text mode, each line ending in CRLF.
     public func text(tag: String?) -> String {
-        let prefix = tag.map { "@\($0) " } ?? ""
-        let first = Self.escapeControls(errorName.map { "\($0) \(message)" } ?? message)
-        let code = String(self.code)
-        guard !lines.isEmpty else { return code + " " + prefix + first + "\r\n" }
-        var out = code + "-" + prefix + first + "\r\n"
-        for (index, line) in lines.enumerated() {
-            out += code + (index == lines.count - 1 ? " " : "-") + prefix + Self.escapeControls(line) + "\r\n"
-        }
+        var out = ""
+        writeText(tag: tag) { out += $0 }
         return out
+    }
+
+    /// The reply in text mode, handed to `write` piece by piece (the server appends them to its
+    /// output buffer without joining them into one string first).
+    func writeText(tag: String?, _ write: (String) -> Void) {
+        let code = String(self.code)
+        func start(last: Bool) {
+            write(code)
+            write(last ? " " : "-")
+            if let tag {
+                write("@")
+                write(tag)
+                write(" ")
+            }
+        }
+        start(last: lines.isEmpty)
+        if let errorName {
+            write(Self.escapeControls(errorName))
+            write(" ")
+        }
+        write(Self.escapeControls(message))
+        write("\r\n")
+        for (index, line) in lines.enumerated() {
+            start(last: index == lines.count - 1)
+            write(Self.escapeControls(line))
+            write("\r\n")
+        }
     }
 
     /// The reply as one line of JSON, ending in CRLF.

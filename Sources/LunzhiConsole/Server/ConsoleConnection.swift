@@ -22,7 +22,7 @@ struct AwaitedRequests: Sendable {
         let session = invocation.session
         var replies = AwaitedReplies()
         let first = await dispatcher.run(command, invocation)
-        replies.buffer.writeString(session.json ? first.json(tag: tag) : first.text(tag: tag))
+        first.write(to: &replies.buffer, tag: tag, json: session.json)
         if first.closeAfter {
             replies.close = true
             return replies
@@ -33,7 +33,7 @@ struct AwaitedRequests: Sendable {
                 return replies
             }
             let (reply, tag) = await dispatcher.handle(Array(line.readableBytesView), session: session)
-            replies.buffer.writeString(session.json ? reply.json(tag: tag) : reply.text(tag: tag))
+            reply.write(to: &replies.buffer, tag: tag, json: session.json)
             if reply.closeAfter {
                 replies.close = true
                 return replies
@@ -191,7 +191,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             }
             switch dispatcher.handleImmediately(Array(line.readableBytesView), session: session) {
             case .answered(let reply, let tag):
-                replies.writeString(session.json ? reply.json(tag: tag) : reply.text(tag: tag))
+                reply.write(to: &replies, tag: tag, json: session.json)
                 if reply.closeAfter {
                     finish(context, replies)
                     return
@@ -252,6 +252,17 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(last)).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+}
+
+extension ConsoleReply {
+    /// Appends the reply, in JSON or text mode, to a connection's output.
+    func write(to buffer: inout ByteBuffer, tag: String?, json: Bool) {
+        if json {
+            buffer.writeString(self.json(tag: tag))
+        } else {
+            writeText(tag: tag) { buffer.writeString($0) }
+        }
     }
 }
 
