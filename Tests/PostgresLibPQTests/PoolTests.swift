@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LunzhiTestSupport
 import PostgresLibPQ
 import Testing
@@ -40,6 +41,63 @@ import Testing
             }
             // The connection came back: the pool serves again.
             #expect(try await pool.query("SELECT 1 AS one").single().decode("one", as: Int.self) == 1)
+        }
+    }
+
+    @Test func aWaitingTaskCancelledLeavesTheLineAtOnce() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let pool = PostgresPool(
+                configuration: database.configuration,
+                options: .init(maximumConnections: 1, acquireTimeout: .seconds(60)))
+            try await pool.withConnection { _ in
+                let waiting = Task { try await pool.query("SELECT 1") }
+                while await pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                let start = ContinuousClock.now
+                waiting.cancel()
+                await #expect(throws: CancellationError.self) { try await waiting.value }
+                #expect(ContinuousClock.now - start < .seconds(5))  // not the 60 s acquire timeout
+                #expect(await pool.statistics.waiting == 0)
+                // Already cancelled before it asks: it never joins the line.
+                let early = Task {
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    return try await pool.query("SELECT 1")
+                }
+                await #expect(throws: CancellationError.self) { try await early.value }
+                #expect(await pool.statistics.waiting == 0)
+            }
+            // The connection the cancelled tasks waited for is lent again.
+            #expect(try await pool.query("SELECT 2 AS n").single().decode("n", as: Int.self) == 2)
+            #expect(await pool.statistics.open == 1)
+            await pool.close()
+        }
+    }
+
+    @Test func waitersAreServedInTurnAndClosingFailsTheRest() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let pool = PostgresPool(
+                configuration: database.configuration,
+                options: .init(maximumConnections: 1, acquireTimeout: .seconds(60)))
+            let order = Served()
+            var turns: [Task<Void, any Error>] = []
+            try await pool.withConnection { _ in
+                for turn in 0..<3 {
+                    turns.append(Task { try await pool.withConnection { _ in order.turns.withLock { $0.append(turn) } } })
+                    while await pool.statistics.waiting < turn + 1 { try await Task.sleep(for: .milliseconds(5)) }
+                }
+            }
+            // Returned, the connection goes to the first in line, then to the next.
+            for turn in turns { try await turn.value }
+            #expect(order.turns.withLock { $0 } == [0, 1, 2])
+            // A task still waiting when the pool closes is told so, not left hanging.
+            let held = Task { try await pool.withConnection { _ in try await Task.sleep(for: .seconds(2)) } }
+            while await pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let late = Task { try await pool.query("SELECT 1") }
+            while await pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            await pool.close()
+            let error = await #expect(throws: PostgresError.self) { try await late.value }
+            #expect(error?.kind == .poolClosed)
+            try await held.value
+            #expect(await pool.statistics.open == 0)
         }
     }
 
@@ -127,4 +185,9 @@ import Testing
             #expect(try await pool.query("SELECT count(*) AS n FROM t").single().decode("n", as: Int.self) == 0)
         }
     }
+}
+
+/// The order in which waiting tasks got their connection.
+private final class Served: Sendable {
+    let turns = Mutex<[Int]>([])
 }
