@@ -227,7 +227,12 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func escapedIdentifier(_ identifier: String) throws -> String {
-        let handle = try liveHandle()
+        try Self.escapedIdentifier(liveHandle(), identifier)
+    }
+
+    /// `identifier` quoted by `PQescapeIdentifier` (which only reads the connection's encoding);
+    /// shared with the listener's LISTEN.
+    static func escapedIdentifier(_ handle: OpaquePointer, _ identifier: String) throws -> String {
         guard let escaped = PQescapeIdentifier(handle, identifier, identifier.utf8.count) else {
             throw PostgresError(
                 kind: .invalidParameter, code: .invalidTextRepresentation,

@@ -180,7 +180,7 @@ private final class ListenerLoop: @unchecked Sendable {
             if descriptors[1].revents != 0 {
                 state.drainWake()
                 for (channel, done) in state.takePending() {
-                    _ = execute(handle, "LISTEN " + quoted(handle, channel))
+                    _ = listen(handle, channel)
                     done.resume()
                 }
             }
@@ -198,7 +198,7 @@ private final class ListenerLoop: @unchecked Sendable {
         do {
             let opened = try PostgresConnection.openBlocking(configuration)
             for channel in state.allChannels {
-                guard execute(opened, "LISTEN " + quoted(opened, channel)) else {
+                guard listen(opened, channel) else {
                     let error = PostgresConnection.serverError(nil, query: nil)
                     PQfinish(opened)
                     throw error
@@ -250,9 +250,9 @@ private final class ListenerLoop: @unchecked Sendable {
         return ok
     }
 
-    private func quoted(_ handle: OpaquePointer, _ identifier: String) -> String {
-        guard let escaped = PQescapeIdentifier(handle, identifier, identifier.utf8.count) else { return "\"\"" }
-        defer { PQfreemem(escaped) }
-        return String(cString: escaped)
+    /// LISTENs on `channel`; false when the name cannot be quoted or the server refuses.
+    private func listen(_ handle: OpaquePointer, _ channel: String) -> Bool {
+        guard let identifier = try? PostgresConnection.escapedIdentifier(handle, channel) else { return false }
+        return execute(handle, "LISTEN " + identifier)
     }
 }
