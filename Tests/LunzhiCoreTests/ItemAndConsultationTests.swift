@@ -275,6 +275,43 @@ import Testing
         }
     }
 
+    @Test func theListIsNewestFirstWithEachAgendaInOrder() async throws {
+        try await MechanismFixture.with(start: .day("2026-03-02")) { f in
+            let s = f.service
+            let now = f.clock.now()
+            let one = try await acceptedItem(f, "SN", "一")
+            let two = try await acceptedItem(f, "QH", "二")
+            func written() async throws -> Consultation {
+                try await s.convene(
+                    by: f.clerk("GS"),
+                    ConsultationPlan(
+                        kind: .written, agendaDeadline: now.addingTimeInterval(3600),
+                        responseDeadline: now.addingTimeInterval(5 * 86_400)))
+            }
+            let first = try await written()
+            let second = try await written()
+            let third = try await written()
+            // Tabled in the order two, one: the agenda keeps that order, with each item's positions.
+            _ = try await s.table(by: f.clerk("GS"), consultation: second.id, items: [two.id, one.id])
+            _ = try await s.openConsultation(by: f.clerk("GS"), id: second.id)
+            _ = try await s.recordPosition(by: f.clerk("SN"), consultation: second.id, item: one.id, stance: .agree)
+            _ = try await s.recordPosition(by: f.clerk("XJ"), consultation: second.id, item: one.id, stance: .object)
+            _ = try await s.cancelConsultation(by: f.clerk("GS"), id: third.id, reason: "改期")
+
+            let all = try await s.consultations(by: f.clerk("NX"))
+            #expect(all.map(\.id) == [third.id, second.id, first.id])
+            #expect(all[1].agenda.map(\.itemID) == [two.id, one.id])
+            #expect(all[1].agenda[0].positions.isEmpty)
+            #expect(all[1].agenda[1].positions.mapValues(\.stance) == ["SN": .agree, "XJ": .object])
+            #expect(all[0].agenda.isEmpty && all[2].agenda.isEmpty)
+            // The same consultation as CONSULT SHOW reads it.
+            #expect(all[1] == (try await s.consultation(by: f.clerk("NX"), id: second.id)))
+            #expect(try await s.consultations(by: f.clerk("NX"), state: .cancelled).map(\.id) == [third.id])
+            #expect(try await s.consultations(by: f.clerk("NX"), state: .open).map(\.id) == [second.id])
+            #expect(try await s.consultations(by: f.clerk("NX"), state: .closed).isEmpty)
+        }
+    }
+
     /// The reads the console serves most (CONSULT SHOW, ITEM SHOW, CHAIR) are prepared once per
     /// connection and should then run on PostgreSQL's generic plan, not be planned on every call.
     /// CONSULT SHOW selected its consultation with `= ANY($1)`, for which PostgreSQL kept choosing

@@ -366,11 +366,8 @@ extension Cooperation {
     {
         try await read(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
-            let ids: [Int] = try await context.query(
-                "SELECT id FROM consultation WHERE mechanism_code = $1 AND ($2::text IS NULL OR state = $2) ORDER BY id DESC LIMIT 200",
-                [mechanism, state?.rawValue]
-            ).map { try $0.decode("id") }
-            return try await loadConsultations(context, ids)
+            return try Self.consultations(
+                from: try await context.query(Self.recentConsultationsSQL, [mechanism, state?.rawValue]))
         }
     }
 
@@ -413,45 +410,36 @@ extension Cooperation {
     }
 
     func loadConsultation(_ context: ChangeContext, _ id: Int) async throws -> Consultation {
-        guard let consultation = try await loadConsultations(context, [id]).first else {
+        guard let consultation = try Self.consultations(from: try await context.query(Self.oneConsultationSQL, [id])).first
+        else {
             throw DomainError.notFound("consultation", id)
         }
         return consultation
     }
 
-    /// Consultations with their agendas and positions, in the order of `ids`, in one query: a row
-    /// per position (or per agenda entry without positions, or per consultation without agenda).
-    ///
-    /// One consultation (CONSULT SHOW, and every change) is selected with `c.id = $1`, not
-    /// `= ANY($1)`: PostgreSQL never settles on a generic plan for the array form (it estimates
-    /// more rows for an array of unknown length than any custom plan finds), so that prepared
-    /// statement was planned again on every execution, a 4-table join costing about 0.4 ms of
-    /// the backend's CPU each time (docs/performance.md).
-    func loadConsultations(_ context: ChangeContext, _ ids: [Int]) async throws -> [Consultation] {
-        guard !ids.isEmpty else { return [] }
-        let rows =
-            if ids.count == 1 {
-                try await context.query(Self.oneConsultationSQL, [ids[0]])
-            } else {
-                try await context.query(Self.consultationsSQL, [ids])
-            }
-        var byID: [Int: Consultation] = [:]
+    /// Consultations with their agendas and positions from the rows of a `selectConsultations`
+    /// statement, in the order they come: a row per position (or per agenda entry without
+    /// positions, or per consultation without agenda).
+    private static func consultations(from rows: PostgresRows) throws -> [Consultation] {
+        var consultations: [Consultation] = []
         for row in rows {
             let id: Int = try row.decode("id")
-            if byID[id] == nil {
-                byID[id] = Consultation(
-                    id: id, mechanism: try row.decode("mechanism_code"), chairMember: try row.decode("chair_member"),
-                    kind: ConsultationKind(rawValue: try row.decode("kind"))!, at: try row.decode("at"),
-                    place: try row.decode("place"),
-                    agendaDeadline: try row.decode("agenda_deadline"),
-                    responseDeadline: try row.decode("response_deadline"),
-                    rule: ConsultationRule(rawValue: try row.decode("rule"))!,
-                    state: ConsultationState(rawValue: try row.decode("state"))!,
-                    minutes: try row.decode("minutes"), cancelReason: try row.decode("cancel_reason"), agenda: [])
+            if consultations.last?.id != id {
+                consultations.append(
+                    Consultation(
+                        id: id, mechanism: try row.decode("mechanism_code"), chairMember: try row.decode("chair_member"),
+                        kind: ConsultationKind(rawValue: try row.decode("kind"))!, at: try row.decode("at"),
+                        place: try row.decode("place"),
+                        agendaDeadline: try row.decode("agenda_deadline"),
+                        responseDeadline: try row.decode("response_deadline"),
+                        rule: ConsultationRule(rawValue: try row.decode("rule"))!,
+                        state: ConsultationState(rawValue: try row.decode("state"))!,
+                        minutes: try row.decode("minutes"), cancelReason: try row.decode("cancel_reason"), agenda: []))
             }
             guard let itemID: Int = try row.decode("entry_item") else { continue }
-            if byID[id]!.agenda.last?.itemID != itemID {
-                byID[id]!.agenda.append(
+            let current = consultations.count - 1
+            if consultations[current].agenda.last?.itemID != itemID {
+                consultations[current].agenda.append(
                     Consultation.AgendaEntry(
                         itemID: itemID, ordinal: try row.decode("entry_ordinal"), title: try row.decode("entry_title"),
                         track: Track(rawValue: try row.decode("entry_track"))!,
@@ -459,20 +447,32 @@ extension Cooperation {
                         decisionNumber: try row.decode("entry_decision"), positions: [:]))
             }
             if let member: String = try row.decode("position_member") {
-                let last = byID[id]!.agenda.count - 1
-                byID[id]!.agenda[last].positions[member] = (
+                let last = consultations[current].agenda.count - 1
+                consultations[current].agenda[last].positions[member] = (
                     Stance(rawValue: try row.decode("position_stance"))!, try row.decode("position_note")
                 )
             }
         }
-        return ids.compactMap { byID[$0] }
+        return consultations
     }
 
-    private static let oneConsultationSQL = selectConsultations(where: "c.id = $1")
-    private static let consultationsSQL = selectConsultations(where: "c.id = ANY($1)")
+    /// One consultation (CONSULT SHOW, and every change) is selected with `c.id = $1`, not
+    /// `= ANY($1)`: PostgreSQL never settles on a generic plan for the array form (it estimates
+    /// more rows for an array of unknown length than any custom plan finds), so that prepared
+    /// statement was planned again on every execution, a 4-table join costing about 0.4 ms of
+    /// the backend's CPU each time (docs/performance.md).
+    private static let oneConsultationSQL = selectConsultations(where: "c.id = $1", order: "c.id")
+    /// CONSULT LIST: a mechanism's newest 200, optionally in one state ($2), newest first, in one
+    /// statement (it used to fetch the ids first, then the consultations).
+    private static let recentConsultationsSQL = selectConsultations(
+        where: """
+            c.id IN (SELECT id FROM consultation WHERE mechanism_code = $1 AND ($2::text IS NULL OR state = $2)
+                     ORDER BY id DESC LIMIT 200)
+            """, order: "c.id DESC")
 
-    /// The statement `loadConsultations` runs, for a constant condition on `c.id`.
-    private static func selectConsultations(where condition: StaticString) -> String {
+    /// A statement `consultations(from:)` reads: the consultations meeting a constant condition,
+    /// each one's rows together (`order` sorts by `c.id` first), agenda in order.
+    private static func selectConsultations(where condition: StaticString, order: StaticString) -> String {
         """
         SELECT c.*, ci.item_id AS entry_item, ci.ordinal AS entry_ordinal, ci.outcome AS entry_outcome,
                ci.decision_number AS entry_decision, i.title AS entry_title, i.track AS entry_track,
@@ -482,7 +482,7 @@ extension Cooperation {
         LEFT JOIN agenda_item i ON i.id = ci.item_id
         LEFT JOIN item_position p ON p.consultation_id = c.id AND p.item_id = ci.item_id
         WHERE \(condition)
-        ORDER BY c.id, ci.ordinal, p.member_code
+        ORDER BY \(order), ci.ordinal, p.member_code
         """
     }
 }
