@@ -29,6 +29,26 @@ import Testing
     /// Requests answered on the event loop (PING, FORMAT, errors) and requests that need the
     /// database (CHAIR, ITEM SHOW), pipelined in one write, are answered in order, each in the
     /// format in force when it was answered; a line over the limit behind them gets its 413 last.
+    /// More immediate requests in one read than one turn of the event loop answers
+    /// (`linesPerTurn`): the rest are answered on later turns, still in order, with a request
+    /// that needs the database among them, and the line over the limit after them all.
+    @Test func aLongPipelineIsAnsweredInOrderAcrossTurns() async throws {
+        try await ConsoleHarness.with { h in
+            try await h.client(as: "c-gs") { client in
+                var batch = ""
+                for i in 0..<1000 { batch += i == 600 ? "@r\(i) CHAIR\r\n" : "@r\(i) \(i % 2 == 0 ? "PING" : "FROB")\r\n" }
+                try await client.sendRaw(
+                    Array((batch + "PING " + String(repeating: "x", count: 17 * 1024) + "\r\n").utf8))
+                for i in 0..<1000 {
+                    let reply = try #require(try await client.readReply())
+                    let expected = i == 600 || i % 2 == 0 ? 200 : 400
+                    #expect(reply.raw.last?.hasPrefix("\(expected) @r\(i) ") == true, "reply \(i): \(reply.raw)")
+                }
+                #expect(try await client.readReply()?.code == 413)
+            }
+        }
+    }
+
     @Test func pipelinedRequestsOfBothKindsAreAnsweredInOrder() async throws {
         try await ConsoleHarness.with { h in
             try await h.client(as: "c-gs") { client in

@@ -74,6 +74,12 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var pending: [ByteBuffer] = []
     /// The connection's task is running requests: answer nothing, read nothing, until it is done.
     private var awaiting = false
+    /// Lines are left over from a turn that answered `linesPerTurn`: answer nothing, read nothing,
+    /// until the event loop's next turn continues.
+    private var continuing = false
+    /// Continuing waits for the client to read: the replies already written fill the channel's
+    /// buffer (it is not writable).
+    private var continueWhenWritable = false
     /// A read was asked for while awaiting; it is passed on once the task has answered.
     private var readHeld = false
     /// The decoder met a line over the limit after the pending lines: answer those, then 413.
@@ -145,13 +151,13 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         pending.append(contentsOf: unwrapInboundIn(data))
-        if !awaiting { answer(context) }
+        if !awaiting && !continuing { answer(context) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is ByteToMessageDecoderError.PayloadTooLargeError {
             lineTooLong = true
-            if !awaiting { answer(context) }
+            if !awaiting && !continuing { answer(context) }
             return
         }
         logger.debug("connection ended", metadata: ["remote": "\(session?.remoteAddress ?? "-")", "error": "\(error)"])
@@ -161,26 +167,51 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
-            if !awaiting { answer(context) }
+            if !awaiting && !continuing { answer(context) }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func read(context: ChannelHandlerContext) {
-        if awaiting || closing {
+        // Nothing more is read from a client whose replies are piling up unread: what the server
+        // buffers for it stays near the channel's write watermark (StalledReaderHandler closes it
+        // if it never reads), and the event loop does not spend itself answering it.
+        if awaiting || continuing || closing || !context.channel.isWritable {
             readHeld = true
         } else {
             context.read()
         }
     }
 
-    /// Answers the pending lines in order until one must be awaited.
+    /// How many lines one turn of the event loop answers at most. A client that pipelines
+    /// thousands of immediate requests (HELP) in one read would otherwise hold the loop, and every
+    /// other connection on it, until all were answered: seconds in a debug build, where the
+    /// console's tests saw other servers on the same loop miss their greetings.
+    static let linesPerTurn = 128
+
+    /// Answers the pending lines in order until one must be awaited, or `linesPerTurn` have been
+    /// answered (the rest on a later turn of the event loop, reads held until then).
     private func answer(_ context: ChannelHandlerContext) {
         guard let session, !closing else { return }
         var replies = context.channel.allocator.buffer(capacity: 64)
         var index = 0
         while index < pending.count {
+            if index == Self.linesPerTurn {
+                pending.removeFirst(index)
+                if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
+                continuing = true
+                if context.channel.isWritable {
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    context.eventLoop.execute {
+                        bound.value.0.continuing = false
+                        bound.value.0.answer(bound.value.1)
+                    }
+                } else {
+                    continueWhenWritable = true
+                }
+                return
+            }
             let line = pending[index]
             index += 1
             // The decoder's buffer limit only applies while a line is incomplete; a long line
@@ -220,10 +251,24 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             return
         }
         if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
-        if readHeld {
+        if readHeld && context.channel.isWritable {
             readHeld = false
             context.read()
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            if continueWhenWritable {
+                continueWhenWritable = false
+                continuing = false
+                answer(context)
+            } else if readHeld && !awaiting && !continuing && !closing {
+                readHeld = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Back on the event loop after the connection's task ran awaited requests.

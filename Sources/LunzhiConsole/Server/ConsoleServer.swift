@@ -85,6 +85,12 @@ public struct ConsoleServer: Service {
         // A deep accept queue (the kernel caps it at net.core.somaxconn): a burst of connections
         // waits to be accepted, and answered 421 if over the limit, instead of overflowing the
         // queue, where the kernel drops or resets them (found with 1,000 connections at once).
+        // NIO stops accepting while `acceptAhead` accepted connections wait for the task that
+        // takes them (NIO's default is 10). Each is greeted, or refused with 421, by its handler on
+        // its event loop as soon as it is accepted, so a burst is answered at the event loops'
+        // pace, not at the pace of that task, which a busy machine can hold back for seconds.
+        let acceptAhead = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(
+            lowWatermark: 64, highWatermark: 1024)
         var servers = [
             try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -92,7 +98,9 @@ public struct ConsoleServer: Service {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 // A client that shuts down its side after its last request still gets the replies.
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .bind(host: configuration.host, port: configuration.port, childChannelInitializer: initialize)
+                .bind(
+                    host: configuration.host, port: configuration.port, serverBackPressureStrategy: acceptAhead,
+                    childChannelInitializer: initialize)
         ]
         logger.info(
             "console listening", metadata: ["address": "\(servers[0].channel.localAddress.map { "\($0)" } ?? "?")"])
@@ -107,7 +115,7 @@ public struct ConsoleServer: Service {
                     .childChannelOption(.allowRemoteHalfClosure, value: true)
                     .bind(
                         unixDomainSocketPath: staging, cleanupExistingSocketFile: true,
-                        childChannelInitializer: initialize
+                        serverBackPressureStrategy: acceptAhead, childChannelInitializer: initialize
                     ))
             guard chmod(staging, 0o660) == 0, rename(staging, path) == 0 else {
                 let failure = errno
