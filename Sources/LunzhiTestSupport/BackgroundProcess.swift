@@ -33,8 +33,16 @@ public final class BackgroundProcess: Sendable {
     }
 
     /// Waits for the process to exit by itself; returns its exit status, or 128 + the signal
-    /// that killed it (as shells report it).
-    public func wait() -> Int32 {
+    /// that killed it (as shells report it). The wait runs on a thread of its own: blocking in
+    /// `waitpid` on Swift's cooperative pool (two threads here) stalled every other test's async
+    /// code and the accept loops of the consoles under test, which timed out connecting.
+    public func exit() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.waitBlocking()) }.start()
+        }
+    }
+
+    private func waitBlocking() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7f

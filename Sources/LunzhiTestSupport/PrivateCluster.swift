@@ -36,22 +36,26 @@ public final class PrivateCluster: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let cluster = PrivateCluster(
             port: try freePort(), directory: directory, binDirectory: bin, osUser: user, tls: tls)
-        if let user { try run("/bin/chown", [user, directory.path]) }
+        if let user { try await run("/bin/chown", [user, directory.path]) }
         return try await cluster.removedAfter {
-            try cluster.pgctl(["initdb", "-o", "-U lunzhi -A trust -E UTF8 --no-sync"])
-            if tls { try cluster.makeCertificate() }
-            try cluster.start()
+            try await cluster.pgctl(["initdb", "-o", "-U lunzhi -A trust -E UTF8 --no-sync"])
+            if tls { try await cluster.makeCertificate() }
+            try await cluster.start()
             return try await body(cluster)
         }
     }
 
     /// Runs `body`, then stops this cluster and removes its directory, whatever happened.
     private func removedAfter<T>(_ body: () async throws -> T) async throws -> T {
-        defer {
-            try? stop(mode: "immediate")
-            try? FileManager.default.removeItem(at: directory)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
         }
-        return try await body()
+        try? await stop(mode: "immediate")
+        try? FileManager.default.removeItem(at: directory)
+        return try result.get()
     }
 
     /// A streaming replica of this cluster, made with `pg_basebackup -R` and started on a port of
@@ -60,65 +64,72 @@ public final class PrivateCluster: Sendable {
         let directory = self.directory.deletingLastPathComponent().appendingPathComponent(
             UUID().uuidString.prefix(8).lowercased() + "-replica")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if let osUser { try Self.run("/bin/chown", [osUser, directory.path]) }
+        if let osUser { try await Self.run("/bin/chown", [osUser, directory.path]) }
         let replica = PrivateCluster(
             port: try Self.freePort(), directory: directory, binDirectory: binDirectory, osUser: osUser)
         return try await replica.removedAfter {
-            try asClusterUser([
+            try await asClusterUser([
                 binDirectory + "/pg_basebackup", "-h", "127.0.0.1", "-p", String(port), "-U", "lunzhi", "-D",
                 directory.appendingPathComponent("data").path, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
             ])
-            try replica.start()
+            try await replica.start()
             return try await body(replica)
         }
     }
 
-    public func start() throws {
+    public func start() async throws {
         let options =
             "-c listen_addresses=127.0.0.1 -p \(port) -c unix_socket_directories=\(directory.path) -c fsync=off"
             + (tls ? " -c ssl=on" : "")
-        try pgctl(["start", "-w", "-t", "60", "-l", directory.appendingPathComponent("log").path, "-o", options])
+        let log = directory.appendingPathComponent("log").path
+        do {
+            try await pgctl(["start", "-w", "-t", "60", "-l", log, "-o", options])
+        } catch let error as TestEnvironmentError {
+            // pg_ctl only says "stopped waiting"; the server's own log says why.
+            let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5)
+            throw TestEnvironmentError(message: error.message + "\nserver log: " + tail.joined(separator: "\n"))
+        }
     }
 
     /// Stops the server: mode `fast` (disconnect clients cleanly) or `immediate` (like a crash).
-    public func stop(mode: String = "fast") throws {
-        try pgctl(["stop", "-w", "-t", "60", "-m", mode])
+    public func stop(mode: String = "fast") async throws {
+        try await pgctl(["stop", "-w", "-t", "60", "-m", mode])
     }
 
     /// `pg_ctl restart` in the given mode.
-    public func restart(mode: String = "fast") throws {
-        try stop(mode: mode)
-        try start()
+    public func restart(mode: String = "fast") async throws {
+        try await stop(mode: mode)
+        try await start()
     }
 
     /// server.crt and server.key in the data directory, where `ssl=on` looks for them.
-    private func makeCertificate() throws {
+    private func makeCertificate() async throws {
         let data = directory.appendingPathComponent("data")
-        try asClusterUser([
+        try await asClusterUser([
             "/usr/bin/openssl", "req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=127.0.0.1",
             "-newkey", "rsa:2048", "-keyout", data.appendingPathComponent("server.key").path,
             "-out", data.appendingPathComponent("server.crt").path,
         ])
-        try asClusterUser(["/bin/chmod", "600", data.appendingPathComponent("server.key").path])
+        try await asClusterUser(["/bin/chmod", "600", data.appendingPathComponent("server.key").path])
     }
 
-    private func pgctl(_ arguments: [String]) throws {
-        try asClusterUser(
+    private func pgctl(_ arguments: [String]) async throws {
+        try await asClusterUser(
             [binDirectory + "/pg_ctl", "-D", directory.appendingPathComponent("data").path] + arguments)
     }
 
-    private func asClusterUser(_ command: [String]) throws {
+    private func asClusterUser(_ command: [String]) async throws {
         if let osUser {
-            try Self.run("/usr/sbin/runuser", ["-u", osUser, "--"] + command)
+            try await Self.run("/usr/sbin/runuser", ["-u", osUser, "--"] + command)
         } else {
-            try Self.run(command[0], Array(command.dropFirst()))
+            try await Self.run(command[0], Array(command.dropFirst()))
         }
     }
 
     /// Runs a program to completion; throws with its output when it fails. (Foundation's Process
     /// was seen to leave `runuser` unreaped here, hanging waitUntilExit.)
-    static func run(_ executable: String, _ arguments: [String]) throws {
-        let completion = try BackgroundProcess.run(executable, arguments)
+    static func run(_ executable: String, _ arguments: [String]) async throws {
+        let completion = try await BackgroundProcess.run(executable, arguments)
         guard completion.status == 0 else {
             throw TestEnvironmentError(
                 message:

@@ -22,12 +22,12 @@ extension BackgroundProcess {
 
     /// Runs a program to completion. Output goes to a file, not a pipe: a server the program
     /// starts (pg_ctl) could hold a pipe open forever.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
-        -> Completion
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
+        async throws -> Completion
     {
         let log = temporaryPath("run.out")
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let status = try BackgroundProcess(executable, arguments, environment: environment, log: log).wait()
+        let status = try await BackgroundProcess(executable, arguments, environment: environment, log: log).exit()
         return Completion(status: status, output: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 }

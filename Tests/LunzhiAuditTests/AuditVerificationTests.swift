@@ -374,7 +374,7 @@ import Testing
                         "'\(bindir)/pg_dump' -d '\(f.database.name)' | '\(bindir)/psql' -q -v ON_ERROR_STOP=1 -d '\(copy.name)'",
                     ],
                     log: log)
-                #expect(process.wait() == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+                #expect(await process.exit() == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
                 let v = try await AuditVerifier(pool: restored).verify()
                 #expect(v.ok && v.count == original.count && v.headHash == original.headHash)
                 // The restored copy still refuses changes.

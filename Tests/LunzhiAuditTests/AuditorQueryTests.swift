@@ -113,7 +113,7 @@ import Testing
             let lastLine =
                 try String(contentsOfFile: directory + "/events.jsonl", encoding: .utf8)
                 .split(separator: "\n").last.map(String.init) ?? ""
-            let python = try runPython(directory)
+            let python = try await runPython(directory)
             #expect(python.status == 0)
             #expect(
                 python.output
@@ -131,15 +131,15 @@ import Testing
                 lines[9].replacingOccurrences(of: #""principal_name":""#, with: #""principal_name":"mallory-"#))
             try (lines.joined(separator: "\n") + "\n").write(
                 toFile: directory + "/events.jsonl", atomically: true, encoding: .utf8)
-            let tampered = try runPython(directory)
+            let tampered = try await runPython(directory)
             #expect(tampered.status == 1 && tampered.output.hasPrefix("FAILED at seq 10:"))
         }
     }
 
-    func runPython(_ directory: String) throws -> BackgroundProcess.Completion {
+    func runPython(_ directory: String) async throws -> BackgroundProcess.Completion {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../docs/audit-verify.py").standardized.path
-        return try BackgroundProcess.run("python3", [script, directory])
+        return try await BackgroundProcess.run("python3", [script, directory])
     }
 }
 

@@ -60,7 +60,7 @@ import Testing
                         }
                     }
                     try await Task.sleep(for: .seconds(1.5))
-                    try cluster.restart(mode: mode)
+                    try await cluster.restart(mode: mode)
                     return try await clients.reduce(into: []) { $0 += $1 }
                 }
                 let stored = Set(

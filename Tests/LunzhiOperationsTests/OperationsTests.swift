@@ -77,10 +77,10 @@ import Testing
         }
     }
 
-    @Test func badSettingsStopTheStartNamingTheKey() throws {
+    @Test func badSettingsStopTheStartNamingTheKey() async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["LUNZHI_POOL_SIZE"] = "many"
-        let fromEnvironment = try BackgroundProcess.run(try lunzhiBinary(), ["serve"], environment: environment)
+        let fromEnvironment = try await BackgroundProcess.run(try lunzhiBinary(), ["serve"], environment: environment)
         #expect(fromEnvironment.status == 78)
         #expect(fromEnvironment.output.contains("LUNZHI_POOL_SIZE = 'many': must be a positive whole number"))
 
@@ -88,7 +88,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: config) }
         try "# a comment\nlisten = 127.0.0.1:7707\nbatch_sise = 10\n".write(
             toFile: config, atomically: true, encoding: .utf8)
-        let unknown = try BackgroundProcess.run(try lunzhiBinary(), ["remind", "--config", config])
+        let unknown = try await BackgroundProcess.run(try lunzhiBinary(), ["remind", "--config", config])
         #expect(
             unknown.status == 78
                 && unknown.output.contains(":3: unknown setting 'batch_sise' (did you mean batch_size?)"))
@@ -96,16 +96,16 @@ import Testing
         environment["LUNZHI_POOL_SIZE"] = nil
         environment["LUNZHI_DATABASE_URL"] = "postgresql://lunzhi:hunter2@127.0.0.1:1/x"
         environment["LUNZHI_LISTEN"] = "nowhere"
-        let secret = try BackgroundProcess.run(try lunzhiBinary(), ["serve"], environment: environment)
+        let secret = try await BackgroundProcess.run(try lunzhiBinary(), ["serve"], environment: environment)
         #expect(secret.status == 78 && secret.output.contains("LUNZHI_LISTEN = 'nowhere'"))
         #expect(!secret.output.contains("hunter2"))
     }
 
     /// docs/configuration.md names every setting's key and variable.
-    @Test func theConfigurationTableIsDocumented() throws {
+    @Test func theConfigurationTableIsDocumented() async throws {
         let doc = try String(contentsOfFile: repositoryRoot + "/docs/configuration.md", encoding: .utf8)
         let binary = try lunzhiBinary()
-        let listed = try BackgroundProcess.run(binary, ["settings"])
+        let listed = try await BackgroundProcess.run(binary, ["settings"])
         #expect(listed.status == 0)
         for line in listed.output.split(separator: "\n") {
             let fields = line.split(separator: " ")
@@ -116,7 +116,7 @@ import Testing
         }
     }
 
-    @Test func theSystemdUnitsVerify() throws {
+    @Test func theSystemdUnitsVerify() async throws {
         let directory = temporaryPath("units")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -126,22 +126,22 @@ import Testing
                 .replacingOccurrences(of: "/usr/local/bin/lunzhi", with: try lunzhiBinary())
             try text.write(toFile: directory + "/" + unit, atomically: true, encoding: .utf8)
         }
-        let verified = try BackgroundProcess.run(
+        let verified = try await BackgroundProcess.run(
             "systemd-analyze", ["verify", directory + "/lunzhi-console.service", directory + "/lunzhi-remind.service"])
         #expect(verified.status == 0, "\(verified.output)")
         #expect(!verified.output.contains("Unknown"), "\(verified.output)")
         #expect(!verified.output.contains("ignoring"), "\(verified.output)")
     }
 
-    @Test func installIsSafeToRunTwice() throws {
+    @Test func installIsSafeToRunTwice() async throws {
         let root = temporaryPath("root")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let script = repositoryRoot + "/Deploy/install.sh"
-        let first = try BackgroundProcess.run("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
+        let first = try await BackgroundProcess.run("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
         #expect(first.status == 0, "\(first.output)")
         try "LUNZHI_LISTEN=127.0.0.1:7777\n".write(
             toFile: root + "/etc/lunzhi/lunzhi.env", atomically: true, encoding: .utf8)
-        let second = try BackgroundProcess.run("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
+        let second = try await BackgroundProcess.run("bash", [script, "--root", root, "--binary", try lunzhiBinary()])
         #expect(second.status == 0 && second.output.contains("kept the existing"), "\(second.output)")
         #expect(
             try String(contentsOfFile: root + "/etc/lunzhi/lunzhi.env", encoding: .utf8)
@@ -152,7 +152,7 @@ import Testing
         ] {
             #expect(FileManager.default.fileExists(atPath: root + path), "\(path)")
         }
-        let version = try BackgroundProcess.run(root + "/usr/local/bin/lunzhi", ["version"])
+        let version = try await BackgroundProcess.run(root + "/usr/local/bin/lunzhi", ["version"])
         #expect(version.status == 0)
     }
 }

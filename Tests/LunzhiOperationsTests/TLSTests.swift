@@ -11,10 +11,10 @@ import Testing
         let directory: String
         let name: String
 
-        init(directory: String, name: String) throws {
+        init(directory: String, name: String) async throws {
             self.directory = directory
             self.name = name
-            try openssl([
+            try await Self.openssl([
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
                 "-subj", "/CN=\(name)", "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem",
             ])
@@ -23,9 +23,9 @@ import Testing
         var certificate: String { "\(directory)/\(name).pem" }
 
         /// Issues a certificate for `subject`: a server (SAN 127.0.0.1, localhost) or a client.
-        func issue(_ subject: String, server: Bool) throws -> (certificate: String, key: String) {
+        func issue(_ subject: String, server: Bool) async throws -> (certificate: String, key: String) {
             let base = "\(directory)/\(subject)"
-            try openssl([
+            try await Self.openssl([
                 "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=\(subject)",
                 "-keyout", base + ".key", "-out", base + ".csr",
             ])
@@ -34,15 +34,15 @@ import Testing
                 (server
                 ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
                 : "extendedKeyUsage=clientAuth\n").write(toFile: extensions, atomically: true, encoding: .utf8)
-            try openssl([
+            try await Self.openssl([
                 "x509", "-req", "-in", base + ".csr", "-CA", certificate, "-CAkey", "\(directory)/\(name).key",
                 "-CAcreateserial", "-days", "2", "-extfile", extensions, "-out", base + ".pem",
             ])
             return (base + ".pem", base + ".key")
         }
 
-        func openssl(_ arguments: [String]) throws {
-            let run = try BackgroundProcess.run("openssl", arguments)
+        static func openssl(_ arguments: [String]) async throws {
+            let run = try await BackgroundProcess.run("openssl", arguments)
             guard run.status == 0 else { throw TestEnvironmentError(message: "openssl failed: \(run.output)") }
         }
     }
@@ -51,11 +51,11 @@ import Testing
         let directory = temporaryPath("tls")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try Authority(directory: directory, name: "ca-one")
-        let second = try Authority(directory: directory, name: "ca-two")
-        let server = try first.issue("server-one", server: true)
-        let client = try first.issue("province", server: false)
-        let renewed = try second.issue("server-two", server: true)
+        let first = try await Authority(directory: directory, name: "ca-one")
+        let second = try await Authority(directory: directory, name: "ca-two")
+        let server = try await first.issue("server-one", server: true)
+        let client = try await first.issue("province", server: false)
+        let renewed = try await second.issue("server-two", server: true)
         // The server reads its certificate from fixed paths, replaced later.
         let certificatePath = directory + "/console.pem"
         let keyPath = directory + "/console.key"

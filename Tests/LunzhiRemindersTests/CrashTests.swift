@@ -44,7 +44,7 @@ import Testing
                     .single().decode("n")
             }
             kill(second.pid, SIGTERM)
-            #expect(second.wait() == 0)  // SIGTERM: a graceful exit
+            #expect(await second.exit() == 0)  // SIGTERM: a graceful exit
             #expect(delivered == 2000)
             var keys: Set<String> = []
             for line in lines() {

@@ -36,7 +36,7 @@ import Testing
                 group.addTask { try await d.run() }
                 try await enqueue("before")
                 try await waitFor(1)
-                try cluster.restart(mode: "fast")
+                try await cluster.restart(mode: "fast")
                 try await enqueue("after")
                 try await waitFor(2)
                 #expect(channel.keys == ["before", "after"])

@@ -51,7 +51,7 @@ import Testing
                 return
             }
             #expect(before.payload == "before")
-            try cluster.restart(mode: "fast")
+            try await cluster.restart(mode: "fast")
             #expect(await iterator.next() == .disconnected)
             #expect(await iterator.next() == .reconnected)
             try await pool.query("NOTIFY wake, 'after'")
