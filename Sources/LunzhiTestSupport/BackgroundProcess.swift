@@ -37,9 +37,7 @@ public final class BackgroundProcess: Sendable {
     /// `waitpid` on Swift's cooperative pool (two threads here) stalled every other test's async
     /// code and the accept loops of the consoles under test, which timed out connecting.
     public func exit() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: self.waitBlocking()) }.start()
-        }
+        await offCooperativePool { self.waitBlocking() }
     }
 
     private func waitBlocking() -> Int32 {
@@ -68,5 +66,14 @@ public final class BackgroundProcess: Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestEnvironmentError(message: "nothing listens on port \(port)")
+    }
+}
+
+/// Runs a blocking call on a thread of its own and returns its result. Blocking Swift's
+/// cooperative pool (two threads on this machine) would stall every other test's async code and
+/// the servers under test, which run on it too.
+public func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
     }
 }

@@ -251,25 +251,17 @@ final class RawSocket: Sendable {
 
     /// Sends all of `bytes`; false when the peer is gone or (with a timeout) the send blocked that long.
     func send(_ bytes: [UInt8], timeout: Duration? = nil) async -> Bool {
-        await Self.offPool { self.sendBlocking(bytes, timeout: timeout) }
+        await offCooperativePool { self.sendBlocking(bytes, timeout: timeout) }
     }
 
     /// Shuts down the sending side (the server sees end of input); replies can still be read.
     func finishSending() { shutdown(descriptor, Int32(SHUT_WR)) }
 
     /// One line without its CRLF, or nil at end of stream (waits up to 10 s).
-    func readLine() async -> String? { await Self.offPool { self.readLineBlocking() } }
+    func readLine() async -> String? { await offCooperativePool { self.readLineBlocking() } }
 
     /// Reads until end of stream or an error; returns how many bytes came.
-    func drain() async -> Int { await Self.offPool { self.drainBlocking() } }
-
-    /// Runs a blocking call on a thread of its own: blocking Swift's cooperative pool (two
-    /// threads on this machine) would stall the server under test, which runs on it too.
-    private static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: body()) }.start()
-        }
-    }
+    func drain() async -> Int { await offCooperativePool { self.drainBlocking() } }
 
     private func sendBlocking(_ bytes: [UInt8], timeout: Duration?) -> Bool {
         var offset = 0
