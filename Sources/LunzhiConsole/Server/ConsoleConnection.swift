@@ -80,6 +80,9 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Continuing waits for the client to read: the replies already written fill the channel's
     /// buffer (it is not writable).
     private var continueWhenWritable = false
+
+    /// Lines wait for the connection's task or for a later turn: none is answered now.
+    private var holdingLines: Bool { awaiting || continuing }
     /// A read was asked for while awaiting; it is passed on once the task has answered.
     private var readHeld = false
     /// The decoder met a line over the limit after the pending lines: answer those, then 413.
@@ -151,13 +154,13 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         pending.append(contentsOf: unwrapInboundIn(data))
-        if !awaiting && !continuing { answer(context) }
+        if !holdingLines { answer(context) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is ByteToMessageDecoderError.PayloadTooLargeError {
             lineTooLong = true
-            if !awaiting && !continuing { answer(context) }
+            if !holdingLines { answer(context) }
             return
         }
         logger.debug("connection ended", metadata: ["remote": "\(session?.remoteAddress ?? "-")", "error": "\(error)"])
@@ -167,7 +170,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
-            if !awaiting && !continuing { answer(context) }
+            if !holdingLines { answer(context) }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -177,7 +180,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         // Nothing more is read from a client whose replies are piling up unread: what the server
         // buffers for it stays near the channel's write watermark (StalledReaderHandler closes it
         // if it never reads), and the event loop does not spend itself answering it.
-        if awaiting || continuing || closing || !context.channel.isWritable {
+        if holdingLines || closing || !context.channel.isWritable {
             readHeld = true
         } else {
             context.read()
@@ -251,10 +254,14 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             return
         }
         if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
-        if readHeld && context.channel.isWritable {
-            readHeld = false
-            context.read()
-        }
+        readAgainIfHeld(context)
+    }
+
+    /// Passes on a read asked for while lines were held or the client's replies were unread.
+    private func readAgainIfHeld(_ context: ChannelHandlerContext) {
+        guard readHeld, !holdingLines, !closing, context.channel.isWritable else { return }
+        readHeld = false
+        context.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -263,9 +270,8 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
                 continueWhenWritable = false
                 continuing = false
                 answer(context)
-            } else if readHeld && !awaiting && !continuing && !closing {
-                readHeld = false
-                context.read()
+            } else {
+                readAgainIfHeld(context)
             }
         }
         context.fireChannelWritabilityChanged()
