@@ -102,6 +102,11 @@ public final class PrivateCluster: Sendable {
         try await start()
     }
 
+    /// Ends a standby's recovery (`pg_ctl promote`): it becomes a primary, as in a failover.
+    public func promote() async throws {
+        try await pgctl(["promote", "-w", "-t", "60"])
+    }
+
     /// server.crt and server.key in the data directory, where `ssl=on` looks for them.
     private func makeCertificate() async throws {
         let data = directory.appendingPathComponent("data")

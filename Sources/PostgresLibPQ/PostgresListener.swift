@@ -51,10 +51,11 @@ public final class PostgresListener: AsyncSequence, Sendable {
         }
     }
 
-    /// Adds a channel; returns once the server has confirmed the LISTEN (or, when disconnected,
-    /// once it is queued for the next connection).
-    public func listen(_ channel: String) async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+    /// Adds a channel; returns once the server has confirmed the LISTEN (when disconnected, once
+    /// a new connection has). Throws the server's refusal (a standby refuses LISTEN during
+    /// recovery); the channel is then not listened on.
+    public func listen(_ channel: String) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             state.request(channel, done: done)
         }
     }
@@ -70,7 +71,7 @@ public final class PostgresListener: AsyncSequence, Sendable {
 final class ListenerState: @unchecked Sendable {
     private let lock = NSLock()
     private var channels: [String]
-    private var pending: [(String, CheckedContinuation<Void, Never>)] = []
+    private var pending: [(channel: String, done: CheckedContinuation<Void, any Error>)] = []
     private var stopped = false
     let wakeRead: Int32
     let wakeWrite: Int32
@@ -89,7 +90,7 @@ final class ListenerState: @unchecked Sendable {
         close(wakeWrite)
     }
 
-    func request(_ channel: String, done: CheckedContinuation<Void, Never>) {
+    func request(_ channel: String, done: CheckedContinuation<Void, any Error>) {
         lock.lock()
         if stopped {
             lock.unlock()
@@ -121,7 +122,21 @@ final class ListenerState: @unchecked Sendable {
         return channels
     }
 
-    func takePending() -> [(String, CheckedContinuation<Void, Never>)] {
+    /// A channel the server refused: not LISTENed on again after a reconnect.
+    func forget(_ channel: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        channels.removeAll { $0 == channel }
+    }
+
+    /// Puts requests back, to be answered once a new connection has LISTENed.
+    func putBack(_ requests: [(channel: String, done: CheckedContinuation<Void, any Error>)]) {
+        lock.lock()
+        defer { lock.unlock() }
+        pending = requests + pending
+    }
+
+    func takePending() -> [(channel: String, done: CheckedContinuation<Void, any Error>)] {
         lock.lock()
         defer { lock.unlock() }
         let taken = pending
@@ -179,10 +194,8 @@ private final class ListenerLoop: @unchecked Sendable {
             _ = poll(&descriptors, 2, 1000)
             if descriptors[1].revents != 0 {
                 state.drainWake()
-                for (channel, done) in state.takePending() {
-                    _ = listen(handle, channel)
-                    done.resume()
-                }
+                listenForRequests(handle)
+                if self.handle == nil { continue }
             }
             if descriptors[0].revents != 0 {
                 if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
@@ -198,10 +211,9 @@ private final class ListenerLoop: @unchecked Sendable {
         do {
             let opened = try PostgresConnection.openBlocking(configuration)
             for channel in state.allChannels {
-                guard listen(opened, channel) else {
-                    let error = PostgresConnection.serverError(nil, query: nil)
+                if let refusal = listen(opened, channel) {
                     PQfinish(opened)
-                    throw error
+                    throw refusal
                 }
             }
             handle = opened
@@ -242,17 +254,43 @@ private final class ListenerLoop: @unchecked Sendable {
         }
     }
 
-    private func execute(_ handle: OpaquePointer, _ sql: String) -> Bool {
-        guard let result = PQexec(handle, sql) else { return false }
-        defer { PQclear(result) }
-        let ok = PQresultStatus(result) == PGRES_COMMAND_OK
-        deliverNotifications(handle)
-        return ok
+    /// Answers `listen(_:)` calls: each channel is LISTENed on, or its caller gets the server's
+    /// refusal. When the connection is lost meanwhile, the requests wait for the next connection.
+    private func listenForRequests(_ handle: OpaquePointer) {
+        var requests = state.takePending()[...]
+        while let request = requests.popFirst() {
+            guard let refusal = listen(handle, request.channel) else {
+                request.done.resume()
+                continue
+            }
+            if PQstatus(handle) != CONNECTION_OK {
+                state.putBack([request] + requests)
+                drop()
+                return
+            }
+            state.forget(request.channel)
+            request.done.resume(throwing: refusal)
+        }
     }
 
-    /// LISTENs on `channel`; false when the name cannot be quoted or the server refuses.
-    private func listen(_ handle: OpaquePointer, _ channel: String) -> Bool {
-        guard let identifier = try? PostgresConnection.escapedIdentifier(handle, channel) else { return false }
-        return execute(handle, "LISTEN " + identifier)
+    /// LISTENs on `channel`; returns why not when the name cannot be quoted, the server refuses or
+    /// the connection is lost.
+    private func listen(_ handle: OpaquePointer, _ channel: String) -> PostgresError? {
+        let sql: String
+        do {
+            sql = "LISTEN " + (try PostgresConnection.escapedIdentifier(handle, channel))
+        } catch {
+            return error as? PostgresError
+                ?? PostgresError(kind: .invalidParameter, code: .invalidTextRepresentation, message: "\(error)")
+        }
+        guard let result = PQexec(handle, sql) else {
+            return PostgresError(
+                kind: .connection, code: .connectionFailure,
+                message: String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines, query: sql)
+        }
+        defer { PQclear(result) }
+        deliverNotifications(handle)
+        guard PQresultStatus(result) != PGRES_COMMAND_OK else { return nil }
+        return PostgresConnection.serverError(result, query: sql)
     }
 }

@@ -40,6 +40,33 @@ import Testing
         }
     }
 
+    /// Pointed at a standby (LISTEN is refused during recovery) the cache stays off, and says why
+    /// once, not at every retry; after a failover (the standby promoted) it says it is on again.
+    @Test func itSaysWhyItIsOffAndWhenItIsOnAgain() async throws {
+        try await PrivateCluster.with { primary in
+            try await primary.withStreamingReplica { standby in
+                let (reports, reported) = AsyncStream.makeStream(of: PostgresError?.self)
+                let cache = CallerCache()
+                let following = Task { await cache.follow(standby.configuration) { reported.yield($0) } }
+                defer { following.cancel() }
+                var iterator = reports.makeAsyncIterator()
+                guard case .some(.some(let off)) = await iterator.next() else {
+                    Issue.record("no report that the cache is off")
+                    return
+                }
+                #expect(off.code == .readOnlySQLTransaction)
+                #expect(off.message.contains("recovery"))
+                // Let it retry at least once (every second) before the failover.
+                try await Task.sleep(for: .milliseconds(1500))
+                try await standby.promote()
+                guard case .some(.none) = await iterator.next() else {
+                    Issue.record("the next report is not that the cache is on again")
+                    return
+                }
+            }
+        }
+    }
+
     /// Removes the operator role with triggers off (no NOTIFY), then checks `read` still succeeds.
     private func roleRemovedSilently(
         _ f: MechanismFixture, _ principal: Int, read: () async throws -> Void

@@ -27,7 +27,7 @@ import Testing
             let listener = PostgresListener(configuration: database.configuration)
             try await listener.start()
             defer { listener.stop() }
-            await listener.listen("late")
+            try await listener.listen("late")
             try await pool.query("NOTIFY late, 'hello'")
             for await event in listener {
                 if case .notification(let n) = event {
@@ -61,6 +61,28 @@ import Testing
             }
             #expect(after.payload == "after")
             await pool.close()
+        }
+    }
+
+    /// Pointed at a standby by mistake: the operator is told the server's reason, not "unknown error".
+    @Test func aStandbysRefusalIsReportedWithTheServersReason() async throws {
+        try await PrivateCluster.with { primary in
+            try await primary.withStreamingReplica { standby in
+                let refused = PostgresListener(configuration: standby.configuration, channels: ["wake"])
+                let error = await #expect(throws: PostgresError.self) { try await refused.start() }
+                #expect(error?.code == .readOnlySQLTransaction)
+                #expect(error?.message.contains("recovery") == true)
+                #expect(error?.query == "LISTEN \"wake\"")
+
+                // A channel added later is refused the same way, and the listener goes on.
+                let listener = PostgresListener(configuration: standby.configuration)
+                try await listener.start()
+                defer { listener.stop() }
+                let late = await #expect(throws: PostgresError.self) { try await listener.listen("late") }
+                #expect(late?.code == .readOnlySQLTransaction)
+                let again = await #expect(throws: PostgresError.self) { try await listener.listen("later") }
+                #expect(again?.code == .readOnlySQLTransaction)
+            }
         }
     }
 }

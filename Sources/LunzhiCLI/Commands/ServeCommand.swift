@@ -128,10 +128,10 @@ struct ServeCommand: AsyncParsableCommand {
                     helpText: "Open console connections.")
             ).set(Double(environment.connectionCount))
         }
+        let cacheService = CallerCacheService(cache: callers, configuration: database.configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: ([server, CallerCacheService(cache: callers, configuration: database.configuration)]
-                    + operationsServices).map { .init(service: $0) },
+                services: ([server, cacheService] + operationsServices).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         SystemdNotifier.notify("STOPPING=1")
@@ -155,8 +155,19 @@ struct ServeCommand: AsyncParsableCommand {
 struct CallerCacheService: Service {
     let cache: CallerCache
     let configuration: PostgresConfiguration
+    let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await cache.follow(configuration) }
+        await cancelWhenGracefulShutdown {
+            await cache.follow(configuration) { [logger] failure in
+                if let failure {
+                    logger.warning(
+                        "caller cache off: cannot LISTEN lunzhi_principals; every read loads its caller",
+                        metadata: ["error": "\(failure)"])
+                } else {
+                    logger.notice("caller cache on again")
+                }
+            }
+        }
     }
 }

@@ -55,16 +55,29 @@ public final class CallerCache: Sendable {
     }
 
     /// Listens for principal changes until cancelled, reconnecting as needed; the cache is in
-    /// use only while this runs and its connection is up.
-    public func follow(_ configuration: PostgresConfiguration) async {
+    /// use only while this runs and its connection is up. `unavailable` is told why when the
+    /// listener cannot start (once per outage; it is retried every second) and `nil` when it has
+    /// started again after such a failure.
+    public func follow(
+        _ configuration: PostgresConfiguration, unavailable: @Sendable (PostgresError?) -> Void = { _ in }
+    ) async {
+        var failing = false
         while !Task.isCancelled {
             let listener = PostgresListener(configuration: configuration, channels: ["lunzhi_principals"])
             do {
                 try await listener.start()
             } catch {
+                if !failing {
+                    unavailable(
+                        error as? PostgresError
+                            ?? PostgresError(kind: .connection, code: .connectionFailure, message: "\(error)"))
+                }
+                failing = true
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
+            if failing { unavailable(nil) }
+            failing = false
             forgetAll(live: true)
             await withTaskCancellationHandler {
                 for await event in listener {
