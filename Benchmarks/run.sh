@@ -100,8 +100,41 @@ done
 fi
 
 if want write; then
+# Whether the pgbench script below still runs what ITEM FILE runs: both runs leave a footprint in
+# PostgreSQL's table statistics (index and sequential scans, rows inserted, updated, deleted, per
+# table), divided by the items each filed, to one decimal (sign-ins add a few scans of principal);
+# they must be equal. Each footprint is read after
+# ending the database's other sessions (Lunzhi's pool reconnects), since a backend's statistics
+# reach the shared counters at the latest when it exits.
+table_stats() {
+    psql -qtA -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()
+                  AND pid <> pg_backend_pid() AND backend_type = 'client backend'" >/dev/null
+    local _
+    for _ in $(seq 1 50); do
+        [ "$(psql -tAc "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                        AND pid <> pg_backend_pid() AND backend_type = 'client backend'")" = 0 ] && break
+        sleep 0.1
+    done
+    psql -tA -F ' ' -c "SELECT relname, idx_scan, seq_scan, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables"
+}
+# footprint BEFORE AFTER: what happened per item filed, one table a line, in name order.
+footprint() {
+    awk 'NR == FNR { for (i = 2; i <= 6; i++) b[$1, i] = $i; next }
+         { for (i = 2; i <= 6; i++) d[$1, i] = $i - b[$1, i]; names[$1] = 1 }
+         END {
+             n = d["agenda_item", 4]
+             if (n <= 0) { print "no items filed"; exit }
+             for (t in names) {
+                 line = sprintf("%s: scans %.1f+%.1f, rows +%.1f ~%.1f -%.1f", t,
+                                d[t, 2] / n, d[t, 3] / n, d[t, 4] / n, d[t, 5] / n, d[t, 6] / n)
+                 if (d[t, 2] || d[t, 3] || d[t, 4] || d[t, 5] || d[t, 6]) print line
+             }
+         }' <(echo "$1") <(echo "$2") | sort
+}
+stats_before=$(table_stats)
 write_lunzhi=$(LUNZHI_SECRET=$gs run "$console_port" --workload write -c 16 -p 1 --user clerk-gs)
 echo "$write_lunzhi"
+stats_lunzhi=$(table_stats)
 # The SQL one ITEM FILE runs (Cooperation.fileItem), as pgbench transactions on the same server.
 cat >"$work/item_file.sql" <<SQL
 \set n random(1, 1000000000)
@@ -109,8 +142,8 @@ BEGIN;
 SELECT p.name, p.disabled_at IS NOT NULL AS disabled, r.role, r.mechanism_code, r.member_code FROM principal p LEFT JOIN principal_role r ON r.principal_id = p.id WHERE p.id = $clerk_id;
 SELECT 1 FROM mechanism WHERE code = 'NW5';
 INSERT INTO agenda_item (mechanism_code, member_code, filed_by, category, track, title, body, justification, project_id, created_at, updated_at) VALUES ('NW5', 'GS', $clerk_id, 'direction', 'regular', 'pgbench-' || :n, '', NULL, NULL, now(), now()) RETURNING id \gset
-SELECT to_jsonb(t) AS j FROM agenda_item t WHERE id = :id;
-INSERT INTO audit_event (at, principal_id, principal_name, mechanism_code, member_code, action, entity, entity_id, before, after, reason, prev_hash, hash) VALUES (now(), $clerk_id, 'clerk-gs', 'NW5', 'GS', 'item.file', 'item', :id, NULL, (SELECT to_jsonb(t) FROM agenda_item t WHERE id = :id), NULL, '\\x', '\\x');
+SELECT to_jsonb(t) AS j FROM agenda_item t WHERE id = :id \gset
+INSERT INTO audit_event (at, principal_id, principal_name, mechanism_code, member_code, action, entity, entity_id, before, after, reason, prev_hash, hash) VALUES (now(), $clerk_id, 'clerk-gs', 'NW5', 'GS', 'item.file', 'item', :id, NULL, :j, NULL, '\\x', '\\x');
 SELECT * FROM agenda_item WHERE id = :id;
 COMMIT;
 SQL
@@ -118,6 +151,15 @@ pgbench_out=$(pgbench -n -M extended -c 16 -j 2 -T "$seconds" -f "$work/item_fil
 pgbench_tps=$(echo "$pgbench_out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
 echo "pgbench, the same SQL, 16 clients: $pgbench_tps transactions/s"
 printf 'write ratio lunzhi/pgbench: %.2f (goal >= 0.7)\n' "$(echo "$(echo "$write_lunzhi" | rate) / $pgbench_tps" | bc -l)"
+lunzhi_footprint=$(footprint "$stats_before" "$stats_lunzhi")
+pgbench_footprint=$(footprint "$stats_lunzhi" "$(table_stats)")
+if [ "$lunzhi_footprint" = "$pgbench_footprint" ]; then
+    echo "the same SQL: per item filed, both did on each table (index+sequential scans, rows inserted ~updated -deleted):"
+    echo "$lunzhi_footprint" | sed 's/^/    /'
+else
+    echo "NOT THE SAME SQL: the pgbench script no longer does what ITEM FILE does; per item filed:"
+    diff <(echo "$lunzhi_footprint") <(echo "$pgbench_footprint") | sed 's/^</    lunzhi: /; s/^>/    pgbench:/' | grep -v '^[0-9-]'
+fi
 fi
 
 if want mixed; then echo "$(LUNZHI_SECRET=$gs run "$console_port" --workload mixed -c 16 -p 1 --user clerk-gs)"; fi
