@@ -18,6 +18,17 @@ import Testing
         return try await f.service.acceptItem(by: f.clerk("GS"), id: item.id)
     }
 
+    /// A written consultation convened by the chair (GS), open for agenda for an hour and for
+    /// responses for five days.
+    func writtenConsultation(_ f: MechanismFixture, rule: ConsultationRule? = nil) async throws -> Consultation {
+        let now = f.clock.now()
+        return try await f.service.convene(
+            by: f.clerk("GS"),
+            ConsultationPlan(
+                kind: .written, agendaDeadline: now.addingTimeInterval(3600),
+                responseDeadline: now.addingTimeInterval(5 * 86_400), rule: rule))
+    }
+
     @Test func theWholeMeetingScenario() async throws {
         try await MechanismFixture.with(start: .day("2026-03-02")) { f in
             let s = f.service
@@ -227,20 +238,11 @@ import Testing
     @Test func writtenProceduresUnderBothRules() async throws {
         try await MechanismFixture.with(start: .day("2026-03-02")) { f in
             let s = f.service
-            let now = f.clock.now()
             let one = try await acceptedItem(f, "SN", "书面一致")
             let two = try await acceptedItem(f, "QH", "书面默许")
-            let consent = try await s.convene(
-                by: f.clerk("GS"),
-                ConsultationPlan(
-                    kind: .written, agendaDeadline: now.addingTimeInterval(3600),
-                    responseDeadline: now.addingTimeInterval(5 * 86_400)))
+            let consent = try await writtenConsultation(f)
             #expect(consent.rule == .consent)
-            let silence = try await s.convene(
-                by: f.clerk("GS"),
-                ConsultationPlan(
-                    kind: .written, agendaDeadline: now.addingTimeInterval(3600),
-                    responseDeadline: now.addingTimeInterval(5 * 86_400), rule: .silence))
+            let silence = try await writtenConsultation(f, rule: .silence)
             #expect(silence.rule == .silence)
             _ = try await s.table(by: f.clerk("GS"), consultation: consent.id, items: [one.id])
             _ = try await s.table(by: f.clerk("GS"), consultation: silence.id, items: [two.id])
@@ -278,19 +280,11 @@ import Testing
     @Test func theListIsNewestFirstWithEachAgendaInOrder() async throws {
         try await MechanismFixture.with(start: .day("2026-03-02")) { f in
             let s = f.service
-            let now = f.clock.now()
             let one = try await acceptedItem(f, "SN", "一")
             let two = try await acceptedItem(f, "QH", "二")
-            func written() async throws -> Consultation {
-                try await s.convene(
-                    by: f.clerk("GS"),
-                    ConsultationPlan(
-                        kind: .written, agendaDeadline: now.addingTimeInterval(3600),
-                        responseDeadline: now.addingTimeInterval(5 * 86_400)))
-            }
-            let first = try await written()
-            let second = try await written()
-            let third = try await written()
+            let first = try await writtenConsultation(f)
+            let second = try await writtenConsultation(f)
+            let third = try await writtenConsultation(f)
             // Tabled in the order two, one: the agenda keeps that order, with each item's positions.
             _ = try await s.table(by: f.clerk("GS"), consultation: second.id, items: [two.id, one.id])
             _ = try await s.openConsultation(by: f.clerk("GS"), id: second.id)
