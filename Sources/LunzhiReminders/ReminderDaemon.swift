@@ -73,7 +73,14 @@ public struct ReminderDaemon: Service {
                     try await listener.start()
                     group.addTask {
                         for await event in listener {
-                            if case .reconnected = event { logger.notice("reminder listener reconnected; rescanning") }
+                            switch event {
+                            case .disconnected:
+                                logger.warning(
+                                    "reminder listener disconnected; polling until it reconnects",
+                                    metadata: ["poll_interval": "\(configuration.pollInterval)"])
+                            case .reconnected: logger.notice("reminder listener reconnected; rescanning")
+                            case .notification: break
+                            }
                             await wake.notify()
                         }
                     }
