@@ -30,12 +30,16 @@ public struct TestDatabase: Sendable {
     }
 
     /// Runs `body` with a pool on a fresh database; the pool is closed before the database is dropped.
+    /// A task waits up to 60 s for a connection (the service's default is 10 s): tests that pass the
+    /// pool's limit on purpose (64 tasks, 4 connections) may start while the whole suite is starting
+    /// up on two cores, and a timeout is not what they test.
     public static func withPool<T>(
         migrated: Bool = true, maximumConnections: Int = 4, _ body: (PostgresPool, TestDatabase) async throws -> T
     ) async throws -> T {
         try await with(migrated: migrated) { database in
             let pool = PostgresPool(
-                configuration: database.configuration, options: .init(maximumConnections: maximumConnections))
+                configuration: database.configuration,
+                options: .init(maximumConnections: maximumConnections, acquireTimeout: .seconds(60)))
             do {
                 let value = try await body(pool, database)
                 await pool.close()
