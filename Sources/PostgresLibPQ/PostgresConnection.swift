@@ -232,7 +232,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// `identifier` quoted by `PQescapeIdentifier` (which only reads the connection's encoding);
     /// shared with the listener's LISTEN.
-    static func escapedIdentifier(_ handle: OpaquePointer, _ identifier: String) throws -> String {
+    static func escapedIdentifier(_ handle: OpaquePointer, _ identifier: String) throws(PostgresError) -> String {
         guard let escaped = PQescapeIdentifier(handle, identifier, identifier.utf8.count) else {
             throw PostgresError(
                 kind: .invalidParameter, code: .invalidTextRepresentation,

@@ -194,8 +194,7 @@ private final class ListenerLoop: @unchecked Sendable {
             _ = poll(&descriptors, 2, 1000)
             if descriptors[1].revents != 0 {
                 state.drainWake()
-                listenForRequests(handle)
-                if self.handle == nil { continue }
+                guard listenForRequests(handle) else { continue }
             }
             if descriptors[0].revents != 0 {
                 if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
@@ -255,8 +254,9 @@ private final class ListenerLoop: @unchecked Sendable {
     }
 
     /// Answers `listen(_:)` calls: each channel is LISTENed on, or its caller gets the server's
-    /// refusal. When the connection is lost meanwhile, the requests wait for the next connection.
-    private func listenForRequests(_ handle: OpaquePointer) {
+    /// refusal. When the connection is lost meanwhile, the requests wait for the next connection
+    /// and this returns false (the connection is dropped).
+    private func listenForRequests(_ handle: OpaquePointer) -> Bool {
         var requests = state.takePending()[...]
         while let request = requests.popFirst() {
             guard let refusal = listen(handle, request.channel) else {
@@ -266,11 +266,12 @@ private final class ListenerLoop: @unchecked Sendable {
             if PQstatus(handle) != CONNECTION_OK {
                 state.putBack([request] + requests)
                 drop()
-                return
+                return false
             }
             state.forget(request.channel)
             request.done.resume(throwing: refusal)
         }
+        return true
     }
 
     /// LISTENs on `channel`; returns why not when the name cannot be quoted, the server refuses or
@@ -280,8 +281,7 @@ private final class ListenerLoop: @unchecked Sendable {
         do {
             sql = "LISTEN " + (try PostgresConnection.escapedIdentifier(handle, channel))
         } catch {
-            return error as? PostgresError
-                ?? PostgresError(kind: .invalidParameter, code: .invalidTextRepresentation, message: "\(error)")
+            return error
         }
         guard let result = PQexec(handle, sql) else {
             return PostgresError(

@@ -45,12 +45,12 @@ import Testing
     @Test func itSaysWhyItIsOffAndWhenItIsOnAgain() async throws {
         try await PrivateCluster.with { primary in
             try await primary.withStreamingReplica { standby in
-                let (reports, reported) = AsyncStream.makeStream(of: PostgresError?.self)
+                let (reports, reported) = AsyncStream.makeStream(of: (any Error)?.self)
                 let cache = CallerCache()
                 let following = Task { await cache.follow(standby.configuration) { reported.yield($0) } }
                 defer { following.cancel() }
                 var iterator = reports.makeAsyncIterator()
-                guard case .some(.some(let off)) = await iterator.next() else {
+                guard case .some(.some(let off as PostgresError)) = await iterator.next() else {
                     Issue.record("no report that the cache is off")
                     return
                 }

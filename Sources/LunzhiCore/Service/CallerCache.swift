@@ -59,7 +59,7 @@ public final class CallerCache: Sendable {
     /// listener cannot start (once per outage; it is retried every second) and `nil` when it has
     /// started again after such a failure.
     public func follow(
-        _ configuration: PostgresConfiguration, unavailable: @Sendable (PostgresError?) -> Void = { _ in }
+        _ configuration: PostgresConfiguration, unavailable: @Sendable ((any Error)?) -> Void = { _ in }
     ) async {
         var failing = false
         while !Task.isCancelled {
@@ -67,11 +67,7 @@ public final class CallerCache: Sendable {
             do {
                 try await listener.start()
             } catch {
-                if !failing {
-                    unavailable(
-                        error as? PostgresError
-                            ?? PostgresError(kind: .connection, code: .connectionFailure, message: "\(error)"))
-                }
+                if !failing { unavailable(error) }
                 failing = true
                 try? await Task.sleep(for: .seconds(1))
                 continue
