@@ -74,15 +74,18 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var pending: [ByteBuffer] = []
     /// The connection's task is running requests: answer nothing, read nothing, until it is done.
     private var awaiting = false
-    /// Lines are left over from a turn that answered `linesPerTurn`: answer nothing, read nothing,
-    /// until the event loop's next turn continues.
-    private var continuing = false
-    /// Continuing waits for the client to read: the replies already written fill the channel's
-    /// buffer (it is not writable).
-    private var continueWhenWritable = false
+    /// When lines left over from a turn that answered `linesPerTurn` are answered: answer nothing,
+    /// read nothing, until then.
+    private enum Continuation {
+        /// On the event loop's next turn.
+        case nextTurn
+        /// Once the client has read: the replies already written fill the channel's buffer.
+        case whenWritable
+    }
+    private var continuation: Continuation?
 
     /// Lines wait for the connection's task or for a later turn: none is answered now.
-    private var holdingLines: Bool { awaiting || continuing }
+    private var holdingLines: Bool { awaiting || continuation != nil }
     /// A read was asked for while awaiting; it is passed on once the task has answered.
     private var readHeld = false
     /// The decoder met a line over the limit after the pending lines: answer those, then 413.
@@ -203,16 +206,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             if index == Self.linesPerTurn {
                 pending.removeFirst(index)
                 if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
-                continuing = true
-                if context.channel.isWritable {
-                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                    context.eventLoop.execute {
-                        bound.value.0.continuing = false
-                        bound.value.0.answer(bound.value.1)
-                    }
-                } else {
-                    continueWhenWritable = true
-                }
+                continueLater(context)
                 return
             }
             let line = pending[index]
@@ -257,6 +251,22 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         readAgainIfHeld(context)
     }
 
+    /// Answers the rest of the pending lines on the event loop's next turn, or once the client has
+    /// read what was written if the channel is full.
+    private func continueLater(_ context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            continuation = .whenWritable
+            return
+        }
+        continuation = .nextTurn
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = bound.value
+            handler.continuation = nil
+            handler.answer(context)
+        }
+    }
+
     /// Passes on a read asked for while lines were held or the client's replies were unread.
     private func readAgainIfHeld(_ context: ChannelHandlerContext) {
         guard readHeld, !holdingLines, !closing, context.channel.isWritable else { return }
@@ -266,9 +276,8 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            if continueWhenWritable {
-                continueWhenWritable = false
-                continuing = false
+            if continuation == .whenWritable {
+                continuation = nil
                 answer(context)
             } else {
                 readAgainIfHeld(context)
