@@ -2,8 +2,9 @@ public import Foundation
 public import PostgresLibPQ
 
 /// A PostgreSQL cluster of a test's own, for tests that restart or stop the server — which would
-/// disturb every other test on the shared one. Made in `LUNZHI_TEST_WORKDIR` from a copy of one
-/// data directory that initdb made for the whole test process.
+/// disturb every other test on the shared one. Made in `LUNZHI_TEST_WORKDIR` from a copy of the
+/// fresh data directory `Deploy/test.sh` keeps (`LUNZHI_TEST_PRISTINE_DATADIR`): an initdb costs
+/// 1–2 s of CPU, and a dozen at the suite's start held both cores for seconds.
 public final class PrivateCluster: Sendable {
     public let port: Int
     public let directory: URL
@@ -29,8 +30,11 @@ public final class PrivateCluster: Sendable {
     /// self-signed certificate made by `openssl`.
     public static func with<T>(tls: Bool = false, _ body: (PrivateCluster) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
-        guard let bin = environment["LUNZHI_TEST_PG_BINDIR"], let work = environment["LUNZHI_TEST_WORKDIR"] else {
-            throw TestEnvironmentError(message: "private clusters need Deploy/test.sh (LUNZHI_TEST_PG_BINDIR)")
+        guard let bin = environment["LUNZHI_TEST_PG_BINDIR"], let work = environment["LUNZHI_TEST_WORKDIR"],
+            let pristine = environment["LUNZHI_TEST_PRISTINE_DATADIR"]
+        else {
+            throw TestEnvironmentError(
+                message: "private clusters need Deploy/test.sh (LUNZHI_TEST_PG_BINDIR, _WORKDIR, _PRISTINE_DATADIR)")
         }
         let user = getuid() == 0 ? environment["LUNZHI_TEST_CLUSTER_USER"] : nil
         let directory = URL(fileURLWithPath: work).appendingPathComponent(UUID().uuidString.prefix(8).lowercased())
@@ -39,9 +43,7 @@ public final class PrivateCluster: Sendable {
             port: try freePort(), directory: directory, binDirectory: bin, osUser: user, tls: tls)
         if let user { try await run("/bin/chown", [user, directory.path]) }
         return try await cluster.removedAfter {
-            let pristine = try await PristineDataDirectory.shared.path(
-                binDirectory: bin, work: URL(fileURLWithPath: work), osUser: user)
-            try await asUser(user, ["/bin/cp", "-a", pristine.path, directory.appendingPathComponent("data").path])
+            try await asUser(user, ["/bin/cp", "-a", pristine, directory.appendingPathComponent("data").path])
             if tls { try await cluster.makeCertificate() }
             try await cluster.start()
             return try await body(cluster)
@@ -131,7 +133,7 @@ public final class PrivateCluster: Sendable {
     }
 
     /// Runs `command` as `osUser` (when the tests run as root), else as this process's user.
-    static func asUser(_ osUser: String?, _ command: [String]) async throws {
+    private static func asUser(_ osUser: String?, _ command: [String]) async throws {
         if let osUser {
             try await run("/usr/sbin/runuser", ["-u", osUser, "--"] + command)
         } else {
@@ -167,30 +169,5 @@ public final class PrivateCluster: Sendable {
         }
         guard bound else { throw TestEnvironmentError(message: "cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// The data directory every private cluster starts from: made by initdb once per test process, on
-/// first use, then copied (`cp -a`). An initdb costs 1–2 s of CPU; the test process's dozen private
-/// clusters, made at once when the suite starts, held both cores for seconds, and tests that wait
-/// for a reply timed out.
-actor PristineDataDirectory {
-    static let shared = PristineDataDirectory()
-    private var made: Task<URL, any Error>?
-
-    func path(binDirectory: String, work: URL, osUser: String?) async throws -> URL {
-        if let made { return try await made.value }
-        let task = Task<URL, any Error> {
-            let directory = work.appendingPathComponent("pristine-" + UUID().uuidString.prefix(8).lowercased())
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            if let osUser { try await PrivateCluster.run("/bin/chown", [osUser, directory.path]) }
-            let data = directory.appendingPathComponent("data")
-            try await PrivateCluster.asUser(
-                osUser,
-                [binDirectory + "/initdb", "-D", data.path, "-U", "lunzhi", "-A", "trust", "-E", "UTF8", "--no-sync"])
-            return data
-        }
-        made = task
-        return try await task.value
     }
 }
