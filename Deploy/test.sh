@@ -56,7 +56,16 @@ swift build --build-tests
 # For tests that run the real executable (the reminder daemon killed with SIGKILL).
 export LUNZHI_TEST_BINARY="$(swift build --show-bin-path)/lunzhi"
 set +e
-swift test --skip-build "$@"
-status=$?
+swift test --skip-build "$@" 2>&1 | tee "$work/swift-test.log"
+status=${PIPESTATUS[0]}
 set -e
+# A failure's own lines scroll by among ~500 others while the suite goes on, and CI may show only
+# the end of the output: say them again last.
+if [ "$status" -ne 0 ]; then
+    echo
+    echo "=== what failed (repeated from above) ==="
+    awk '/recorded an issue|^✘|Fatal error|Program crashed/ { show = 1; print; next }
+         show && /^↳/ { print; next }
+         { show = 0 }' "$work/swift-test.log" | head -n 150
+fi
 exit $status
