@@ -51,11 +51,15 @@ lunzhi_as_cluster_user() {
     if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on.
+# A TCP port on 127.0.0.1 that nothing listens on, below the kernel's ephemeral range (from which
+# outgoing connections take their local ports): a port inside it may be taken by any connection
+# while its cluster is stopped, and the cluster then cannot start again on it.
 lunzhi_free_port() {
-    local port tries=0
+    local port tries=0 low
+    low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)
+    [[ "$low" =~ ^[0-9]+$ ]] && [ "$low" -gt 3072 ] || low=32768
     while [ $tries -lt 200 ]; do
-        port=$(( 20000 + RANDOM % 30000 ))
+        port=$(( low - 1 - RANDOM % (low - 2048 < 12000 ? low - 2048 : 12000) ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
         tries=$((tries + 1))
     done

@@ -40,7 +40,7 @@ public final class PrivateCluster: Sendable {
         let directory = URL(fileURLWithPath: work).appendingPathComponent(UUID().uuidString.prefix(8).lowercased())
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let cluster = PrivateCluster(
-            port: try freePort(), directory: directory, binDirectory: bin, osUser: user, tls: tls)
+            port: try LoopbackPort.free(), directory: directory, binDirectory: bin, osUser: user, tls: tls)
         if let user { try await run("/bin/chown", [user, directory.path]) }
         return try await cluster.removedAfter {
             try await asUser(user, ["/bin/cp", "-a", pristine, directory.appendingPathComponent("data").path])
@@ -71,7 +71,7 @@ public final class PrivateCluster: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if let osUser { try await Self.run("/bin/chown", [osUser, directory.path]) }
         let replica = PrivateCluster(
-            port: try Self.freePort(), directory: directory, binDirectory: binDirectory, osUser: osUser)
+            port: try LoopbackPort.free(), directory: directory, binDirectory: binDirectory, osUser: osUser)
         return try await replica.removedAfter {
             try await asClusterUser([
                 binDirectory + "/pg_basebackup", "-h", "127.0.0.1", "-p", String(port), "-U", "lunzhi", "-D",
@@ -151,23 +151,5 @@ public final class PrivateCluster: Sendable {
                     "\(executable) \(arguments.joined(separator: " ")) failed (status \(completion.status)): \(completion.output)"
             )
         }
-    }
-
-    /// A loopback port nothing listens on (bound to port 0, read back, released).
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
-            }
-        }
-        guard bound else { throw TestEnvironmentError(message: "cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -214,7 +214,7 @@ import Testing
     @Test func aDownDatabaseAnswers503AndNothingElse() async throws {
         let pool = PostgresPool(
             configuration: PostgresConfiguration(
-                connectionString: "host=127.0.0.1 port=\(try PrivateCluster.freePort()) connect_timeout=2"))
+                connectionString: "host=127.0.0.1 port=\(try LoopbackPort.free()) connect_timeout=2"))
         let environment = ConsoleEnvironment(service: Cooperation(pool: pool), version: "test")
         var logger = Logger(label: "test")
         logger.logLevel = .critical

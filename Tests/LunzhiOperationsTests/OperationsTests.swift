@@ -8,8 +8,8 @@ import Testing
 @Suite struct OperationsTests {
     @Test func serveIsReadyReportsHealthAndMetricsAndStopsCleanly() async throws {
         try await TestDatabase.with { database in
-            let port = try PrivateCluster.freePort()
-            let metricsPort = try PrivateCluster.freePort()
+            let port = try LoopbackPort.free()
+            let metricsPort = try LoopbackPort.free()
             let notify = try NotifySocket()
             var environment = ProcessInfo.processInfo.environment
             environment["NOTIFY_SOCKET"] = notify.path
@@ -61,7 +61,7 @@ import Testing
 
     @Test func readinessFailsWhileMigrationsAreBehind() async throws {
         try await TestDatabase.with(migrated: false) { database in
-            let metricsPort = try PrivateCluster.freePort()
+            let metricsPort = try LoopbackPort.free()
             let server = try BackgroundProcess(
                 try lunzhiBinary(),
                 [
@@ -170,7 +170,7 @@ import Testing
                 .secret
             }
             let socket = temporaryPath("console.sock")
-            let ports = [try PrivateCluster.freePort(), try PrivateCluster.freePort()]
+            let ports = [try LoopbackPort.free(), try LoopbackPort.free()]
             var servers: [BackgroundProcess] = []
             defer { for server in servers { server.stop(SIGTERM) } }
             for (i, port) in ports.enumerated() {

@@ -63,7 +63,7 @@ import Testing
         try FileManager.default.copyItem(atPath: server.key, toPath: keyPath)
 
         try await TestDatabase.with { database in
-            let port = try PrivateCluster.freePort()
+            let port = try LoopbackPort.free()
             let process = try BackgroundProcess(
                 try lunzhiBinary(),
                 [

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func remindersArriveThroughMsmtpAtARealSMTPServer() async throws {
-        let port = try PrivateCluster.freePort()
+        let port = try LoopbackPort.free()
         let inbox = FileManager.default.temporaryDirectory.appendingPathComponent("lunzhi-inbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: inbox) }

@@ -14,7 +14,7 @@ import Testing
 
     @Test func signedPostsRetried500ThenDeliveredAnd400GoesDead() async throws {
         let secret = "s3cret-webhook-key-0123456789"
-        let port = try PrivateCluster.freePort()
+        let port = try LoopbackPort.free()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lunzhi-webhook-\(UUID().uuidString).jsonl"
         ).path
