@@ -395,6 +395,12 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private func connectionError(_ handle: OpaquePointer, query: String?) -> PostgresError {
         if PQstatus(handle) != CONNECTION_OK { isBroken = true }
+        return Self.connectionError(handle, query: query)
+    }
+
+    /// A call got no result: libpq's message for the connection's failure (shared with the
+    /// listener's LISTEN).
+    static func connectionError(_ handle: OpaquePointer, query: String?) -> PostgresError {
         let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
         return PostgresError(
             kind: .connection, code: .connectionFailure,

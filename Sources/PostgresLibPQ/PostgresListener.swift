@@ -283,11 +283,7 @@ private final class ListenerLoop: @unchecked Sendable {
         } catch {
             return error
         }
-        guard let result = PQexec(handle, sql) else {
-            return PostgresError(
-                kind: .connection, code: .connectionFailure,
-                message: String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines, query: sql)
-        }
+        guard let result = PQexec(handle, sql) else { return PostgresConnection.connectionError(handle, query: sql) }
         defer { PQclear(result) }
         deliverNotifications(handle)
         guard PQresultStatus(result) != PGRES_COMMAND_OK else { return nil }
