@@ -45,12 +45,12 @@ import Testing
     @Test func itSaysWhyItIsOffAndWhenItIsOnAgain() async throws {
         try await PrivateCluster.with { primary in
             try await primary.withStreamingReplica { standby in
-                let (reports, reported) = AsyncStream.makeStream(of: (any Error)?.self)
+                let (reports, reported) = AsyncStream.makeStream(of: CallerCache.Availability.self)
                 let cache = CallerCache()
                 let following = Task { await cache.follow(standby.configuration) { reported.yield($0) } }
                 defer { following.cancel() }
                 var iterator = reports.makeAsyncIterator()
-                guard case .some(.some(let off as PostgresError)) = await iterator.next() else {
+                guard case .off(let off as PostgresError) = await iterator.next() else {
                     Issue.record("no report that the cache is off")
                     return
                 }
@@ -59,7 +59,7 @@ import Testing
                 // Let it retry at least once (every second) before the failover.
                 try await Task.sleep(for: .milliseconds(1500))
                 try await standby.promote()
-                guard case .some(.none) = await iterator.next() else {
+                guard case .onAgain = await iterator.next() else {
                     Issue.record("the next report is not that the cache is on again")
                     return
                 }

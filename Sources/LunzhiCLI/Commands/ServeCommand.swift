@@ -159,12 +159,13 @@ struct CallerCacheService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await cache.follow(configuration) { [logger] failure in
-                if let failure {
+            await cache.follow(configuration) { [logger] availability in
+                switch availability {
+                case .off(let error):
                     logger.warning(
                         "caller cache off: cannot LISTEN lunzhi_principals; every read loads its caller",
-                        metadata: ["error": "\(failure)"])
-                } else {
+                        metadata: ["error": "\(error)"])
+                case .onAgain:
                     logger.notice("caller cache on again")
                 }
             }

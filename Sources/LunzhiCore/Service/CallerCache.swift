@@ -54,12 +54,20 @@ public final class CallerCache: Sendable {
         }
     }
 
+    /// What `follow` reports about its listener, for the operator's log.
+    public enum Availability: Sendable {
+        /// The listener cannot start (the error says why): every read loads its caller. Reported
+        /// once per outage; `follow` retries every second.
+        case off(any Error)
+        /// The listener started again after being reported off.
+        case onAgain
+    }
+
     /// Listens for principal changes until cancelled, reconnecting as needed; the cache is in
-    /// use only while this runs and its connection is up. `unavailable` is told why when the
-    /// listener cannot start (once per outage; it is retried every second) and `nil` when it has
-    /// started again after such a failure.
+    /// use only while this runs and its connection is up. `report` is told when the cache goes
+    /// off and when it is on again.
     public func follow(
-        _ configuration: PostgresConfiguration, unavailable: @Sendable ((any Error)?) -> Void = { _ in }
+        _ configuration: PostgresConfiguration, report: @Sendable (Availability) -> Void = { _ in }
     ) async {
         var failing = false
         while !Task.isCancelled {
@@ -67,12 +75,12 @@ public final class CallerCache: Sendable {
             do {
                 try await listener.start()
             } catch {
-                if !failing { unavailable(error) }
+                if !failing { report(.off(error)) }
                 failing = true
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
-            if failing { unavailable(nil) }
+            if failing { report(.onAgain) }
             failing = false
             forgetAll(live: true)
             await withTaskCancellationHandler {
