@@ -53,13 +53,15 @@ lunzhi_as_cluster_user() {
 
 # A TCP port on 127.0.0.1 that nothing listens on, below the kernel's ephemeral range (from which
 # outgoing connections take their local ports): a port inside it may be taken by any connection
-# while its cluster is stopped, and the cluster then cannot start again on it.
+# while its cluster is stopped, and the cluster then cannot start again on it. One of the 12,000
+# ports below the range (fewer when it starts low), never below 1024: the ports the tests'
+# LoopbackPort.free() picks from.
 lunzhi_free_port() {
     local port tries=0 low
     low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)
-    [[ "$low" =~ ^[0-9]+$ ]] && [ "$low" -gt 3072 ] || low=32768
+    [[ "$low" =~ ^[0-9]+$ ]] && [ "$low" -gt 2048 ] || low=32768
     while [ $tries -lt 200 ]; do
-        port=$(( low - 1 - RANDOM % (low - 2048 < 12000 ? low - 2048 : 12000) ))
+        port=$(( low - 1 - RANDOM % (low - 1024 < 12000 ? low - 1024 : 12000) ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
         tries=$((tries + 1))
     done

@@ -13,7 +13,9 @@ import Synchronization
 public enum LoopbackPort {
     private static let handedOut = Mutex<Set<Int>>([])
 
-    /// A port nothing on 127.0.0.1 is bound to now, not given to anyone else in this process.
+    /// A port nothing on 127.0.0.1 is bound to now, not given to anyone else in this process:
+    /// one of the 12,000 below the ephemeral range (fewer when it starts low), never below 1024.
+    /// Deploy/lib/postgres.sh's `lunzhi_free_port` picks from the same ports.
     public static func free() throws -> Int {
         let ephemeralLow = ephemeralRangeStart()
         let candidates = max(1024, ephemeralLow - 12_000)..<ephemeralLow
@@ -26,7 +28,7 @@ public enum LoopbackPort {
     }
 
     /// The first port of `/proc/sys/net/ipv4/ip_local_port_range`; Linux's default when unreadable.
-    static func ephemeralRangeStart() -> Int {
+    private static func ephemeralRangeStart() -> Int {
         let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
         guard let first = text.split(whereSeparator: \.isWhitespace).first, let low = Int(first), low > 2048 else {
             return 32768
