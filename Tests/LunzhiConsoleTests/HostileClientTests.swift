@@ -85,17 +85,17 @@ import Testing
     @Test func aThousandConnectionsAtOnce() async throws {
         RawSocket.raiseDescriptorLimit(to: 4096)
         try await ConsoleHarness.with(configuration: .init(port: 0, maximumConnections: 100)) { h in
-            let answered = Counter(target: 1000)
+            let answered = CountdownLatch(count: 1000)
             let results = await withTaskGroup(of: Attempt.self) { group in
                 for _ in 0..<1000 {
                     group.addTask {
                         do {
                             return try await ConsoleClient.with(host: "127.0.0.1", port: h.port) { client in
                                 let greeting = client.greeting
-                                await answered.add()
+                                await answered.arrive()
                                 guard greeting.hasPrefix("220 ") else { return Attempt.refused(greeting) }
                                 // Hold the connection until every attempt has its answer.
-                                await answered.all()
+                                await answered.wait()
                                 do {
                                     return .accepted(ping: try await client.request("PING").code)
                                 } catch {
@@ -103,7 +103,7 @@ import Testing
                                 }
                             }
                         } catch {
-                            await answered.add()
+                            await answered.arrive()
                             return .failed(String(describing: error))
                         }
                     }
@@ -194,29 +194,6 @@ import Testing
                 #expect(try await client.request("ITEM FILE category=direction track=regular title=after").code == 201)
             }
         }
-    }
-}
-
-/// Counts attempts that have their answer; `all()` returns once `target` have.
-private actor Counter {
-    private let target: Int
-    private var value = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(target: Int) { self.target = target }
-
-    func add() {
-        value += 1
-        guard value >= target else { return }
-        for waiter in waiting { waiter.resume() }
-        waiting.removeAll()
-    }
-
-    /// Suspends until every attempt has its answer (no polling: 100 tasks waking every 10 ms kept
-    /// Swift's two cooperative threads busy and held back the other tests' servers).
-    func all() async {
-        guard value < target else { return }
-        await withCheckedContinuation { waiting.append($0) }
     }
 }
 

@@ -71,14 +71,14 @@ import Testing
             let attempts = Counter()
             // Two serializable read-modify-write transactions that overlap: one must fail with
             // 40001 and be run again; both increments land.
-            let gate = Gate()
+            let gate = CountdownLatch(count: 2)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<2 {
                     group.addTask {
                         try await pool.transaction(isolation: .serializable, maxAttempts: 5) { c in
                             await attempts.increment()
                             let n: Int = try await c.query("SELECT n FROM counter").single().decode("n")
-                            await gate.arriveAndWait(parties: 2)
+                            await gate.arriveAndWait()
                             try await c.query("UPDATE counter SET n = $1", [n + 1])
                         }
                     }
@@ -94,20 +94,4 @@ import Testing
 actor Counter {
     var value = 0
     func increment() { value += 1 }
-}
-
-/// Lets the first `parties` arrivals wait for each other; later arrivals pass straight through.
-actor Gate {
-    private var arrived = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-    func arriveAndWait(parties: Int) async {
-        arrived += 1
-        if arrived > parties { return }
-        if arrived == parties {
-            for waiter in waiting { waiter.resume() }
-            waiting.removeAll()
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
-    }
 }
