@@ -20,6 +20,10 @@ struct Lunzhi: AsyncParsableCommand {
 extension Lunzhi {
     /// Adds the environment's and the config file's settings (docs/configuration.md), then runs.
     static func main() async {
+        // Every command ignores SIGPIPE: a peer that goes away (a mail program that exits without
+        // reading, a client that disconnects) is an error to handle where it happens (EPIPE), not a
+        // reason for the process to die with exit 141 and leave work half done.
+        signal(SIGPIPE, SIG_IGN)
         // Swift tasks run on NIO's event loops instead of a second pool of threads: no thread
         // switch between a connection's I/O and the task serving it (docs/performance.md).
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()

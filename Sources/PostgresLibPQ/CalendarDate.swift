@@ -7,28 +7,41 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     public let month: Int
     public let day: Int
 
-    /// A date, or nil when the day does not exist (2026-02-29).
+    /// The years a date can have: PostgreSQL's own `date` range (4713 BC to 5874897 AD, year 0
+    /// being 1 BC). Within it no day arithmetic on `Int` can overflow; a year outside it is no date.
+    public static let representableYears = -4712...5_874_897
+
+    /// A date, or nil when the day does not exist (2026-02-29) or the year is outside
+    /// `representableYears`.
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= CalendarDate.daysIn(month: month, year: year)
+        guard CalendarDate.representableYears.contains(year), (1...12).contains(month), day >= 1,
+            day <= CalendarDate.daysIn(month: month, year: year)
         else { return nil }
         self.year = year
         self.month = month
         self.day = day
     }
 
-    /// Parses `YYYY-MM-DD` (four or more year digits).
+    /// Parses `YYYY-MM-DD` (four to seven year digits).
     public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count >= 4, parts[1].count == 2, parts[2].count == 2,
+        guard parts.count == 3, (4...7).contains(parts[0].count), parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
             let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
         else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
-    /// The date `daysSinceEpoch` days after 1970-01-01 (negative: before it).
+    /// Days since 1970-01-01 of the first and last representable dates.
+    static let representableDays =
+        CalendarDate.days(year: representableYears.lowerBound, month: 1, day: 1)...CalendarDate.days(
+            year: representableYears.upperBound, month: 12, day: 31)
+
+    /// The date `daysSinceEpoch` days after 1970-01-01 (negative: before it). A count beyond
+    /// the representable dates gives the first or last of them: arithmetic never traps.
     public init(daysSinceEpoch: Int) {
-        let (y, m, d) = CalendarDate.civil(fromDays: daysSinceEpoch)
+        let clamped = min(max(daysSinceEpoch, Self.representableDays.lowerBound), Self.representableDays.upperBound)
+        let (y, m, d) = CalendarDate.civil(fromDays: clamped)
         self.year = y
         self.month = m
         self.day = d
@@ -37,7 +50,11 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     /// Days since 1970-01-01.
     public var daysSinceEpoch: Int { CalendarDate.days(year: year, month: month, day: day) }
 
-    public func adding(days: Int) -> CalendarDate { CalendarDate(daysSinceEpoch: daysSinceEpoch + days) }
+    /// The date `days` later (earlier when negative), saturating at the representable range.
+    public func adding(days: Int) -> CalendarDate {
+        let (sum, overflow) = daysSinceEpoch.addingReportingOverflow(days)
+        return CalendarDate(daysSinceEpoch: overflow ? (days < 0 ? Int.min : Int.max) : sum)
+    }
 
     /// Days from self to other (positive when other is later).
     public func days(until other: CalendarDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }

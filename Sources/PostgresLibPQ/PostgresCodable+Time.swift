@@ -30,8 +30,11 @@ extension CalendarDate: PostgresEncodable, PostgresDecodable {
 /// Timestamps as microseconds since the Unix epoch, the unit PostgreSQL stores.
 public enum PostgresTimestamp {
     /// The instant rounded to PostgreSQL's microsecond precision.
+    /// Saturates at ±2^62 µs (±146,000 years) instead of trapping on an absurd instant.
     public static func microseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let bound = Double(Int64(1) << 62)
+        return micros.isNaN ? 0 : Int64(min(max(micros, -bound), bound))
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
@@ -100,8 +103,11 @@ public enum PostgresTimestamp {
             }
         }
         guard i == bytes.count else { return nil }
+        // Years up to 5874897 overflow microseconds in Int64: such a text is no timestamp (nil), not a trap.
         let daySeconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-        return (daySeconds - Int64(offsetSeconds)) * 1_000_000 + Int64(micros)
+        let (scaled, overflow) = (daySeconds - Int64(offsetSeconds)).multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow, scaled < Int64.max - 1_000_000 else { return nil }
+        return scaled + Int64(micros)
     }
 
     private static func pow10(_ n: Int) -> Int64 {

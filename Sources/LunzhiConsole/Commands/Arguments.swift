@@ -15,10 +15,48 @@ struct Arguments: Sendable {
 
     func optionalWord(_ index: Int) -> String? { index < words.count ? words[index] : nil }
 
+    /// A positive id or number within PostgreSQL's bigint.
     func int(_ index: Int, _ what: String) throws -> Int {
         let text = try word(index, what)
-        guard let value = Int(text), value > 0 else {
+        guard let value = Int(text), InputRange.ids.contains(value) else {
             throw ConsoleArgumentError("\(what) must be a positive number, not \(text.prefix(40))")
+        }
+        return value
+    }
+
+    /// A year positional word, within `InputRange.years`.
+    func year(_ index: Int, _ what: String) throws -> Int {
+        try Self.parseYear(try word(index, what), key: what)
+    }
+
+    /// A `key=` year, within `InputRange.years`.
+    func optionalYear(_ key: String) throws -> Int? {
+        try named[key].map { try Self.parseYear($0, key: key + "=") }
+    }
+
+    static func parseYear(_ text: String, key: String) throws -> Int {
+        guard let value = Int(text), InputRange.contains(year: value) else {
+            throw ConsoleArgumentError(
+                "\(key) must be a year from \(InputRange.years.lowerBound) to \(InputRange.years.upperBound)")
+        }
+        return value
+    }
+
+    /// `limit=`, within `InputRange.limit`, or `defaultValue`.
+    func limit(default defaultValue: Int) throws -> Int {
+        guard let text = named["limit"] else { return defaultValue }
+        guard let value = Int(text), InputRange.limit.contains(value) else {
+            throw ConsoleArgumentError(
+                "limit= must be a number from \(InputRange.limit.lowerBound) to \(InputRange.limit.upperBound)")
+        }
+        return value
+    }
+
+    /// A `key=` id: positive, within bigint.
+    func optionalID(_ key: String) throws -> Int? {
+        guard let text = named[key] else { return nil }
+        guard let value = Int(text), InputRange.ids.contains(value) else {
+            throw ConsoleArgumentError("\(key)= must be a positive number")
         }
         return value
     }
@@ -48,9 +86,12 @@ struct Arguments: Sendable {
         return value
     }
 
-    func optionalInt(_ key: String) throws -> Int? {
+    /// A `key=` whole number within `range`.
+    func optionalInt(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = named[key] else { return nil }
-        guard let value = Int(text) else { throw ConsoleArgumentError("\(key)= must be a whole number") }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConsoleArgumentError("\(key)= must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
         return value
     }
 
@@ -60,6 +101,9 @@ struct Arguments: Sendable {
 
     static func parseDate(_ text: String, key: String) throws -> CalendarDate {
         guard let date = CalendarDate(text) else { throw ConsoleArgumentError("\(key) must be a date YYYY-MM-DD") }
+        guard InputRange.contains(date) else {
+            throw ConsoleArgumentError("\(key) must be a date from \(InputRange.firstDay) to \(InputRange.lastDay)")
+        }
         return date
     }
 
@@ -72,7 +116,8 @@ struct Arguments: Sendable {
     static func parseTime(_ text: String, key: String) throws -> Date {
         guard let time = ShanghaiCalendar.parseTime(text) else {
             throw ConsoleArgumentError(
-                "\(key)= must be an ISO 8601 time such as 2026-05-01T09:30 (Shanghai) or 2026-05-01T01:30Z")
+                "\(key)= must be an ISO 8601 time from \(InputRange.firstDay) to \(InputRange.lastDay) such as 2026-05-01T09:30 (Shanghai) or 2026-05-01T01:30Z"
+            )
         }
         return time
     }
@@ -92,7 +137,11 @@ struct Arguments: Sendable {
             number.filter({ $0 == "." }).count <= 1, number.count <= 20,
             let value = Decimal(string: String(number), locale: Locale(identifier: "en_US_POSIX"))
         else { throw ConsoleArgumentError("\(key)= must be an amount of CNY such as 1200000, 300万 or 12.5亿") }
-        return value * factor
+        let amount = value * factor
+        guard amount <= InputRange.maximumAmount else {
+            throw ConsoleArgumentError("\(key)= must be at most 999999999999999999.99 CNY")
+        }
+        return amount
     }
 
     func list(_ key: String) -> [String] {

@@ -27,8 +27,7 @@ enum AuditCommands {
                     }
                     return true
                 } ?? false
-            let from = try call.arguments.optionalInt("from")
-            if let from, from < 1 { throw ConsoleArgumentError("from= must be a seq of 1 or more") }
+            let from = try call.arguments.optionalID("from")
             try await call.service.recordAuditUse(
                 by: call.principal, "verify", description: from.map { "from \($0)" } ?? (full ? "full" : "incremental"))
             let checkpoints = try await Self.checkpoints(call.environment)
@@ -71,8 +70,8 @@ enum AuditCommands {
                 AuditLogFilter(
                     actor: a.optional("actor"), member: a.optional("member")?.uppercased(),
                     action: a.optional("action")?.lowercased(), since: try a.optionalTime("since"),
-                    until: try a.optionalTime("until"), after: try a.optionalInt("after") ?? 0,
-                    limit: try a.optionalInt("limit") ?? 100))
+                    until: try a.optionalTime("until"), after: try a.optionalInt("after", in: 0...Int(Int64.max)) ?? 0,
+                    limit: try a.limit(default: 100)))
             return .ok(
                 "\(page.events.count) events" + (page.next.map { "; more with after=\($0)" } ?? ""),
                 lines: page.events.map(eventLine),
@@ -127,7 +126,7 @@ enum AuditCommands {
             keys: ["year"]
         ) { call in
             let (decisions, approvals) = try await call.service.auditDecisions(
-                by: call.principal, year: try call.arguments.optionalInt("year"))
+                by: call.principal, year: try call.arguments.optionalYear("year"))
             var lines = decisions.map { d in
                 Formatting.pairs([
                     ("decision", d.number ?? "-"), ("item", String(d.item)), ("consultation", String(d.consultation)),

@@ -80,7 +80,8 @@ enum MechanismCommands {
             summary: "Plan one-year terms in order (operators).", keys: ["order", "from", "years", "mechanism"]
         ) { call in
             let order = call.arguments.list("order")
-            guard let from = try call.arguments.optionalInt("from"), let years = try call.arguments.optionalInt("years")
+            guard let from = try call.arguments.optionalYear("from"),
+                let years = try call.arguments.optionalInt("years", in: InputRange.planYears)
             else {
                 throw ConsoleArgumentError("CHAIR PLAN needs from=YEAR and years=N")
             }
@@ -93,8 +94,8 @@ enum MechanismCommands {
             "CHAIR SWAP", usage: "CHAIR SWAP <year> <year> reason=… [mechanism=…]",
             summary: "Ask to swap two future terms (both members consent).", keys: ["reason", "mechanism"]
         ) { call in
-            let a = try call.arguments.int(0, "first year")
-            let b = try call.arguments.int(1, "second year")
+            let a = try call.arguments.year(0, "first year")
+            let b = try call.arguments.year(1, "second year")
             let result = try await call.service.requestSwap(
                 by: call.principal, mechanism: call.arguments.optional("mechanism"), years: (a, b),
                 reason: try call.arguments.required("reason"))
@@ -104,7 +105,7 @@ enum MechanismCommands {
             "CHAIR SKIP", usage: "CHAIR SKIP <year> reason=… [mechanism=…]",
             summary: "Ask that a year's chair give up its turn (its consent).", keys: ["reason", "mechanism"]
         ) { call in
-            let year = try call.arguments.int(0, "year")
+            let year = try call.arguments.year(0, "year")
             let result = try await call.service.requestSkip(
                 by: call.principal, mechanism: call.arguments.optional("mechanism"), year: year,
                 reason: try call.arguments.required("reason"))
@@ -130,6 +131,16 @@ enum MechanismCommands {
                 from: try call.arguments.date("from"), until: last.adding(days: 1),
                 reason: try call.arguments.required("reason"))
             return .ok("acting chair designated (id \(id))", data: .object([("id", .int(id))]), code: 201)
+        },
+        ConsoleCommand(
+            "CHAIR REVOKE", usage: "CHAIR REVOKE <acting id> reason=…",
+            summary: "End an acting period early: revoked if not begun, else it ends today (the term's chair, operators).",
+            keys: ["reason"]
+        ) { call in
+            let id = try call.arguments.int(0, "acting id")
+            try await call.service.endActingChair(
+                by: call.principal, id: id, reason: try call.arguments.required("reason"))
+            return .ok("acting period \(id) ended", data: .object([("id", .int(id))]))
         },
         ConsoleCommand(
             "USER ADD", usage: "USER ADD <name> role=clerk|auditor|operator [member=…] [mechanism=…] [display=…]",

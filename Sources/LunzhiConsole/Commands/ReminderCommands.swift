@@ -57,7 +57,7 @@ enum ReminderCommands {
                     "state= must be one of \(Cooperation.reminderStates.joined(separator: ", "))")
             }
             let list = try await call.service.reminders(
-                by: call.principal, state: state, limit: try call.arguments.optionalInt("limit") ?? 100)
+                by: call.principal, state: state, limit: try call.arguments.limit(default: 100))
             var lines: [String] = []
             for r in list {
                 lines.append(

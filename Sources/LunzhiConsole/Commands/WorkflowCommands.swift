@@ -9,7 +9,7 @@ enum WorkflowCommands {
         ItemDraft(
             category: try a.enumValue("category", ItemCategory.self), track: try a.enumValue("track", Track.self),
             title: try a.required("title"), body: a.optional("body") ?? "", justification: a.optional("justification"),
-            projectID: try a.optionalInt("project"))
+            projectID: try a.optionalID("project"))
     }
 
     static func itemReply(_ item: AgendaItem, _ verb: String, code: Int = 200) -> ConsoleReply {
@@ -90,7 +90,7 @@ enum WorkflowCommands {
             let filter = ItemFilter(
                 state: try call.arguments.optionalEnum("state", ItemState.self),
                 member: call.arguments.optional("member")?.uppercased(),
-                year: try call.arguments.optionalInt("year"), limit: try call.arguments.optionalInt("limit") ?? 100)
+                year: try call.arguments.optionalYear("year"), limit: try call.arguments.limit(default: 100))
             let items = try await call.service.items(
                 by: call.principal, mechanism: call.arguments.optional("mechanism"), filter)
             return .ok(
@@ -222,7 +222,7 @@ enum WorkflowCommands {
             keys: ["project", "track", "ask", "parties", "justification", "mechanism"]
         ) { call in
             let a = call.arguments
-            guard let project = try a.optionalInt("project") else { throw ConsoleArgumentError("missing project=") }
+            guard let project = try a.optionalID("project") else { throw ConsoleArgumentError("missing project=") }
             let request = ApprovalRequest(
                 projectID: project, track: try a.enumValue("track", Track.self), ask: try a.required("ask"),
                 justification: a.optional("justification"), parties: a.list("parties"))
@@ -315,7 +315,7 @@ enum WorkflowCommands {
         ) { call in
             let list = try await call.service.projects(
                 by: call.principal, mechanism: call.arguments.optional("mechanism"),
-                limit: try call.arguments.optionalInt("limit") ?? 200)
+                limit: try call.arguments.limit(default: 200))
             return .ok(
                 "\(list.count) projects", lines: list.map { Formatting.project($0).line },
                 data: .array(list.map { Formatting.project($0).json }))

@@ -8,7 +8,11 @@ public enum ShanghaiCalendar {
 
     /// The Shanghai calendar day of an instant.
     public static func date(of instant: Date) -> CalendarDate {
-        let seconds = Int64((instant.timeIntervalSince1970).rounded(.down)) + offsetSeconds
+        // Beyond ±3e14 s (9.5 million years) every day is outside CalendarDate's range anyway;
+        // clamping first keeps the conversion to Int64 from trapping.
+        let raw = instant.timeIntervalSince1970
+        let bounded = raw.isNaN ? 0 : min(max(raw, -3e14), 3e14)
+        let seconds = Int64(bounded.rounded(.down)) + offsetSeconds
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         return CalendarDate(daysSinceEpoch: Int(days))
     }
@@ -30,9 +34,16 @@ public enum ShanghaiCalendar {
         var clock = String(zoneStart.map { rest[..<$0] } ?? rest)
         let zone = zoneStart.map { String(rest[$0...]) } ?? "+08:00"
         if clock.count == 5 { clock += ":00" }
-        guard let micros = PostgresTimestamp.parse(text.prefix(10) + "T" + clock + zone) else { return nil }
+        guard let day = CalendarDate(text.prefix(10)), InputRange.contains(day),
+            let micros = PostgresTimestamp.parse(text.prefix(10) + "T" + clock + zone)
+        else { return nil }
         return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
     }
 
-    public static func firstOfJanuary(_ year: Int) -> CalendarDate { CalendarDate(year: year, month: 1, day: 1)! }
+    /// 1 January of `year`; a year beyond `CalendarDate.representableYears` gives its first or last
+    /// representable 1 January rather than trapping (callers check `InputRange` first).
+    public static func firstOfJanuary(_ year: Int) -> CalendarDate {
+        let years = CalendarDate.representableYears
+        return CalendarDate(year: min(max(year, years.lowerBound + 1), years.upperBound), month: 1, day: 1)!
+    }
 }

@@ -141,6 +141,9 @@ extension Cooperation {
         guard (1...AuditLogFilter.maximumLimit).contains(filter.limit) else {
             throw DomainError.invalid("limit must be between 1 and \(AuditLogFilter.maximumLimit)")
         }
+        if let since = filter.since { try InputRange.check(since, "since") }
+        if let until = filter.until { try InputRange.check(until, "until") }
+        guard filter.after >= 0 else { throw DomainError.invalid("after must be a seq of 0 or more") }
         if let action = filter.action, action.range(of: #"^[a-z_]+(\.[a-z_]+)?$"#, options: .regularExpression) == nil {
             throw DomainError.invalid("action must look like item.submit, or item for every item action")
         }
@@ -169,7 +172,8 @@ extension Cooperation {
     /// Who chaired, and the state of every item, consultation and approval at `at`, rebuilt from
     /// the audit events. For a moment at or after now, also compared with the live tables.
     public func auditAsOf(by principal: Int, at: Date) async throws -> AuditSnapshot {
-        try await auditorRead(
+        try InputRange.check(at, "the time")
+        return try await auditorRead(
             by: principal, to: "rebuild past states",
             record: ("asof \(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(at)))", nil)
         ) { context in
@@ -216,7 +220,7 @@ extension Cooperation {
     public func auditDecisions(by principal: Int, year: Int?, recordRead: Bool = true) async throws -> (
         decisions: [DecisionRecord], approvals: [ApprovalRecord]
     ) {
-        if let year, !(2000...2200).contains(year) { throw DomainError.invalid("year must be between 2000 and 2200") }
+        if let year { try InputRange.check(year: year, "year") }
         return try await auditorRead(
             by: principal, to: "list the decisions",
             record: recordRead ? ("decisions \(year.map(String.init) ?? "all years")", nil) : nil

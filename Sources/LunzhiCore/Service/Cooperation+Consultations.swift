@@ -80,6 +80,9 @@ extension Cooperation {
         -> Consultation
     {
         let place = try TextRule.optional(plan.place, field: "place", maxLength: 200, multiline: false)
+        if let at = plan.at { try InputRange.check(at, "at") }
+        try InputRange.check(plan.agendaDeadline, "deadline")
+        if let respondBy = plan.responseDeadline { try InputRange.check(respondBy, "respond_by") }
         switch plan.kind {
         case .meeting, .extraordinary:
             guard plan.at != nil else { throw DomainError.invalid("a \(plan.kind.rawValue) needs at= (when it meets)") }

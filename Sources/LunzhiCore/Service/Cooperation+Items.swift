@@ -164,7 +164,9 @@ extension Cooperation {
     public func items(by principal: Int, mechanism: String? = nil, _ filter: ItemFilter = ItemFilter()) async throws
         -> [AgendaItem]
     {
-        try await read(by: principal) { context in
+        if let year = filter.year { try InputRange.check(year: year, "year") }
+        try InputRange.check(limit: filter.limit)
+        return try await read(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
             let yearStart = filter.year.map { ShanghaiCalendar.startOfDay(ShanghaiCalendar.firstOfJanuary($0)) }
             let yearEnd = filter.year.map { ShanghaiCalendar.startOfDay(ShanghaiCalendar.firstOfJanuary($0 + 1)) }

@@ -14,7 +14,8 @@ extension Cooperation {
     public func members(by principal: Int, mechanism: String? = nil, on date: CalendarDate? = nil) async throws
         -> [MemberInfo]
     {
-        try await read(by: principal) { context in
+        if let date { try InputRange.check(date, "the date") }
+        return try await read(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
             return try await context.query(
                 """
@@ -36,6 +37,7 @@ extension Cooperation {
         by principal: Int, mechanism: String? = nil, member: String, name: String, from: CalendarDate
     ) async throws {
         let name = try TextRule.check(name, field: "name", maxLength: 200)
+        try InputRange.check(from, "from")
         try await change(by: principal) { context in
             try context.requireOperator(to: "rename members")
             let mechanism = try await context.mechanism(mechanism)

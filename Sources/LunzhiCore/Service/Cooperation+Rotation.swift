@@ -16,7 +16,8 @@ extension Cooperation {
     public func chair(by principal: Int, mechanism: String? = nil, on date: CalendarDate? = nil) async throws
         -> ChairOfDay?
     {
-        try await read(by: principal) { context in
+        if let date { try InputRange.check(date, "the date") }
+        return try await read(by: principal) { context in
             try await Rotation.chair(
                 context.connection, mechanism: context.mechanismCode(mechanism), on: date ?? context.today)
         }
@@ -26,7 +27,9 @@ extension Cooperation {
     public func schedule(
         by principal: Int, mechanism: String? = nil, from: CalendarDate, until: CalendarDate
     ) async throws -> [ScheduleEntry] {
-        try await read(by: principal) { context in
+        try InputRange.check(from, "from")
+        try InputRange.check(until, "to")
+        return try await read(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
             let rows = try await context.query(
                 """
@@ -66,8 +69,12 @@ extension Cooperation {
         guard !order.isEmpty, Set(order).count == order.count else {
             throw DomainError.invalid("the order must name each member once")
         }
-        guard (1...200).contains(years), (1900...9000).contains(fromYear) else {
-            throw DomainError.invalid("plan between 1 and 200 years from a year between 1900 and 9000")
+        guard InputRange.planYears.contains(years), InputRange.contains(year: fromYear),
+            InputRange.contains(year: fromYear + years - 1)
+        else {
+            throw DomainError.invalid(
+                "plan between 1 and \(InputRange.planYears.upperBound) years within \(InputRange.years.lowerBound)–\(InputRange.years.upperBound)"
+            )
         }
         return try await change(by: principal) { context in
             try context.requireOperator(to: "plan the rotation")
@@ -101,6 +108,8 @@ extension Cooperation {
         by principal: Int, mechanism: String? = nil, years: (Int, Int), reason: String
     ) async throws -> RotationException {
         let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        try InputRange.check(year: years.0, "the first year")
+        try InputRange.check(year: years.1, "the second year")
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
             guard years.0 != years.1 else { throw DomainError.invalid("swap two different years") }
@@ -136,6 +145,7 @@ extension Cooperation {
         -> RotationException
     {
         let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        try InputRange.check(year: year, "the year")
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
             let term = try await self.term(context, mechanism: mechanism, year: year)
@@ -184,17 +194,41 @@ extension Cooperation {
     }
 
     /// Designates an acting chair for a period (by default the next member in rotation order).
-    /// Only the chair may; the acting chair holds chair powers over the period.
+    /// Only the member whose term it is today may, for a period that starts today or later and
+    /// lies within that term: a chair lends its own powers, never another member's term or the
+    /// past. The acting chair holds chair powers over the period; `endActingChair` ends it early.
     @discardableResult
     public func designateActingChair(
         by principal: Int, mechanism: String? = nil, member: String? = nil, from: CalendarDate, until: CalendarDate,
         reason: String
     ) async throws -> Int {
         let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        try InputRange.check(from, "from")
+        try InputRange.check(until, "to")
         guard from < until else { throw DomainError.invalid("the period must end after it starts") }
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
-            let chair = try await context.requireChair(in: mechanism, to: "designate an acting chair")
+            let today = context.today
+            guard let ofToday = try await Rotation.chair(context.connection, mechanism: mechanism, on: today),
+                let termMember = ofToday.termMember, context.caller.clerkMember(in: mechanism) == termMember
+            else {
+                throw DomainError(
+                    .notChair, "only the member whose chair term it is today may designate an acting chair")
+            }
+            let chair = termMember
+            let term = try await context.query(
+                "SELECT lower(term) AS start, upper(term) AS stop FROM chair_term WHERE mechanism_code = $1 AND term @> $2::date",
+                [mechanism, today]
+            ).single()
+            let termStart: CalendarDate = try term.decode("start")
+            let termStop: CalendarDate = try term.decode("stop")
+            guard from >= today else {
+                throw DomainError(.notFuture, "an acting period starts today (\(today)) or later; the past does not change")
+            }
+            guard from >= termStart, until <= termStop else {
+                throw DomainError.invalid(
+                    "an acting period lies within \(chair)'s own term (\(termStart) to \(termStop.adding(days: -1)))")
+            }
             let members = try await context.members(of: mechanism)
             let acting = member ?? members[(members.firstIndex(of: chair)! + 1) % members.count]
             guard members.contains(acting) else { throw DomainError.notFound("member", acting) }
@@ -209,6 +243,52 @@ extension Cooperation {
                 "rotation.designate_acting", entity: "acting_chair", id: id, mechanism: mechanism,
                 after: try await context.snapshot(.actingChair, id: id), reason: reason)
             return id
+        }
+    }
+
+    /// Ends an acting period early: one that has not begun is revoked; one under way ends today
+    /// (the acting member holds no chair powers from today on). The member whose term holds the
+    /// period, or an operator, may; a period that is over cannot change.
+    public func endActingChair(by principal: Int, id: Int, reason: String) async throws {
+        let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        try await change(by: principal) { context in
+            let row = try await context.query(
+                """
+                SELECT a.mechanism_code, a.revoked, lower(a.period) AS start, upper(a.period) AS stop,
+                       (SELECT t.member_code FROM chair_term t
+                         WHERE t.mechanism_code = a.mechanism_code AND t.term @> lower(a.period)) AS term_member
+                  FROM acting_chair a WHERE a.id = $1 FOR UPDATE OF a
+                """, [id]
+            ).first
+            guard let row else { throw DomainError.notFound("acting period", id) }
+            let mechanism: String = try row.decode("mechanism_code")
+            let termMember: String? = try row.decode("term_member")
+            guard context.caller.isOperator()
+                || (termMember != nil && context.caller.clerkMember(in: mechanism) == termMember)
+            else {
+                throw DomainError(
+                    .notChair, "only \(termMember ?? "the term's chair") or an operator may end acting period \(id)")
+            }
+            let start: CalendarDate = try row.decode("start")
+            let stop: CalendarDate = try row.decode("stop")
+            let today = context.today
+            guard !(try row.decode("revoked", as: Bool.self)) else {
+                throw DomainError(.wrongState, "acting period \(id) is already revoked", state: "revoked")
+            }
+            guard stop > today else {
+                throw DomainError(.notFuture, "acting period \(id) ended on \(stop.adding(days: -1)); the past does not change")
+            }
+            let before = try await context.snapshot(.actingChair, id: id)
+            if start >= today {
+                try await context.query("UPDATE acting_chair SET revoked = true WHERE id = $1", [id])
+            } else {
+                try await context.query(
+                    "UPDATE acting_chair SET period = daterange(lower(period), $2::date) WHERE id = $1", [id, today])
+            }
+            try await context.audit(
+                start >= today ? "rotation.revoke_acting" : "rotation.end_acting", entity: "acting_chair", id: id,
+                mechanism: mechanism, before: before, after: try await context.snapshot(.actingChair, id: id),
+                reason: reason)
         }
     }
 
@@ -265,11 +345,17 @@ extension Cooperation {
         let startA: CalendarDate = try await context.query(
             "SELECT lower(term) AS s FROM chair_term WHERE id = $1", [termA]
         ).single().decode("s")
-        guard startA > context.today else {
+        // Checked again now, when the last consent arrives: a term that has begun since the
+        // request (either term of a swap) can no longer change.
+        let termB: Int? = try row.decode("term_b")
+        let starts: [CalendarDate] = try await context.query(
+            "SELECT lower(term) AS s FROM chair_term WHERE id = ANY($1::bigint[])", [[termA] + [termB].compactMap { $0 }]
+        ).map { try $0.decode("s") }
+        guard startA > context.today, starts.allSatisfy({ $0 > context.today }) else {
             throw DomainError(
-                .notFuture, "the term has begun since the exception was asked for; it can no longer apply")
+                .notFuture, "a term has begun since the exception was asked for; it can no longer apply")
         }
-        if kind == "swap", let memberB, let termB: Int = try row.decode("term_b") {
+        if kind == "swap", let memberB, let termB {
             try await context.query("UPDATE chair_term SET member_code = $2 WHERE id = $1", [termA, memberB])
             try await context.query("UPDATE chair_term SET member_code = $2 WHERE id = $1", [termB, memberA])
         } else {
