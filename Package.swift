@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LunzhiCoreTests",
-            dependencies: ["LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
+            dependencies: ["LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport", "LunzhiMigrations"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

@@ -29,21 +29,10 @@ enum SessionCommands {
         ConsoleCommand("AUTH", usage: "AUTH <principal> <secret>", summary: "Sign in.", requiresAuth: false) { call in
             let name = try call.arguments.word(0, "principal")
             let secret = try call.arguments.word(1, "secret")
-            let throttle = call.environment.throttle
-            guard let delay = await throttle.delay(for: call.session.remoteAddress) else {
-                return .error(401, "AUTH_FAILED", "too many failed sign-ins from this address; wait 10 minutes")
-            }
-            if delay > .zero { try await Task.sleep(for: delay) }
-            do {
-                let id = try await call.service.authenticate(name: name, secret: secret)
-                await throttle.recordSuccess(call.session.remoteAddress)
-                call.session.principal = id
-                call.session.principalName = name
-                return .ok("signed in as \(name)", data: .object([("principal", .string(name))]))
-            } catch let error as DomainError where error.name == .authFailed {
-                await throttle.recordFailure(call.session.remoteAddress)
-                throw error
-            }
+            let id = try await call.service.signIn(name: name, secret: secret, from: call.session.remoteAddress)
+            call.session.principal = id
+            call.session.principalName = name
+            return .ok("signed in as \(name)", data: .object([("principal", .string(name))]))
         },
         ConsoleCommand(
             "WHOAMI", usage: "WHOAMI", summary: "Show the principal, its member, roles, and chair powers today."

@@ -16,13 +16,12 @@ final class SessionState: @unchecked Sendable {
     init(remoteAddress: String) { self.remoteAddress = remoteAddress }
 }
 
-/// What every session shares: the service, the version, counters, the sign-in throttle.
+/// What every session shares: the service, the version, counters.
 public final class ConsoleEnvironment: Sendable {
     public let service: Cooperation
     public let version: String
     public let startedAt: Date
     let connections = NIOLockedValueBox(0)
-    let throttle = SignInThrottle()
 
     /// How AUDIT VERIFY checks checkpoints: the signer's public key, and the checkpoint log file
     /// (when nil, the copies in the database's `audit_checkpoint` table are used).
@@ -42,29 +41,3 @@ public final class ConsoleEnvironment: Sendable {
     public var connectionCount: Int { connections.withLockedValue { $0 } }
 }
 
-/// Failed sign-ins per source address: each failure within the window adds delay before the
-/// answer (0.25 s doubling, at most 8 s); more than 20 failures lock the address out for the window.
-actor SignInThrottle {
-    private var failures: [String: [Date]] = [:]
-    static let window: TimeInterval = 600
-
-    func delay(for address: String) -> Duration? {
-        let recent = prune(address)
-        if recent.count >= 20 { return nil }
-        guard !recent.isEmpty else { return .zero }
-        return .milliseconds(min(8000, 250 << min(recent.count - 1, 5)))
-    }
-
-    func recordFailure(_ address: String) {
-        failures[address, default: []].append(Date())
-    }
-
-    func recordSuccess(_ address: String) { failures[address] = nil }
-
-    private func prune(_ address: String) -> [Date] {
-        let cutoff = Date().addingTimeInterval(-Self.window)
-        let recent = (failures[address] ?? []).filter { $0 > cutoff }
-        failures[address] = recent.isEmpty ? nil : recent
-        return recent
-    }
-}

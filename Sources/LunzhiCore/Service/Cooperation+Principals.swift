@@ -30,6 +30,7 @@ extension Cooperation {
         if role == .clerk && member == nil { throw DomainError.invalid("a clerk needs member=") }
         if role != .clerk && member != nil { throw DomainError.invalid("only clerks belong to a member") }
         let secret = Self.generateSecret()
+        let secretHash = await hashSecret(secret)
         let body: (ChangeContext) async throws -> (id: Int, secret: String) = { context in
             try context.requireOperator(to: "add principals")
             let existing = try await context.query("SELECT 1 FROM principal WHERE name = $1", [name])
@@ -45,8 +46,8 @@ extension Cooperation {
             let id: Int = try await context.query(
                 """
                 INSERT INTO principal (name, display_name, secret_hash, created_at)
-                VALUES ($1, $2, crypt($3, gen_salt('bf', $4::int)), $5) RETURNING id
-                """, [name, displayName, secret, self.bcryptCost, context.now]
+                VALUES ($1, $2, $3, $4) RETURNING id
+                """, [name, displayName, secretHash, context.now]
             ).single().decode("id")
             try await context.query(
                 "INSERT INTO principal_role (principal_id, role, mechanism_code, member_code) VALUES ($1, $2, $3, $4)",
@@ -66,27 +67,6 @@ extension Cooperation {
             }
         }
         return try await change(by: principal, body)
-    }
-
-    /// Checks a name and secret; returns the principal's id, or AUTH_FAILED (the same for an
-    /// unknown name, a wrong secret and a disabled principal).
-    public func authenticate(name: String, secret: String) async throws -> Int {
-        guard !name.contains("\u{0}"), !secret.contains("\u{0}"), secret.utf8.count <= 200, name.utf8.count <= 64 else {
-            throw DomainError(.authFailed, "wrong name or secret")
-        }
-        // An unknown name still pays for one bcrypt comparison, so timing does not tell names apart.
-        let row = try await pool.query(
-            """
-            SELECT p.id, p.disabled_at IS NULL AND p.secret_hash = crypt($2, p.secret_hash) AS ok
-            FROM (SELECT id, secret_hash, disabled_at FROM principal WHERE name = $1
-                  UNION ALL SELECT NULL, crypt('', gen_salt('bf', $3::int)), NULL
-                  LIMIT 1) p
-            """, [name, secret, bcryptCost]
-        ).single()
-        guard let id: Int = try row.decode("id"), try row.decode("ok", as: Bool.self) else {
-            throw DomainError(.authFailed, "wrong name or secret")
-        }
-        return id
     }
 
     /// The id of a principal named on the command line (`lunzhi audit … --as NAME`), where the

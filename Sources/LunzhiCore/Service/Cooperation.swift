@@ -19,12 +19,20 @@ public struct Cooperation: Sendable {
     /// Callers remembered between reads (nil: every read loads its caller). Runs only while its
     /// `follow` runs.
     public let callers: CallerCache?
+    /// The sign-in throttle's limits (`signIn`).
+    public let signInPolicy: SignInThrottlePolicy
+    /// A hash at `bcryptCost` of a random secret: a sign-in with an unknown name is compared
+    /// against it, at the same cost as a known one.
+    let dummyHash: String
 
     public init(
         pool: PostgresPool, clock: any ServiceClock = SystemClock(), defaultMechanism: String = "NW5",
-        bcryptCost: Int = 10, auditReadPool: PostgresPool? = nil, callers: CallerCache? = nil
+        bcryptCost: Int = 10, auditReadPool: PostgresPool? = nil, callers: CallerCache? = nil,
+        signInPolicy: SignInThrottlePolicy = SignInThrottlePolicy()
     ) {
         self.pool = pool
+        self.signInPolicy = signInPolicy
+        self.dummyHash = BCrypt.hash(Cooperation.generateSecret(), cost: bcryptCost)
         self.callers = callers
         self.auditReadPool = auditReadPool
         self.clock = clock
