@@ -28,8 +28,9 @@ soak() {
     python3 Tests/LunzhiRemindersTests/Support/webhook_receiver.py "$port" "$log" "$secret" "" 2 2>"$work/receiver.err" &
     bench_pids+=($!)
     bench_wait_port "$port"
-    psql -q -c "INSERT INTO member_contact (mechanism_code, member_code, channel, address, secret)
-                VALUES ('NW5', 'QH', 'webhook', 'http://127.0.0.1:$port/lunzhi', '$secret')"
+    psql -q -c "WITH c AS (INSERT INTO member_contact (mechanism_code, member_code, channel, address)
+                VALUES ('NW5', 'QH', 'webhook', 'http://127.0.0.1:$port/lunzhi') RETURNING id)
+                INSERT INTO member_contact_secret (contact_id, secret) SELECT id, '$secret' FROM c"
     psql -q -c "INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key)
                 SELECT 'NW5', 'QH', 'custom', 'soak', g::text, now() - interval '1 minute', 'soak:' || g
                 FROM generate_series(1, $n) g"

@@ -15,11 +15,11 @@ python3 -c 'import pgqueuer, asyncpg' 2>/dev/null || python3 -m pip install -q -
 bench_setup
 psql -q -d postgres -c 'CREATE DATABASE pgqueuer_bench'
 out="$work/reminders.jsonl"
-psql -q -c "INSERT INTO member_contact (mechanism_code, member_code, channel, address) VALUES ('NW5', 'GS', 'file', '$out')"
+psql -q -c "INSERT INTO member_contact (mechanism_code, member_code, channel, address) VALUES ('NW5', 'GS', 'file', 'reminders.jsonl')"
 psql -q -c "INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key)
             SELECT 'NW5', 'GS', 'custom', 'bench', g::text, now() - interval '1 minute', 'bench:' || g FROM generate_series(1, $n) g"
 began=$(date +%s.%N)
-${LUNZHI_BENCH_WRAP:-} "$bin" remind --once --database-url "dbname=lunzhi_bench" --batch-size "${LUNZHI_BENCH_BATCH:-512}" --claimers "${LUNZHI_BENCH_CLAIMERS:-3}" --pool-size 8 --log-level warning >/dev/null
+${LUNZHI_BENCH_WRAP:-} "$bin" remind --once --database-url "dbname=lunzhi_bench" --batch-size "${LUNZHI_BENCH_BATCH:-512}" --claimers "${LUNZHI_BENCH_CLAIMERS:-3}" --pool-size 8 --log-level warning --file-channel-dir "$work" >/dev/null
 ended=$(date +%s.%N)
 lunzhi_seconds=$(echo "$ended - $began" | bc -l)
 delivered=$(wc -l <"$out")
@@ -27,7 +27,7 @@ delivered=$(wc -l <"$out")
 
 pgq_seconds=$(PGDATABASE=pgqueuer_bench sh -c 'python3 -m pgqueuer install >/dev/null 2>&1 && python3 Benchmarks/pgqueuer_drain.py '"$n")
 
-"$bin" remind --database-url "dbname=lunzhi_bench" --log-level warning --metrics-listen off >/dev/null 2>&1 &
+"$bin" remind --database-url "dbname=lunzhi_bench" --log-level warning --metrics-listen off --file-channel-dir "$work" >/dev/null 2>&1 &
 bench_pids+=($!)
 sleep 1
 read -r p50 p99 < <(python3 Benchmarks/reminder_latency.py 200 "$out")

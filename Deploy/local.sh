@@ -114,7 +114,7 @@ run)
     "$LUNZHI_BIN" serve --listen "$listen" --audit-key "$state/audit/audit.pub" \
         --checkpoint-log "$state/audit/checkpoints.log" &
     serve_pid=$!
-    "$LUNZHI_BIN" remind --poll-interval 2 --checkpoint-key "$state/audit/audit.key" \
+    "$LUNZHI_BIN" remind --poll-interval 2 --checkpoint-key "$state/audit/audit.key" --file-channel-dir "$state" \
         --checkpoint-log "$state/audit/checkpoints.log" --checkpoint-interval 600 &
     remind_pid=$!
     trap 'kill $serve_pid $remind_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
@@ -124,7 +124,7 @@ run)
     if [ ! -f "$state/contacts.done" ] && [ -f "$state/operator.secret" ]; then
         for member in SN GS QH NX XJ; do
             LUNZHI_SECRET=$(cat "$state/operator.secret") "$LUNZHI_BIN" console --port "$port" --user operator \
-                -c "MEMBER CONTACT ADD member=$member channel=file address=\"$state/reminders.jsonl\"" >/dev/null || true
+                -c "MEMBER CONTACT ADD member=$member channel=file address=reminders.jsonl" >/dev/null || true
         done
         touch "$state/contacts.done"
     fi

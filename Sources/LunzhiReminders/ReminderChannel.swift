@@ -1,4 +1,5 @@
 import Foundation
+import LunzhiCore
 
 /// How one delivery on one channel ended.
 public enum DeliveryResult: Sendable, Equatable {
@@ -27,17 +28,32 @@ func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async 
 /// Appends one JSON line per delivery to a file: the default of Deploy/local.sh, so reminders are
 /// visible without a mail server. Each line is written with one `write` to an O_APPEND file, so
 /// lines from several daemons do not interleave.
+///
+/// A file contact's address is a **name**, never a path: the file is `NAME` inside the one
+/// directory the operator configured (`--file-channel-dir`), opened relative to that directory
+/// with `O_NOFOLLOW`, so neither `..`, a slash nor a symbolic link planted in the directory can
+/// make the daemon write anywhere else. Without a directory the channel is off.
 public struct FileChannel: ReminderChannel {
     public let kind = "file"
-    public init() {}
+    public let directory: String?
+    public init(directory: String?) { self.directory = directory }
 
     public func deliver(_ reminder: ClaimedReminder, message: ReminderMessage, address: String, secret: String?) async
         -> DeliveryResult
     {
+        guard let directory else {
+            return .permanent("file contacts are off: the daemon has no --file-channel-dir")
+        }
+        guard FileContactName.isValid(address) else {
+            return .permanent("a file contact is a name inside --file-channel-dir, not \(address.prefix(80))")
+        }
         let line = Array((message.json + "\n").utf8)
         return await offCooperativePool {
-            let fd = open(address, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-            guard fd >= 0 else { return .retry("cannot open \(address): errno \(errno)") }
+            let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard dir >= 0 else { return .retry("cannot open --file-channel-dir \(directory): errno \(errno)") }
+            defer { close(dir) }
+            let fd = openat(dir, address, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
+            guard fd >= 0 else { return .retry("cannot open \(address) in \(directory): errno \(errno)") }
             defer { close(fd) }
             let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             return written == line.count ? .delivered : .retry("short write to \(address): errno \(errno)")

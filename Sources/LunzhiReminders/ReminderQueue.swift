@@ -162,7 +162,10 @@ extension ReminderQueue {
         channel: String, address: String, secret: String?
     )] {
         try await pool.query(
-            "SELECT channel, address, secret FROM member_contact WHERE mechanism_code = $1 AND member_code = $2 AND enabled ORDER BY id",
+            """
+            SELECT c.channel, c.address, s.secret FROM member_contact c LEFT JOIN member_contact_secret s ON s.contact_id = c.id
+            WHERE c.mechanism_code = $1 AND c.member_code = $2 AND c.enabled ORDER BY c.id
+            """,
             [mechanism, member]
         ).map { (try $0.decode("channel"), try $0.decode("address"), try $0.decode("secret")) }
     }
@@ -177,8 +180,9 @@ extension ReminderQueue {
         var result: [String: [(channel: String, address: String, secret: String?)]] = [:]
         for row in try await pool.query(
             """
-            SELECT mechanism_code || '/' || member_code AS k, channel, address, secret FROM member_contact
-            WHERE mechanism_code || '/' || member_code = ANY($1::text[]) AND enabled ORDER BY id
+            SELECT c.mechanism_code || '/' || c.member_code AS k, c.channel, c.address, s.secret
+              FROM member_contact c LEFT JOIN member_contact_secret s ON s.contact_id = c.id
+            WHERE c.mechanism_code || '/' || c.member_code = ANY($1::text[]) AND c.enabled ORDER BY c.id
             """, [keys])
         {
             result[try row.decode("k"), default: []].append(

@@ -250,19 +250,31 @@ import Testing
                         == true)
                 #expect(try await op.request("REMINDERS state=pending").code == 200)
                 #expect(try await op.request("REMINDER RETRY 424242").code == 404)
-                let added = try await op.request("MEMBER CONTACT ADD member=GS channel=file address=/tmp/gs.jsonl")
+                let added = try await op.request("MEMBER CONTACT ADD member=GS channel=file address=gs.jsonl")
                 #expect(added.code == 201)
                 #expect(
                     try await op.request("MEMBER CONTACT LIST member=GS").lines.contains {
-                        $0.hasSuffix("GS file /tmp/gs.jsonl")
+                        $0.hasSuffix("GS file gs.jsonl")
                     })
+                // A path is never a file contact, not even an operator's.
+                for path in ["/var/lib/lunzhi/checkpoints.log", "../checkpoints.log", "a/b", ".hidden", "x\\y"] {
+                    let refused = try await op.request("MEMBER CONTACT ADD member=GS channel=file address=\"\(path)\"")
+                    #expect(refused.raw.first?.hasPrefix("422 INVALID_ARGUMENT a file contact is a file name") == true)
+                }
                 #expect(try await op.request("MEMBER CONTACT ADD member=GS channel=pigeon address=x").code == 422)
             }
             try await h.client(as: "c-sn") { (sn: ConsoleClient) async throws in
                 #expect(try await sn.request("REMINDERS").raw.first?.hasPrefix("403 FORBIDDEN") == true)
+                // A clerk never names a file on the server, not even for its own member.
                 #expect(
-                    try await sn.request("MEMBER CONTACT ADD member=GS channel=file address=/tmp/x").raw.first?
-                        .hasPrefix("403 NOT_OWN_MEMBER") == true)
+                    try await sn.request("MEMBER CONTACT ADD member=GS channel=file address=x").raw.first?
+                        .hasPrefix("403 FORBIDDEN") == true)
+                #expect(
+                    try await sn.request("MEMBER CONTACT ADD channel=file address=/var/lib/lunzhi/checkpoints.log")
+                        .raw.first?.hasPrefix("422") == true)
+                #expect(
+                    try await sn.request("MEMBER CONTACT ADD channel=file address=sn.jsonl").raw.first?
+                        .hasPrefix("403 FORBIDDEN") == true)
             }
         }
     }

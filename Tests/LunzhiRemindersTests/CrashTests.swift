@@ -9,12 +9,12 @@ import Testing
     /// again: every reminder reaches the receiver (distinct keys in the file), none is lost.
     @Test func aDaemonKilledMidDeliveryLosesNothing() async throws {
         let binary = try lunzhiBinary()
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "lunzhi-crash-\(UUID().uuidString).jsonl"
-        ).path
+        let name = "lunzhi-crash-\(UUID().uuidString).jsonl"
+        let directory = FileManager.default.temporaryDirectory.path
+        let output = directory + "/" + name
         defer { try? FileManager.default.removeItem(atPath: output) }
         try await MechanismFixture.with { f in
-            try await f.service.addContact(by: f.clerk("GS"), channel: "file", address: output)
+            try await f.service.addContact(by: f.operatorID, member: "GS", channel: "file", address: name)
             try await f.pool.query(
                 """
                 INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key)
@@ -23,7 +23,7 @@ import Testing
             let arguments = [
                 "remind", "--database-url", "dbname=\(f.database.name)", "--lease", "1", "--poll-interval", "0.2",
                 // Small batches and one claim loop, so the kill lands mid-delivery even on a busy machine.
-                "--batch-size", "4", "--claimers", "1", "--metrics-listen", "off",
+                "--batch-size", "4", "--claimers", "1", "--metrics-listen", "off", "--file-channel-dir", directory,
             ]
             func lines() -> [String] {
                 ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)

@@ -64,7 +64,7 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
         try await MechanismFixture.with(start: .day("2026-03-02")) { f in
             for member in ["GS", "SN"] {
                 try await f.service.addContact(
-                    by: f.operatorID, member: member, channel: "file", address: "/tmp/lunzhi-\(member).jsonl")
+                    by: f.operatorID, member: member, channel: "file", address: "lunzhi-\(member).jsonl")
             }
             let item = try await f.service.fileItem(
                 by: f.clerk("SN"), ItemDraft(category: .other, track: .regular, title: "t"))
@@ -101,8 +101,8 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
 
     @Test func retriesThenDeliversOnceAndPermanentFailuresGoDead() async throws {
         try await MechanismFixture.with(start: .day("2026-03-02")) { f in
-            try await f.service.addContact(by: f.clerk("GS"), channel: "file", address: "/tmp/gs")
-            try await f.service.addContact(by: f.clerk("SN"), channel: "file", address: "/tmp/sn")
+            try await f.service.addContact(by: f.operatorID, member: "GS", channel: "file", address: "gs")
+            try await f.service.addContact(by: f.operatorID, member: "SN", channel: "file", address: "sn")
             func enqueue(_ member: String, _ key: String) async throws {
                 try await f.pool.query(
                     "INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key) VALUES ('NW5', $1, 'custom', 'x', '1', $2, $3)",
@@ -146,7 +146,7 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
     @Test func skippedWhenTheReasonIsGone() async throws {
         try await MechanismFixture.with(start: .day("2026-03-02")) { f in
             for member in MechanismFixture.order {
-                try await f.service.addContact(by: f.clerk(member), channel: "file", address: "/tmp/\(member)")
+                try await f.service.addContact(by: f.operatorID, member: member, channel: "file", address: "\(member)")
             }
             let now = f.clock.now()
             // A written procedure: the response reminder goes only to members that have not answered.
@@ -192,7 +192,7 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
 @Suite struct ReminderConcurrencyTests {
     /// Inserts `count` reminders due now for GS, which has a file contact.
     func enqueue(_ f: MechanismFixture, _ count: Int) async throws {
-        try await f.service.addContact(by: f.clerk("GS"), channel: "file", address: "/tmp/lunzhi-test-gs")
+        try await f.service.addContact(by: f.operatorID, member: "GS", channel: "file", address: "lunzhi-test-gs")
         try await f.pool.query(
             """
             INSERT INTO reminder (mechanism_code, recipient_member, kind, entity, entity_id, due_at, idempotency_key)
@@ -238,7 +238,7 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
 
     @Test func aNotificationWakesTheDaemonAtOnce() async throws {
         try await MechanismFixture.with { f in
-            try await f.service.addContact(by: f.clerk("GS"), channel: "file", address: "/tmp/lunzhi-test-gs")
+            try await f.service.addContact(by: f.operatorID, member: "GS", channel: "file", address: "lunzhi-test-gs")
             let channel = RecordingChannel()
             var configuration = ReminderDaemon.Configuration()
             configuration.pollInterval = .seconds(30)  // far longer than the test waits
@@ -267,7 +267,7 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
     @Test func theIncomingAndOutgoingChairsAreToldThirtyDaysAhead() async throws {
         try await MechanismFixture.with(start: .day("2026-11-20")) { f in
             for member in ["GS", "QH"] {
-                try await f.service.addContact(by: f.clerk(member), channel: "file", address: "/tmp/\(member)")
+                try await f.service.addContact(by: f.operatorID, member: member, channel: "file", address: "\(member)")
             }
             let item = try await f.service.fileItem(
                 by: f.clerk("SN"), ItemDraft(category: .other, track: .regular, title: "跨年议题"))

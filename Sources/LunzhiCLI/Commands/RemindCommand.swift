@@ -27,6 +27,10 @@ struct RemindCommand: AsyncParsableCommand {
     @Option(name: .customLong("mail-from"), help: "The From address of reminder e-mail.") var mailFrom: String =
         "lunzhi@localhost"
     @Option(name: .customLong("pool-size"), help: "Database connections.") var poolSize: Int = 8
+    @Option(
+        name: .customLong("file-channel-dir"),
+        help: "The directory file contacts write into (their address is a file name in it); unset: file contacts are off.")
+    var fileChannelDir: String?
 
     @OptionGroup var operations: OperationsOptions
     @OptionGroup var checkpointing: CheckpointOptions
@@ -51,7 +55,7 @@ struct RemindCommand: AsyncParsableCommand {
         configuration.lease = lease
         configuration.retention = retentionDays * 86_400
         let channels: [any ReminderChannel] = [
-            FileChannel(), SendmailChannel(command: sendmail.split(separator: " ").map(String.init), from: mailFrom),
+            FileChannel(directory: fileChannelDir), SendmailChannel(command: sendmail.split(separator: " ").map(String.init), from: mailFrom),
             WebhookChannel(),
         ]
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }

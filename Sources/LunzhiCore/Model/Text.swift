@@ -15,12 +15,39 @@ enum TextRule {
                     "\(field) contains control character U+\(String(scalar.value, radix: 16, uppercase: true))")
             }
         }
-        let count = value.count
+        // Code points, as PostgreSQL's char_length counts them: a CHECK on the column can then
+        // never refuse what passed here (and show the failing row in the server's log).
+        let count = value.unicodeScalars.count
         if count > maxLength {
             throw DomainError(.textTooLong, "\(field) has \(count) characters; at most \(maxLength) are allowed")
         }
-        if required && value.allSatisfy({ $0.isWhitespace }) {
-            throw DomainError(.invalidArgument, "\(field) must not be empty")
+        if required && TextMatch.visibleCount(value) == 0 && !value.contains(where: Self.isVisibleMark) {
+            throw DomainError(.invalidArgument, "\(field) must not be empty (or only invisible characters)")
+        }
+        return value
+    }
+
+    /// Punctuation and symbols are visible too (a title of "?"), format characters and spaces are not.
+    static func isVisibleMark(_ c: Character) -> Bool {
+        c.unicodeScalars.contains {
+            !$0.properties.isWhitespace && $0.properties.generalCategory != .format
+                && $0.properties.generalCategory != .control && $0.properties.generalCategory != .nonspacingMark
+                && $0.properties.generalCategory != .enclosingMark
+        }
+    }
+
+    /// The least a justification must say: written text a reader can see (letters and digits
+    /// after TextMatch's normalisation), not a zero-width space or a dot.
+    static let minimumJustification = 4
+
+    /// A justification: checked as text, then required to hold `minimumJustification` visible
+    /// letters or digits. Nil when absent or blank.
+    static func justification(_ value: String?) throws(DomainError) -> String? {
+        guard let value = try optional(value, field: "justification", maxLength: 20_000) else { return nil }
+        guard TextMatch.visibleCount(value) >= minimumJustification else {
+            throw DomainError(
+                .justificationRequired,
+                "a justification must say why in at least \(minimumJustification) visible letters or digits")
         }
         return value
     }
@@ -28,7 +55,7 @@ enum TextRule {
     static func optional(_ value: String?, field: String, maxLength: Int, multiline: Bool = true) throws(DomainError)
         -> String?
     {
-        guard let value, !value.allSatisfy({ $0.isWhitespace }) else { return nil }
+        guard let value, TextMatch.visibleCount(value) > 0 || value.contains(where: isVisibleMark) else { return nil }
         return try check(value, field: field, maxLength: maxLength, multiline: multiline)
     }
 }

@@ -57,7 +57,7 @@ extension Cooperation {
         -> Approval
     {
         let ask = try TextRule.check(request.ask, field: "ask", maxLength: 20_000, multiline: true)
-        let justification = try TextRule.optional(request.justification, field: "justification", maxLength: 20_000)
+        let justification = try TextRule.justification(request.justification)
         if request.track == .special && justification == nil {
             throw DomainError(.justificationRequired, "the special track (特事特办) needs a written justification")
         }

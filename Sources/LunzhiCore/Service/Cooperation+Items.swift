@@ -45,7 +45,7 @@ public struct ItemDraft: Sendable {
         var draft = self
         draft.title = try TextRule.check(title, field: "title", maxLength: 200)
         draft.body = try TextRule.check(body, field: "body", maxLength: 20_000, multiline: true, required: false)
-        draft.justification = try TextRule.optional(justification, field: "justification", maxLength: 20_000)
+        draft.justification = try TextRule.justification(justification)
         if track == .special && draft.justification == nil {
             throw DomainError(.justificationRequired, "the special track (特事特办) needs a written justification")
         }

@@ -189,12 +189,18 @@ extension Cooperation {
             "SELECT max(version) AS v FROM screening_catalogue WHERE effective <= $1", [context.today]
         ).single().decode("v")
         guard let version else { return Screening(catalogueVersion: 0, screenedCode: nil) }
-        let sub = project.subIndustry.trimmingCharacters(in: .whitespaces).lowercased()
-        let code: String? = try await context.query(
-            "SELECT code FROM screening_catalogue WHERE version = $1 AND (lower(code) = $2 OR name = $3) LIMIT 1",
-            [version, sub, project.subIndustry.trimmingCharacters(in: .whitespaces)]
-        ).first?.decode("code")
-        return Screening(catalogueVersion: version, screenedCode: sub.isEmpty ? nil : code)
+        // Matched in the service on normalised text (TextMatch), so look-alike letters, full-width
+        // forms, zero-width and bidi characters, punctuation and longer names (钢铁冶炼) are caught.
+        let terms = try await context.query(
+            "SELECT code, name FROM screening_catalogue WHERE version = $1 ORDER BY code", [version]
+        ).map { (code: try $0.decode("code", as: String.self), name: try $0.decode("name", as: String.self)) }
+        let text = project.subIndustry + " " + project.name
+        let code = terms.first { term in
+            TextMatch.contains(project.subIndustry, term: term.code)
+                || TextMatch.contains(project.subIndustry, term: term.code.replacingOccurrences(of: "_", with: " "))
+                || TextMatch.contains(text, term: term.name)
+        }?.code
+        return Screening(catalogueVersion: version, screenedCode: code)
     }
 
     func loadProject(_ context: ChangeContext, _ id: Int, lock: Bool = false) async throws -> Project {

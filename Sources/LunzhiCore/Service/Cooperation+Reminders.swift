@@ -62,9 +62,16 @@ extension Cooperation {
                 throw DomainError.invalid("a webhook needs secret= of at least 16 characters")
             }
         default:
-            guard address.hasPrefix("/") else { throw DomainError.invalid("a file contact is an absolute path") }
+            guard FileContactName.isValid(address) else {
+                throw DomainError.invalid(
+                    "a file contact is a file name (letters, digits, . _ -) inside the daemon's --file-channel-dir, not a path")
+            }
         }
         return try await change(by: principal) { context in
+            if channel == "file" {
+                // The file channel writes on the server's disk: operators only.
+                try context.requireOperator(to: "add file contacts")
+            }
             let mechanism = try await context.mechanism(mechanism)
             let own = context.caller.clerkMember(in: mechanism)
             let target = member ?? own
@@ -76,10 +83,14 @@ extension Cooperation {
             }
             let id: Int = try await context.query(
                 """
-                INSERT INTO member_contact (mechanism_code, member_code, channel, address, secret) VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO member_contact (mechanism_code, member_code, channel, address) VALUES ($1, $2, $3, $4)
                 RETURNING id
-                """, [mechanism, target, channel, address, channel == "webhook" ? secret : nil]
+                """, [mechanism, target, channel, address]
             ).single().decode("id")
+            if channel == "webhook", let secret {
+                try await context.query(
+                    "INSERT INTO member_contact_secret (contact_id, secret) VALUES ($1, $2)", [id, secret])
+            }
             try await context.audit(
                 "member.add_contact", entity: "member", id: "\(mechanism)/\(target)", mechanism: mechanism,
                 after: try PostgresJSON(encoding: ["channel": channel, "address": address]))
@@ -119,8 +130,10 @@ extension Cooperation {
             let mechanism = try await context.mechanism(mechanism)
             return try await context.query(
                 """
-                SELECT id, member_code, channel, address, enabled, secret IS NOT NULL AS has_secret FROM member_contact
-                WHERE mechanism_code = $1 AND ($2::text IS NULL OR member_code = $2) ORDER BY member_code, id
+                SELECT c.id, c.member_code, c.channel, c.address, c.enabled,
+                       EXISTS (SELECT 1 FROM member_contact_secret s WHERE s.contact_id = c.id) AS has_secret
+                  FROM member_contact c
+                WHERE c.mechanism_code = $1 AND ($2::text IS NULL OR c.member_code = $2) ORDER BY c.member_code, c.id
                 """, [mechanism, member]
             ).map {
                 MemberContact(
