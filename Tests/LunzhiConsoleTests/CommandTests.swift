@@ -257,7 +257,7 @@ import Testing
                         $0.hasSuffix("GS file gs.jsonl")
                     })
                 // A path is never a file contact, not even an operator's.
-                for path in ["/var/lib/lunzhi/checkpoints.log", "../checkpoints.log", "a/b", ".hidden", "x\\y"] {
+                for path in ["/var/lib/lunzhi/checkpoints.log", "../checkpoints.log", "a/b", ".hidden"] {
                     let refused = try await op.request("MEMBER CONTACT ADD member=GS channel=file address=\"\(path)\"")
                     #expect(refused.raw.first?.hasPrefix("422 INVALID_ARGUMENT a file contact is a file name") == true)
                 }

@@ -130,4 +130,70 @@ import Testing
             #expect(try await s.chair(by: f.auditorID)?.member == "GS")
         }
     }
+
+    /// Security finding 3: rotation changes stay within the rules. The chair lends only its own
+    /// term's powers, from today on; it can end them early; nothing changes the past.
+    @Test func anActingPeriodLiesWithinTheChairsOwnTermFromTodayOn() async throws {
+        try await MechanismFixture.with(start: .day("2026-03-02")) { f in
+            let s = f.service
+            func refusal(_ from: String, _ until: String, member: String = "XJ") async -> DomainError? {
+                await #expect(throws: DomainError.self) {
+                    try await s.designateActingChair(
+                        by: f.clerk("GS"), member: member, from: .day(from), until: .day(until), reason: "x")
+                }
+            }
+            let before = try await f.counts()
+            // QH's 2027 term, the past, a range past the end of GS's term, a date absurdly far.
+            #expect(await refusal("2027-01-01", "2028-01-01")?.name == .invalidArgument)
+            #expect(await refusal("2020-03-01", "2020-04-01")?.name == .notFuture)
+            #expect(await refusal("2026-03-01", "2026-04-01")?.name == .notFuture)
+            #expect(await refusal("2026-12-01", "2027-01-02")?.name == .invalidArgument)
+            #expect(await refusal("2026-06-01", "10000-01-01")?.name == .invalidArgument)
+            #expect(try await f.counts() == before)
+            #expect(try await s.chair(by: f.auditorID, on: .day("2020-03-15"))?.acting == false)
+            #expect(try await s.chair(by: f.auditorID, on: .day("2027-06-01"))?.member == "QH")
+            // Within the term, from today: accepted. Another member's clerk cannot end it.
+            let id = try await s.designateActingChair(
+                by: f.clerk("GS"), member: "NX", from: .day("2026-03-02"), until: .day("2026-06-01"), reason: "abroad")
+            let other = await #expect(throws: DomainError.self) {
+                try await s.endActingChair(by: f.clerk("NX"), id: id, reason: "mine now")
+            }
+            #expect(other?.name == .notChair)
+            // Under way: ending it keeps the days already acted and ends it today.
+            f.clock.set(shanghai: .day("2026-04-10"))
+            try await s.endActingChair(by: f.clerk("GS"), id: id, reason: "back early")
+            #expect(try await s.chair(by: f.auditorID, on: .day("2026-04-09"))?.member == "NX")
+            #expect(try await s.chair(by: f.auditorID, on: .day("2026-04-10"))?.member == "GS")
+            // Not begun: revoked whole; ended: cannot change.
+            let later = try await s.designateActingChair(
+                by: f.clerk("GS"), member: "SN", from: .day("2026-07-01"), until: .day("2026-08-01"), reason: "leave")
+            try await s.endActingChair(by: f.operatorID, id: later, reason: "plans changed")
+            #expect(try await s.chair(by: f.auditorID, on: .day("2026-07-15"))?.member == "GS")
+            f.clock.set(shanghai: .day("2026-09-01"))
+            let past = await #expect(throws: DomainError.self) {
+                try await s.endActingChair(by: f.clerk("GS"), id: id, reason: "again")
+            }
+            #expect(past?.name == .notFuture)
+            let actions: [String] = try await f.pool.query(
+                "SELECT action FROM audit_event WHERE action LIKE 'rotation.%acting' ORDER BY seq"
+            ).map { try $0.decode("action") }
+            #expect(actions == ["rotation.designate_acting", "rotation.end_acting", "rotation.designate_acting",
+                "rotation.revoke_acting"])
+        }
+    }
+
+    /// A swap asked for in time, whose last consent arrives after one of its terms has begun, is
+    /// refused at apply time.
+    @Test func aSwapWhoseConsentArrivesTooLateIsRefused() async throws {
+        try await MechanismFixture.with(start: .day("2026-12-20")) { f in
+            let s = f.service
+            let asked = try await s.requestSwap(by: f.clerk("QH"), years: (2027, 2028), reason: "national event")
+            f.clock.set(shanghai: .day("2027-01-02"))
+            let late = await #expect(throws: DomainError.self) {
+                try await s.consent(by: f.clerk("NX"), exception: asked.id)
+            }
+            #expect(late?.name == .notFuture)
+            #expect(try await s.chair(by: f.auditorID, on: .day("2027-06-01"))?.member == "QH")
+        }
+    }
 }
