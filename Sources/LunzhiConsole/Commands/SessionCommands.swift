@@ -85,6 +85,9 @@ enum SessionCommands {
         },
         ConsoleCommand("STATUS", usage: "STATUS", summary: "Version, uptime, connections, database round-trip time.") {
             call in
+            // Like every signed-in command, only for a principal still enabled (an open session
+            // of a principal disabled since is refused here too).
+            _ = try await call.service.whoami(call.principal)
             let uptime = Int(Date().timeIntervalSince(call.environment.startedAt))
             let roundTrip = try await call.service.databaseRoundTrip()
             let micros = roundTrip.components.seconds * 1_000_000 + roundTrip.components.attoseconds / 1_000_000_000_000

@@ -78,11 +78,19 @@ public struct ConsoleReply: Sendable, Equatable {
         return JSONValue.object(members).serialized() + "\r\n"
     }
 
-    /// Text mode prints UTF-8 as is and escapes only control characters (and the backslash, so
-    /// escapes are unambiguous).
+    /// Text mode prints UTF-8 as is and escapes control characters (and the backslash, so escapes
+    /// are unambiguous), and as `\u{…}` the invisible characters that could make a reply read
+    /// differently from what it holds: C1 controls, bidi embeddings, overrides, isolates and marks,
+    /// zero-width characters, the line and paragraph separators.
     static func escapeControls(_ line: String) -> String {
-        // The characters escaped are ASCII, and no byte of a longer UTF-8 sequence is below 0x80.
-        guard line.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }) else {
+        // Fast path: no ASCII control or backslash, and no lead byte of the invisible ranges (C2:
+        // C1 controls; D8: U+061C; E2: U+2000–U+2FFF; EF: U+FEFF). Chinese text (E3–E9) passes.
+        guard
+            line.utf8.contains(where: {
+                $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") || $0 == 0xC2 || $0 == 0xD8 || $0 == 0xE2
+                    || $0 == 0xEF
+            })
+        else {
             return line
         }
         var out = ""
@@ -95,11 +103,22 @@ public struct ConsoleReply: Sendable, Equatable {
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7F {
                     out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+                } else if Self.isInvisible(scalar) {
+                    out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             }
         }
         return out
+    }
+
+    /// C1 controls, bidi formatting (U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069),
+    /// zero-width characters (U+200B–U+200D, U+2060–U+2064, U+FEFF) and U+2028/U+2029.
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x80...0x9F, 0x061C, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF: true
+        default: false
+        }
     }
 }

@@ -69,6 +69,24 @@ public enum ConsoleRequestParser {
         return words
     }
 
+    /// Whether the scalar at `index` lies inside a quoted value (quotes opened and not yet
+    /// closed before it; a backslash inside quotes escapes the next scalar).
+    static func isInsideQuotes(_ scalars: String.UnicodeScalarView, at index: Int) -> Bool {
+        var inside = false
+        var escaped = false
+        for (position, scalar) in scalars.enumerated() {
+            if position == index { return inside }
+            if escaped {
+                escaped = false
+            } else if inside && scalar == "\\" {
+                escaped = true
+            } else if scalar == "\"" {
+                inside.toggle()
+            }
+        }
+        return inside
+    }
+
     public static func parse(_ line: String) -> Result<ConsoleRequest, ConsoleSyntaxError> {
         var scalars = Array(line.unicodeScalars)[...]
         var tag: String?
@@ -84,9 +102,11 @@ public enum ConsoleRequestParser {
             guard let first = scalars.first else { break }
             if let control, control >= scalars.startIndex {
                 let bad = scalars[control]
+                let code = String(bad.value, radix: 16, uppercase: true)
                 return fail(
-                    "control character U+\(String(bad.value, radix: 16, uppercase: true)) outside quotes; use \\n or \\t inside quotes"
-                )
+                    Self.isInsideQuotes(line.unicodeScalars, at: control)
+                        ? "raw control character U+\(code) inside quotes; write \\r, \\n or \\t instead"
+                        : "control character U+\(code) outside quotes; use \\n or \\t inside quotes")
             }
             // A tag: only as the very first word.
             if first == "@" && words.isEmpty && named.isEmpty && tag == nil {
