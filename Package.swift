@@ -193,7 +193,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LunzhiOperationsTests",
-            dependencies: ["LunzhiOperations", "LunzhiConsole", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport"],
+            dependencies: [
+                "LunzhiOperations", "LunzhiConsole", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -30,6 +30,10 @@ struct Setting: Sendable {
         Setting(key: "unix_socket", flag: "--unix-socket", commands: ["serve"], kind: .text),
         Setting(key: "max_connections", flag: "--max-connections", commands: ["serve"], kind: .integer),
         Setting(key: "idle_timeout", flag: "--idle-timeout", commands: ["serve"], kind: .integer),
+        Setting(key: "auth_timeout", flag: "--auth-timeout", commands: ["serve"], kind: .integer),
+        Setting(
+            key: "max_connections_per_address", flag: "--max-connections-per-address", commands: ["serve"],
+            kind: .integer),
         Setting(key: "write_timeout", flag: "--write-timeout", commands: ["serve"], kind: .integer),
         Setting(key: "pool_size", flag: "--pool-size", commands: ["serve"], kind: .integer),
         Setting(

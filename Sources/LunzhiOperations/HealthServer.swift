@@ -1,8 +1,9 @@
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
+import Synchronization
 
 /// The operator's HTTP port: `/healthz` (the process is up), `/readyz` (the database is reachable
 /// and the migrations current), `/metrics` (Prometheus text format). Plain HTTP/1.1, GET only,
@@ -23,11 +24,20 @@ public struct HealthServer: Service {
     let metrics: @Sendable () async -> [UInt8]
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
+    /// Connections at once; more are closed as soon as they are accepted.
+    let maximumConnections: Int
+    /// Each request must arrive whole within this time of the connection's start (or of the
+    /// previous response): a client that sends half a request and waits is closed.
+    let headerTimeout: TimeAmount
+    private let open = OpenConnections()
 
     public init(
         host: String, port: Int, logger: Logger, readiness: @escaping @Sendable () async -> Check,
-        metrics: @escaping @Sendable () async -> [UInt8], onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        metrics: @escaping @Sendable () async -> [UInt8], maximumConnections: Int = 64,
+        headerTimeout: TimeAmount = .seconds(5), onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.maximumConnections = maximumConnections
+        self.headerTimeout = headerTimeout
         self.host = host
         self.port = port
         self.logger = logger
@@ -37,10 +47,17 @@ public struct HealthServer: Service {
     }
 
     public func run() async throws {
+        let (open, limit, timeout) = (self.open, maximumConnections, headerTimeout)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard open.enter(limit: limit) else {
+                        channel.close(promise: nil)
+                        throw ChannelError.inputClosed
+                    }
+                    channel.closeFuture.whenComplete { _ in open.leave() }
+                    try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(timeout: timeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: channel)
@@ -110,5 +127,52 @@ public struct HealthServer: Service {
         default:
             return (.notFound, "text/plain; charset=utf-8", Array("not found: try /healthz, /readyz, /metrics\n".utf8))
         }
+    }
+}
+
+/// The health server's open connections, across event loops.
+final class OpenConnections: Sendable {
+    private let count = Atomic<Int>(0)
+
+    /// Counts a new connection if fewer than `limit` are open.
+    func enter(limit: Int) -> Bool {
+        let now = count.add(1, ordering: .relaxed).newValue
+        guard now <= limit else {
+            count.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func leave() { count.subtract(1, ordering: .relaxed) }
+}
+
+/// Closes a connection whose next request has not been answered within `timeout` of its start
+/// or of the previous response: the health port's header timeout. Sits before the HTTP codec and
+/// restarts its clock at each response it sees written.
+final class RequestDeadlineHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let timeout: TimeAmount
+    private var deadline: Scheduled<Void>?
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func handlerAdded(context: ChannelHandlerContext) { arm(context) }
+
+    func handlerRemoved(context: ChannelHandlerContext) { deadline?.cancel() }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        arm(context)
+        context.write(data, promise: promise)
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
     }
 }

@@ -33,6 +33,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-connections"), help: "Most connections at once.")
     var maxConnections: Int = 256
+    @Option(name: .customLong("max-connections-per-address"), help: "Most connections from one IP address.")
+    var maxConnectionsPerAddress: Int = 64
+    @Option(name: .customLong("auth-timeout"), help: "Seconds a connection may stay without signing in.")
+    var authTimeout: Int = 10
 
     @Option(
         name: .customLong("idle-timeout"),
@@ -67,7 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.bootstrap(label: "lunzhi.serve")
         let (host, port) = try Self.parseListen(listen)
-        guard maxConnections > 0, idleTimeout > 0, writeTimeout > 0, poolSize > 0 else {
+        guard maxConnections > 0, idleTimeout > 0, writeTimeout > 0, poolSize > 0, maxConnectionsPerAddress > 0,
+            authTimeout > 0
+        else {
             throw ValidationError("limits must be positive")
         }
         try database.configuration.validate()
@@ -107,7 +113,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 host: host, port: port, maximumConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout)),
                 writeTimeout: .seconds(Int64(writeTimeout)),
-                unixSocketPath: unixSocket, tls: tls),
+                unixSocketPath: unixSocket, tls: tls, authTimeout: .seconds(Int64(authTimeout)),
+                maximumPerAddress: maxConnectionsPerAddress),
             environment: environment, logger: logger
         ) { address in
             // Ready for systemd (Type=notify) once the listener is bound and the database answers.

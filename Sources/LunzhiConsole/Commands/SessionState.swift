@@ -21,7 +21,7 @@ public final class ConsoleEnvironment: Sendable {
     public let service: Cooperation
     public let version: String
     public let startedAt: Date
-    let connections = NIOLockedValueBox(0)
+    let admission = NIOLockedValueBox(ConsoleAdmission())
 
     /// How AUDIT VERIFY checks checkpoints: the signer's public key, and the checkpoint log file
     /// (when nil, the copies in the database's `audit_checkpoint` table are used).
@@ -38,6 +38,6 @@ public final class ConsoleEnvironment: Sendable {
         self.checkpointLog = checkpointLog
     }
 
-    public var connectionCount: Int { connections.withLockedValue { $0 } }
+    public var connectionCount: Int { admission.withLockedValue { $0.total } }
 }
 

@@ -69,6 +69,10 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private var started = false
     private var counted = false
+    /// Counted per address (TCP peers; nil for Unix-socket clients).
+    private var countedAddress: String?
+    private var countedAsSignedIn = false
+    private var authDeadline: Scheduled<Void>?
     private var session: SessionState?
     /// Lines received and not yet answered.
     private var pending: [ByteBuffer] = []
@@ -119,22 +123,45 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        let count = environment.connections.withLockedValue {
-            $0 += 1
-            return $0
+        let ip = context.channel.remoteAddress?.ipAddress
+        let refusal = environment.admission.withLockedValue {
+            $0.admit(address: ip, limits: configuration)
         }
-        counted = true
-        guard count <= configuration.maximumConnections else {
-            let refusal = ConsoleReply.error(
-                421, "TOO_MANY_CONNECTIONS", "the server has \(configuration.maximumConnections) connections; try later"
-            )
-            finish(context, ByteBuffer(string: refusal.text(tag: nil)))
+        if let refusal {
+            let message =
+                switch refusal {
+                case .full(let n): "the server has \(n) connections; try later"
+                case .preAuthenticationFull:
+                    "too many connections have not signed in; the rest are kept for signed-in sessions; try later"
+                case .perAddress(let n): "\(n) connections from your address already; close some first"
+                }
+            finish(context, ByteBuffer(string: ConsoleReply.error(421, "TOO_MANY_CONNECTIONS", message).text(tag: nil)))
             return
         }
-        let remote = context.channel.remoteAddress.map { $0.ipAddress ?? "unix" } ?? "unix"
-        session = SessionState(remoteAddress: remote)
+        counted = true
+        countedAddress = ip
+        session = SessionState(remoteAddress: ip ?? "unix")
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "220 lunzhi \(environment.version) ready\r\n")))
             .whenFailure { _ in }
+        // Sign in within authTimeout, or be closed: an unauthenticated connection holds a place.
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let seconds = configuration.authTimeout.nanoseconds / 1_000_000_000
+        authDeadline = context.eventLoop.scheduleTask(in: configuration.authTimeout) {
+            let (handler, context) = bound.value
+            handler.noteSignIn()
+            guard !handler.countedAsSignedIn, !handler.closing else { return }
+            let reply = ConsoleReply.error(
+                421, "AUTH_TIMEOUT", "not signed in within \(seconds) s; closing")
+            handler.finish(context, ByteBuffer(string: reply.text(tag: nil)))
+        }
+    }
+
+    /// Moves a connection that has signed in out of the pre-authentication share (once).
+    private func noteSignIn() {
+        guard counted, !countedAsSignedIn, session?.principal != nil else { return }
+        countedAsSignedIn = true
+        authDeadline?.cancel()
+        environment.admission.withLockedValue { $0.signedIn() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -147,9 +174,11 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func end() {
+        authDeadline?.cancel()
         if counted {
             counted = false
-            environment.connections.withLockedValue { $0 -= 1 }
+            let (address, signedIn) = (countedAddress, countedAsSignedIn)
+            environment.admission.withLockedValue { $0.release(address: address, signedIn: signedIn) }
         }
         requests.finish()
     }
@@ -289,6 +318,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Back on the event loop after the connection's task ran awaited requests.
     private func resume(_ context: ChannelHandlerContext, with replies: AwaitedReplies) {
         awaiting = false
+        noteSignIn()
         guard !closing else { return }
         if replies.close || replies.lineTooLong {
             finish(context, replies.buffer, lineTooLong: replies.lineTooLong)

@@ -23,12 +23,21 @@ public struct ConsoleServer: Service {
         public var unixSocketPath: String?
         /// TLS on the TCP listener (the Unix socket stays plain: it never leaves the machine).
         public var tls: ConsoleTLS?
+        /// A connection that has not signed in within this time is closed (421 AUTH_TIMEOUT).
+        public var authTimeout: TimeAmount
+        /// Connections from one IP address at most.
+        public var maximumPerAddress: Int
+        /// Connections only signed-in sessions may use: unauthenticated ones get the rest.
+        public var reservedForSignedIn: Int { maximumConnections / 4 }
 
         public init(
             host: String = "127.0.0.1", port: Int = 7707, maximumConnections: Int = 256,
             idleTimeout: TimeAmount = .seconds(300), writeTimeout: TimeAmount = .seconds(30),
-            maximumLineLength: Int = 16 * 1024, unixSocketPath: String? = nil, tls: ConsoleTLS? = nil
+            maximumLineLength: Int = 16 * 1024, unixSocketPath: String? = nil, tls: ConsoleTLS? = nil,
+            authTimeout: TimeAmount = .seconds(10), maximumPerAddress: Int = 64
         ) {
+            self.authTimeout = authTimeout
+            self.maximumPerAddress = maximumPerAddress
             self.writeTimeout = writeTimeout
             self.tls = tls
             self.host = host

@@ -1,0 +1,55 @@
+import Foundation
+import LunzhiConsole
+import LunzhiCore
+import LunzhiTestSupport
+import NIOCore
+import Testing
+
+/// Security finding 6: connections that have not signed in cannot hold the console.
+@Suite struct AdmissionTests {
+    @Test func aConnectionThatDoesNotSignInIsClosed() async throws {
+        try await ConsoleHarness.with(configuration: .init(port: 0, authTimeout: .seconds(1))) { h in
+            let idle = try RawSocket(port: h.port)
+            #expect(await idle.readLine()?.hasPrefix("220 ") == true)
+            _ = await idle.send(Array("PING\r\n".utf8))
+            #expect(await idle.readLine() == "200 PONG")
+            // PING keeps nothing alive: only signing in does.
+            #expect(await idle.readLine()?.hasPrefix("421 AUTH_TIMEOUT") == true)
+            #expect(await idle.readLine() == nil)
+            try await h.client(as: "c-gs") { client in
+                try await Task.sleep(for: .milliseconds(1500))
+                #expect(try await client.request("PING").code == 200)
+            }
+        }
+    }
+
+    @Test func oneAddressHasItsCap() async throws {
+        try await ConsoleHarness.with(configuration: .init(port: 0, maximumPerAddress: 3)) { h in
+            let held = try (0..<3).map { _ in try RawSocket(port: h.port) }
+            for socket in held { #expect(await socket.readLine()?.hasPrefix("220 ") == true) }
+            let fourth = try RawSocket(port: h.port)
+            #expect(await fourth.readLine()?.hasPrefix("421 TOO_MANY_CONNECTIONS 3 connections from your address") == true)
+            _ = held
+        }
+    }
+
+    /// 8 places, 2 kept for signed-in sessions: 6 idle connections fill the rest; the 7th is
+    /// refused; once one of the six signs in, a new one is greeted.
+    @Test func signedInSessionsKeepTheirShare() async throws {
+        try await ConsoleHarness.with(configuration: .init(port: 0, maximumConnections: 8)) { h in
+            let idle = try (0..<6).map { _ in try RawSocket(port: h.port) }
+            for socket in idle { #expect(await socket.readLine()?.hasPrefix("220 ") == true) }
+            let seventh = try RawSocket(port: h.port)
+            #expect(await seventh.readLine()?.contains("kept for signed-in sessions") == true)
+            _ = await idle[0].send(Array("AUTH c-sn \(h.secrets["c-sn"]!)\r\n".utf8))
+            #expect(await idle[0].readLine()?.hasPrefix("200 ") == true)
+            var greeted = false
+            for _ in 0..<50 where !greeted {
+                let next = try RawSocket(port: h.port)
+                greeted = await next.readLine()?.hasPrefix("220 ") == true
+                if !greeted { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(greeted)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import LunzhiOperations
+import LunzhiTestSupport
+import NIOCore
+import Testing
+
+/// Security finding 6: the health and metrics port has a connection cap and a header timeout.
+@Suite struct HealthLimitTests {
+    @Test func halfSentRequestsAreCutOffAndTheCapHolds() async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let server = HealthServer(
+            host: "127.0.0.1", port: 0, logger: Logger(label: "test.health"),
+            readiness: { .init(ready: true, detail: "ready") }, metrics: { [] }, maximumConnections: 4,
+            headerTimeout: .seconds(1)
+        ) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let halves = try (0..<4).map { _ in try RawSocket(port: port) }
+            for socket in halves { _ = await socket.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n".utf8)) }
+            try await Task.sleep(for: .milliseconds(200))
+            // The fifth is closed at once, without an answer.
+            let fifth = try RawSocket(port: port)
+            _ = await fifth.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            #expect(await fifth.readLine() == nil)
+            // The half-sent ones are closed by the header timeout; then a whole request is answered.
+            let started = ContinuousClock.now
+            for socket in halves { #expect(await socket.drain() == 0) }
+            #expect(ContinuousClock.now - started < .seconds(5))
+            var answered = false
+            for _ in 0..<50 where !answered {
+                let whole = try RawSocket(port: port)
+                _ = await whole.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+                answered = await whole.readLine() == "HTTP/1.1 200 OK"
+                if !answered { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(answered)
+            group.cancelAll()
+        }
+    }
+}
