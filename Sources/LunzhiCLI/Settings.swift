@@ -51,6 +51,7 @@ struct Setting: Sendable {
         Setting(key: "retention_days", flag: "--retention-days", commands: ["remind"], kind: .number),
         Setting(key: "sendmail", flag: "--sendmail", commands: ["remind"], kind: .text),
         Setting(key: "mail_from", flag: "--mail-from", commands: ["remind"], kind: .text),
+        Setting(key: "webhook_allow_cidr", flag: "--webhook-allow-cidr", commands: ["serve", "remind"], kind: .text),
         Setting(key: "file_channel_dir", flag: "--file-channel-dir", commands: ["remind"], kind: .text),
         Setting(key: "checkpoint_key", flag: "--checkpoint-key", commands: ["remind"], kind: .file),
         Setting(key: "checkpoint_origin", flag: "--checkpoint-origin", commands: ["remind"], kind: .text),

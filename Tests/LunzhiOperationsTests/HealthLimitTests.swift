@@ -31,7 +31,9 @@ import Testing
             // The half-sent ones are closed by the header timeout; then a whole request is answered.
             let started = ContinuousClock.now
             for socket in halves { #expect(await socket.drain() == 0) }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Closed by the 1 s header timeout: well before the 10 s a drain waits for silence
+            // (a loaded machine stretches the second; 6.9 s was seen at the suite's start).
+            #expect(ContinuousClock.now - started < .seconds(9))
             var answered = false
             for _ in 0..<50 where !answered {
                 let whole = try RawSocket(port: port)

@@ -1,6 +1,6 @@
 import Foundation
 import LunzhiCore
-import LunzhiReminders
+@testable import LunzhiReminders
 import LunzhiTestSupport
 import PostgresLibPQ
 import Testing
@@ -28,11 +28,14 @@ import Testing
         defer { receiver.stop() }
         try await BackgroundProcess.waitForPort(port)
         try await MechanismFixture.with(start: .day("2026-03-02")) { f in
-            let contact = try await f.service.addContact(
+            // The receiver is on loopback, which webhooks may reach only where an operator allows it.
+            let loopback = WebhookPolicy(allowed: [IPRange("127.0.0.0/8")!])
+            let service = Cooperation(pool: f.pool, clock: f.clock, bcryptCost: 4, webhookPolicy: loopback)
+            let contact = try await service.addContact(
                 by: f.clerk("QH"), channel: "webhook", address: "http://127.0.0.1:\(port)/lunzhi", secret: secret)
             #expect(contact.hasSecret)
             await #expect(throws: DomainError.self) {
-                try await f.service.addContact(
+                try await service.addContact(
                     by: f.clerk("QH"), channel: "webhook", address: "http://127.0.0.1:1/x", secret: "short")
             }
             func enqueue(_ key: String) async throws {
@@ -41,7 +44,7 @@ import Testing
                     [f.clock.now(), key])
             }
             try await enqueue("first")
-            let d = daemon(f, [WebhookChannel()])
+            let d = daemon(f, [WebhookChannel(policy: loopback)])
             _ = try await d.drain()  // 500: retried later
             #expect(
                 try await f.pool.query("SELECT state FROM reminder WHERE idempotency_key = 'first'").single().decode(
@@ -76,5 +79,83 @@ import Testing
         #expect(
             WebhookChannel.signature(secret: "lunzhi-example-secret", timestamp: "1767196800", body: #"{"k":"v"}"#)
                 == "83e12ffcb6737b1e0170a989773973aae7ae470d31fd9c1016e18074cdb0d874")
+    }
+
+    /// Security finding 10: webhooks never reach the service's own networks unless allowed.
+    @Test(arguments: [
+        "http://127.0.0.1:7899/x", "http://10.1.2.3/x", "http://[::1]/x", "http://localhost:8080/x",
+        "http://169.254.169.254/latest/meta-data", "http://192.168.1.1/", "http://0x7f.1/x", "http://2130706433/x",
+        "http://[::ffff:127.0.0.1]/x", "https://db.internal/x", "http://user:pw@example.org/x",
+    ])
+    func ownNetworksAreRefusedWhenAdded(url: String) async throws {
+        try await MechanismFixture.with { f in
+            let refused = await #expect(throws: DomainError.self) {
+                try await f.service.addContact(
+                    by: f.clerk("QH"), channel: "webhook", address: url, secret: "0123456789abcdef")
+            }
+            #expect(refused?.name == .forbidden || refused?.name == .invalidArgument, "\(url)")
+        }
+    }
+
+    /// A name that resolves to loopback (here `localhost.` spelt with a trailing dot, and a
+    /// contact written into the database directly) is refused at delivery, against the address
+    /// the name resolves to, and nothing is posted.
+    @Test func deliveryChecksTheResolvedAddress() async throws {
+        let port = try LoopbackPort.free()
+        let log = temporaryPath("webhook-ssrf") + ".jsonl"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Support/webhook_receiver.py"
+        ).path
+        let receiver = try BackgroundProcess("python3", [script, String(port), log, "s", "200"], log: log + ".stderr")
+        defer { receiver.stop() }
+        try await BackgroundProcess.waitForPort(port)
+        try await MechanismFixture.with { f in
+            for host in ["localhost.localdomain.", "127.0.0.1", "ip6-localhost"] {
+                let outcome = await WebhookChannel().deliver(
+                    ClaimedReminder.forTest, message: ReminderMessage(ClaimedReminder.forTest),
+                    address: "http://\(host):\(port)/x", secret: "0123456789abcdef")
+                switch outcome {
+                case .permanent(let reason): #expect(reason.contains("may not"), "\(host): \(reason)")
+                case .retry(let reason): #expect(reason.contains("cannot resolve"), "\(host): \(reason)")
+                case .delivered: Issue.record("\(host): delivered to loopback")
+                }
+            }
+            // Allowed by the operator, the same receiver is reached.
+            let allowed = await WebhookChannel(policy: WebhookPolicy(allowed: [IPRange("127.0.0.0/8")!])).deliver(
+                ClaimedReminder.forTest, message: ReminderMessage(ClaimedReminder.forTest),
+                address: "http://127.0.0.1:\(port)/x", secret: "s")
+            #expect(allowed == .delivered)
+            _ = f
+        }
+        #expect(records(log).count == 1)
+    }
+
+    /// Another member's addresses are shown masked; the own member's and an operator's, whole.
+    @Test func otherMembersAddressesAreMasked() async throws {
+        try await MechanismFixture.with { f in
+            let service = Cooperation(
+                pool: f.pool, clock: f.clock, bcryptCost: 4,
+                webhookPolicy: WebhookPolicy(allowed: [IPRange("127.0.0.0/8")!]))
+            try await service.addContact(
+                by: f.clerk("QH"), channel: "webhook", address: "http://127.0.0.1:9/hook?token=SECRET-TOKEN",
+                secret: "0123456789abcdef")
+            try await service.addContact(by: f.clerk("QH"), channel: "email", address: "office@qh.example.org")
+            let seenByGS = try await service.contacts(by: f.clerk("GS"), member: "QH").map(\.address)
+            #expect(seenByGS == ["http://127.0.0.1/…", "o…@qh.example.org"])
+            let seenByQH = try await service.contacts(by: f.clerk("QH"), member: "QH").map(\.address)
+            #expect(seenByQH.contains("http://127.0.0.1:9/hook?token=SECRET-TOKEN"))
+            let seenByOperator = try await service.contacts(by: f.operatorID, member: "QH").map(\.address)
+            #expect(seenByOperator.contains("office@qh.example.org"))
+        }
+    }
+}
+
+extension ClaimedReminder {
+    /// A reminder to deliver directly through a channel, outside the queue.
+    static var forTest: ClaimedReminder {
+        ClaimedReminder(
+            id: 1, mechanism: "NW5", recipient: "QH", kind: "custom", entity: "x", entityID: "1", dueAt: Date(),
+            idempotencyKey: "ssrf-test", payload: PostgresJSON(text: "{}"), attempt: 1, maxAttempts: 3)
     }
 }

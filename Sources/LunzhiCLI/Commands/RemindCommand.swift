@@ -33,6 +33,7 @@ struct RemindCommand: AsyncParsableCommand {
     var fileChannelDir: String?
 
     @OptionGroup var operations: OperationsOptions
+    @OptionGroup var webhooks: WebhookOptions
     @OptionGroup var checkpointing: CheckpointOptions
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed audit checkpoints.")
     var checkpointInterval: Double = 3600
@@ -56,7 +57,7 @@ struct RemindCommand: AsyncParsableCommand {
         configuration.retention = retentionDays * 86_400
         let channels: [any ReminderChannel] = [
             FileChannel(directory: fileChannelDir), SendmailChannel(command: sendmail.split(separator: " ").map(String.init), from: mailFrom),
-            WebhookChannel(),
+            WebhookChannel(policy: try webhooks.policy),
         ]
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         if checkpointing.configured {
@@ -70,7 +71,7 @@ struct RemindCommand: AsyncParsableCommand {
             }
         }
         let daemon = ReminderDaemon(
-            configuration: configuration, service: Cooperation(pool: pool), channels: channels, logger: logger)
+            configuration: configuration, service: Cooperation(pool: pool, webhookPolicy: try webhooks.policy), channels: channels, logger: logger)
         if once {
             let handled = try await daemon.drain()
             print("handled \(handled) reminders")

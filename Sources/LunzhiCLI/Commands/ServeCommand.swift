@@ -65,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
     var readDatabaseURL: String?
 
     @OptionGroup var operations: OperationsOptions
+    @OptionGroup var webhooks: WebhookOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -106,7 +107,8 @@ struct ServeCommand: AsyncParsableCommand {
         let key = try auditKey.map { try SignedNote.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8)) }
         let callers = CallerCache()
         let environment = ConsoleEnvironment(
-            service: Cooperation(pool: pool, auditReadPool: readPool, callers: callers), version: LunzhiVersion.current,
+            service: Cooperation(
+                pool: pool, auditReadPool: readPool, callers: callers, webhookPolicy: try webhooks.policy), version: LunzhiVersion.current,
             auditKey: key,
             checkpointLog: checkpointLog.map(CheckpointLog.init(path:)))
         let server = ConsoleServer(

@@ -73,6 +73,8 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var countedAddress: String?
     private var countedAsSignedIn = false
     private var authDeadline: Scheduled<Void>?
+    /// The sign-in time ran out while a request (an AUTH, say) was in flight: decided when it ends.
+    private var authExpired = false
     private var session: SessionState?
     /// Lines received and not yet answered.
     private var pending: [ByteBuffer] = []
@@ -150,10 +152,18 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             let (handler, context) = bound.value
             handler.noteSignIn()
             guard !handler.countedAsSignedIn, !handler.closing else { return }
-            let reply = ConsoleReply.error(
-                421, "AUTH_TIMEOUT", "not signed in within \(seconds) s; closing")
-            handler.finish(context, ByteBuffer(string: reply.text(tag: nil)))
+            handler.authExpired = true
+            // A sign-in under way (bcrypt, a slow database) is let finish, then judged.
+            if !handler.awaiting { handler.closeForAuthTimeout(context) }
         }
+        authTimeoutSeconds = seconds
+    }
+
+    private var authTimeoutSeconds: Int64 = 0
+
+    private func closeForAuthTimeout(_ context: ChannelHandlerContext) {
+        let reply = ConsoleReply.error(421, "AUTH_TIMEOUT", "not signed in within \(authTimeoutSeconds) s; closing")
+        finish(context, ByteBuffer(string: reply.text(tag: nil)))
     }
 
     /// Moves a connection that has signed in out of the pre-authentication share (once).
@@ -319,6 +329,14 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private func resume(_ context: ChannelHandlerContext, with replies: AwaitedReplies) {
         awaiting = false
         noteSignIn()
+        if authExpired && !countedAsSignedIn && !closing {
+            var last = replies.buffer
+            last.writeString(
+                ConsoleReply.error(421, "AUTH_TIMEOUT", "not signed in within \(authTimeoutSeconds) s; closing").text(
+                    tag: nil))
+            finish(context, last)
+            return
+        }
         guard !closing else { return }
         if replies.close || replies.lineTooLong {
             finish(context, replies.buffer, lineTooLong: replies.lineTooLong)

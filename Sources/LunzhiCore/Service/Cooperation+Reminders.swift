@@ -55,9 +55,7 @@ extension Cooperation {
                 throw DomainError.invalid("not an e-mail address")
             }
         case "webhook":
-            guard address.hasPrefix("https://") || address.hasPrefix("http://") else {
-                throw DomainError.invalid("a webhook is an http(s):// URL")
-            }
+            _ = try webhookPolicy.check(url: address)
             guard let secret, secret.count >= 16 else {
                 throw DomainError.invalid("a webhook needs secret= of at least 16 characters")
             }
@@ -100,6 +98,22 @@ extension Cooperation {
         }
     }
 
+    /// An address as another member sees it: a webhook's scheme and host only, an e-mail's
+    /// first letter and domain, a file contact's name not at all.
+    static func masked(channel: String, address: String) -> String {
+        switch channel {
+        case "webhook":
+            guard let url = URLComponents(string: address), let scheme = url.scheme, let host = url.host else {
+                return "(hidden)"
+            }
+            return "\(scheme)://\(host)/…"
+        case "email":
+            guard let at = address.lastIndex(of: "@") else { return "(hidden)" }
+            return String(address.prefix(1)) + "…" + address[at...]
+        default: return "(hidden)"
+        }
+    }
+
     /// Removes a contact (same authority as adding).
     public func removeContact(by principal: Int, id: Int) async throws {
         try await change(by: principal) { context in
@@ -128,6 +142,10 @@ extension Cooperation {
     {
         try await read(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
+            // Another member's addresses are shown masked (webhook URLs often carry tokens); an
+            // operator, and a clerk for its own member, see them whole.
+            let own = context.caller.clerkMember(in: mechanism)
+            let whole = context.caller.isOperator()
             return try await context.query(
                 """
                 SELECT c.id, c.member_code, c.channel, c.address, c.enabled,
@@ -136,10 +154,13 @@ extension Cooperation {
                 WHERE c.mechanism_code = $1 AND ($2::text IS NULL OR c.member_code = $2) ORDER BY c.member_code, c.id
                 """, [mechanism, member]
             ).map {
-                MemberContact(
-                    id: try $0.decode("id"), mechanism: mechanism, member: try $0.decode("member_code"),
-                    channel: try $0.decode("channel"),
-                    address: try $0.decode("address"), enabled: try $0.decode("enabled"),
+                let member: String = try $0.decode("member_code")
+                let channel: String = try $0.decode("channel")
+                let address: String = try $0.decode("address")
+                return MemberContact(
+                    id: try $0.decode("id"), mechanism: mechanism, member: member, channel: channel,
+                    address: whole || member == own ? address : Self.masked(channel: channel, address: address),
+                    enabled: try $0.decode("enabled"),
                     hasSecret: try $0.decode("has_secret"))
             }
         }

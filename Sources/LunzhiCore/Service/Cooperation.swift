@@ -21,6 +21,8 @@ public struct Cooperation: Sendable {
     public let callers: CallerCache?
     /// The sign-in throttle's limits (`signIn`).
     public let signInPolicy: SignInThrottlePolicy
+    /// Where webhook contacts may point (`addContact`).
+    public let webhookPolicy: WebhookPolicy
     /// A hash at `bcryptCost` of a random secret: a sign-in with an unknown name is compared
     /// against it, at the same cost as a known one.
     let dummyHash: String
@@ -28,9 +30,10 @@ public struct Cooperation: Sendable {
     public init(
         pool: PostgresPool, clock: any ServiceClock = SystemClock(), defaultMechanism: String = "NW5",
         bcryptCost: Int = 10, auditReadPool: PostgresPool? = nil, callers: CallerCache? = nil,
-        signInPolicy: SignInThrottlePolicy = SignInThrottlePolicy()
+        signInPolicy: SignInThrottlePolicy = SignInThrottlePolicy(), webhookPolicy: WebhookPolicy = WebhookPolicy()
     ) {
         self.pool = pool
+        self.webhookPolicy = webhookPolicy
         self.signInPolicy = signInPolicy
         self.dummyHash = BCrypt.hash(Cooperation.generateSecret(), cost: bcryptCost)
         self.callers = callers
