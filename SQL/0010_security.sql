@@ -21,3 +21,9 @@ INSERT INTO member_contact_secret (contact_id, secret)
     SELECT id, secret FROM member_contact WHERE secret IS NOT NULL;
 ALTER TABLE member_contact DROP CONSTRAINT member_contact_webhook_secret;
 ALTER TABLE member_contact DROP COLUMN secret;
+
+-- Separation of duties: a new principal of a member that already has an active clerk waits for
+-- a clerk of that member to confirm it (USER CONFIRM); until then it can neither sign in nor act.
+ALTER TABLE principal ADD COLUMN awaiting_confirmation boolean NOT NULL DEFAULT false;
+ALTER TABLE principal ADD COLUMN confirmed_by bigint REFERENCES principal;
+ALTER TABLE principal ADD COLUMN confirmed_at timestamptz;

@@ -21,8 +21,42 @@ public struct AuditVerification: Sendable, Equatable {
     /// Checkpoints whose head was compared with the database.
     public var checkpointsChecked: Int
     public var failure: AuditFailure?
+    /// Rows 1…`trustedThrough` were not recomputed: taken on trust from a signed checkpoint
+    /// (`trustedFromCheckpoint`) or from the stored hash before `from=` (0 when none were).
+    public var trustedThrough = 0
+    public var trustedFromCheckpoint = false
+    /// The largest size a compared checkpoint covers (0: no checkpoint anchors the rows).
+    public var anchoredThrough = 0
 
     public var ok: Bool { failure == nil }
+
+    /// No signed checkpoint was compared: the chain may be intact and still be a wholesale
+    /// rewrite (whoever can write the table can recompute every hash).
+    public var unanchored: Bool { checkpointsChecked == 0 }
+
+    /// What was and was not checked, in words an auditor reads.
+    public var explanation: [String] {
+        var lines: [String] = []
+        if trustedThrough > 0 {
+            lines.append(
+                trustedFromCheckpoint
+                    ? "rows 1–\(trustedThrough) trusted from the signed checkpoint at size \(trustedThrough), not recomputed (AUDIT VERIFY full recomputes them)"
+                    : "rows 1–\(trustedThrough) trusted from the stored hash of seq \(trustedThrough), not recomputed")
+        }
+        lines.append(count > 0 ? "rows \(firstSeq)–\(firstSeq + count - 1) recomputed from their contents" : "no row recomputed")
+        if unanchored {
+            lines.append(
+                "no signed checkpoint was compared: the chain is consistent, but nothing proves it was not rewritten as a whole")
+        } else {
+            lines.append("\(checkpointsChecked) signed checkpoints compared with the rows at their sizes")
+            if headSeq > anchoredThrough {
+                lines.append(
+                    "rows \(anchoredThrough + 1)–\(headSeq) are newer than the last checkpoint (size \(anchoredThrough)): no signature covers them yet"
+                )
+            }
+        }
+        return lines
+    }
 }
 
 /// Recomputes the hash chain from the database's rows and compares signed checkpoints with it.
@@ -52,6 +86,16 @@ public struct AuditVerifier: Sendable {
 
     public func verify(checkpoints: [Checkpoint] = [], start: Start = .beginning) async throws -> AuditVerification {
         let checkpointFailure = try await compare(checkpoints)
+        var trusted = (through: 0, fromCheckpoint: false)
+        let anchored = checkpoints.map(\.size).max() ?? 0
+        func report(
+            first: Int, count: Int, head: (Int, [UInt8]), checkpoints: Int, failure: AuditFailure?,
+            checkpointFailure: AuditFailure?
+        ) -> AuditVerification {
+            self.report(
+                first: first, count: count, head: head, checkpoints: checkpoints, failure: failure,
+                checkpointFailure: checkpointFailure, trusted: trusted, anchored: anchored)
+        }
         var expected = 1
         var previous = AuditRecord.genesisHash
         switch start {
@@ -68,6 +112,7 @@ public struct AuditVerifier: Sendable {
                 }
                 expected = seq
                 previous = before
+                trusted = (seq - 1, false)
             }
         case .lastCheckpoint:
             if let last = checkpoints.last(where: { $0.size > 0 }) {
@@ -79,6 +124,7 @@ public struct AuditVerifier: Sendable {
                 }
                 expected = last.size + 1
                 previous = last.head
+                trusted = (last.size, true)
             }
         }
         let first = expected
@@ -125,12 +171,16 @@ public struct AuditVerifier: Sendable {
 
     private func report(
         first: Int, count: Int, head: (Int, [UInt8]), checkpoints: Int, failure: AuditFailure?,
-        checkpointFailure: AuditFailure?
+        checkpointFailure: AuditFailure?, trusted: (through: Int, fromCheckpoint: Bool), anchored: Int
     ) -> AuditVerification {
         let earliest = [failure, checkpointFailure].compactMap { $0 }.min { $0.seq < $1.seq }
-        return AuditVerification(
+        var result = AuditVerification(
             firstSeq: first, count: count, headSeq: head.0, headHash: head.1, checkpointsChecked: checkpoints,
             failure: earliest)
+        result.trustedThrough = trusted.through
+        result.trustedFromCheckpoint = trusted.fromCheckpoint
+        result.anchoredThrough = anchored
+        return result
     }
 
     /// Compares each checkpoint's head with the row at its size; the lowest failing seq.

@@ -57,6 +57,7 @@ struct Setting: Sendable {
         Setting(key: "checkpoint_origin", flag: "--checkpoint-origin", commands: ["remind"], kind: .text),
         Setting(key: "checkpoint_notify", flag: "--checkpoint-notify", commands: ["remind"], kind: .flag),
         Setting(key: "checkpoint_interval", flag: "--checkpoint-interval", commands: ["remind"], kind: .number),
+        Setting(key: "verify_interval", flag: "--verify-interval", commands: ["remind"], kind: .number),
     ]
 
     /// Environment variables Lunzhi reads that are not settings of serve or remind.

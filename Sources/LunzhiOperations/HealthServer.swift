@@ -29,7 +29,7 @@ public struct HealthServer: Service {
     /// Each request must arrive whole within this time of the connection's start (or of the
     /// previous response): a client that sends half a request and waits is closed.
     let headerTimeout: TimeAmount
-    private let open = OpenConnections()
+    let open = OpenConnections()
 
     public init(
         host: String, port: Int, logger: Logger, readiness: @escaping @Sendable () async -> Check,
@@ -52,11 +52,6 @@ public struct HealthServer: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard open.enter(limit: limit) else {
-                        channel.close(promise: nil)
-                        throw ChannelError.inputClosed
-                    }
-                    channel.closeFuture.whenComplete { _ in open.leave() }
                     try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(timeout: timeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
@@ -71,7 +66,15 @@ public struct HealthServer: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        group.addTask { await serve(connection) }
+                        // Over the cap: closed at once, unanswered (they arrive here in accept order).
+                        guard open.enter(limit: limit) else {
+                            group.addTask { try? await connection.executeThenClose { _, _ in } }
+                            continue
+                        }
+                        group.addTask {
+                            await serve(connection)
+                            open.leave()
+                        }
                     }
                 }
             }
@@ -133,6 +136,8 @@ public struct HealthServer: Service {
 /// The health server's open connections, across event loops.
 final class OpenConnections: Sendable {
     private let count = Atomic<Int>(0)
+
+    var current: Int { count.load(ordering: .relaxed) }
 
     /// Counts a new connection if fewer than `limit` are open.
     func enter(limit: Int) -> Bool {

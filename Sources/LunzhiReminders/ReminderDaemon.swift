@@ -28,6 +28,9 @@ public struct ReminderDaemon: Service {
         /// A periodic job run beside delivery (the signed audit checkpoint); it returns what to
         /// log, or nil when there was nothing to do.
         public var checkpoint: Periodic?
+        /// A full verification of the audit log (daily by default): a failure is an alert, logged
+        /// at error level and shown by the gauge `lunzhi_audit_verification_ok` (0).
+        public var verification: Periodic?
         public init() {}
     }
 
@@ -87,6 +90,7 @@ public struct ReminderDaemon: Service {
                 }
                 var lastPrune = Date.distantPast
                 var lastCheckpoint = Date.distantPast
+                var lastVerification = Date.distantPast
                 var lastHousekeeping = ContinuousClock.now - .seconds(60)
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     do {
@@ -100,6 +104,20 @@ public struct ReminderDaemon: Service {
                                 before: clock.now().addingTimeInterval(-configuration.retention))
                             if pruned > 0 { logger.info("pruned finished reminders", metadata: ["count": "\(pruned)"]) }
                             lastPrune = clock.now()
+                        }
+                        if let verification = configuration.verification,
+                            clock.now().timeIntervalSince(lastVerification) >= verification.interval
+                        {
+                            lastVerification = clock.now()
+                            do {
+                                if let done = try await verification.run(clock.now()) { logger.info("\(done)") }
+                                Gauge(label: "lunzhi_audit_verification_ok").record(1)
+                            } catch {
+                                Gauge(label: "lunzhi_audit_verification_ok").record(0)
+                                logger.error(
+                                    "AUDIT VERIFICATION FAILED: the decision history does not verify",
+                                    metadata: ["error": "\(error)"])
+                            }
                         }
                         if let checkpoint = configuration.checkpoint,
                             clock.now().timeIntervalSince(lastCheckpoint) >= checkpoint.interval

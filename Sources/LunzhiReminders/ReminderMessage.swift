@@ -21,6 +21,7 @@ public struct ReminderMessage: Sendable {
         "response_due": ("书面协商答复截止临近", "A written procedure's response is due"),
         "audit_checkpoint": ("审计检查点，请留存备查", "An audit checkpoint: keep this copy"),
         "rotation_handover": ("轮值牵头交接提醒（30天后换届）", "The chair passes to the next member in 30 days"),
+        "principal_added": ("本单位新增账号，请核实", "A principal was created for your member: check it"),
     ]
 
     public init(_ reminder: ClaimedReminder) {

@@ -37,11 +37,26 @@ public struct MechanismFixture: Sendable {
             if planRotation {
                 try await service.planRotation(by: op, order: order, fromYear: 2015, years: 16)
             }
+            try await clearSetupReminders(pool)
             let fixture = MechanismFixture(
                 service: service, clock: clock, pool: pool, database: database, operatorID: op, auditorID: auditor,
                 clerks: clerks)
             return try await body(fixture)
         }
+    }
+
+    /// Removes the `principal_added` reminders that setting up principals scheduled, so tests of
+    /// reminders start from an empty queue (PrincipalTests checks those reminders themselves).
+    public static func clearSetupReminders(_ pool: PostgresPool) async throws {
+        try await pool.query("DELETE FROM reminder WHERE kind = 'principal_added'")
+    }
+
+    /// A further clerk of `member`, confirmed by the fixture's clerk of that member (a member's
+    /// second clerk waits for that confirmation).
+    public func addConfirmedClerk(name: String, member: String) async throws -> CreatedPrincipal {
+        let created = try await service.addPrincipal(by: operatorID, name: name, role: .clerk, member: member)
+        try await service.confirmPrincipal(by: clerk(member), name: name)
+        return created
     }
 
     /// Row counts of every table a change touches, to show that a refusal changed nothing.

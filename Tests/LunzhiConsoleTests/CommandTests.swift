@@ -156,6 +156,14 @@ import Testing
                 return String(created.lines[1].dropFirst("secret ".count))
             }
             try await h.client { client in
+                // XJ has clerks already: the new one waits for one of them to confirm it.
+                _ = try await expectReply(client, "AUTH xj-office \(secret)", 401, "AUTH_FAILED")
+            }
+            try await h.client(as: "c-gs") { gs in
+                _ = try await expectReply(gs, "USER CONFIRM xj-office", 403, "NOT_OWN_MEMBER")
+            }
+            try await h.client(as: "c-xj") { xj in _ = try await expectReply(xj, "USER CONFIRM xj-office", 200) }
+            try await h.client { client in
                 _ = try await expectReply(client, "AUTH xj-office \(secret)", 200)
                 _ = try await expectReply(client, "USER LIST", 403, "FORBIDDEN")
             }

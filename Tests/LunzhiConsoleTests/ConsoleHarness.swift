@@ -24,14 +24,13 @@ struct ConsoleHarness {
             var secrets: [String: String] = [:]
             for member in MechanismFixture.order {
                 let name = "c-\(member.lowercased())"
-                secrets[name] = try await fixture.service.addPrincipal(
-                    by: fixture.operatorID, name: name, role: .clerk, member: member
-                ).secret
+                secrets[name] = try await fixture.addConfirmedClerk(name: name, member: member).secret
             }
             secrets["aud"] = try await fixture.service.addPrincipal(by: fixture.operatorID, name: "aud", role: .auditor)
                 .secret
             secrets["op"] = try await fixture.service.addPrincipal(by: fixture.operatorID, name: "op", role: .operator)
                 .secret
+            try await MechanismFixture.clearSetupReminders(fixture.pool)
             try await serving(fixture.service, configuration: configuration, auditKey: auditKey) { port in
                 try await body(ConsoleHarness(fixture: fixture, port: port, secrets: secrets))
             }

@@ -242,9 +242,31 @@ import Testing
 @Suite struct PrincipalTests {
     @Test func secretsAreHashedAndSignInChecksThem() async throws {
         try await MechanismFixture.with(planRotation: false) { f in
-            let (id, secret) = try await f.service.addPrincipal(
+            let created = try await f.service.addPrincipal(
                 by: f.operatorID, name: "gs-office", role: .clerk, member: "GS")
+            let (id, secret) = (created.id, created.secret)
             #expect(secret.count == 24)
+            // GS has a clerk already: the operator's new clerk waits for GS's confirmation
+            // (security finding 9: an operator cannot act as a member on its own).
+            #expect(created.awaitingConfirmation)
+            let unconfirmed = await #expect(throws: DomainError.self) {
+                try await f.service.authenticate(name: "gs-office", secret: secret)
+            }
+            #expect(unconfirmed?.name == .authFailed)
+            await #expect(throws: DomainError.self) { try await f.service.whoami(id) }
+            let notTheirs = await #expect(throws: DomainError.self) {
+                try await f.service.confirmPrincipal(by: f.clerk("SN"), name: "gs-office")
+            }
+            #expect(notTheirs?.name == .notOwnMember)
+            let notTheOperator = await #expect(throws: DomainError.self) {
+                try await f.service.confirmPrincipal(by: f.operatorID, name: "gs-office")
+            }
+            #expect(notTheOperator?.name == .notOwnMember)
+            try await f.service.confirmPrincipal(by: f.clerk("GS"), name: "gs-office")
+            let told: [String] = try await f.pool.query(
+                "SELECT payload->>'principal' AS p FROM reminder WHERE kind = 'principal_added' AND recipient_member = 'GS'"
+            ).map { try $0.decode("p") }
+            #expect(told == ["gs-office"])  // the setup clerks' reminders were cleared by the fixture
             #expect(try await f.service.authenticate(name: "gs-office", secret: secret) == id)
             let wrong = await #expect(throws: DomainError.self) {
                 try await f.service.authenticate(name: "gs-office", secret: secret + "x")

@@ -164,10 +164,11 @@ import Testing
         try await MechanismFixture.with { f in
             var secrets: [String: String] = [:]
             for (name, role, member) in [("a-sn", Role.clerk, "SN"), ("a-gs", .clerk, "GS"), ("a-aud", .auditor, nil)] {
-                secrets[name] = try await f.service.addPrincipal(
-                    by: f.operatorID, name: name, role: role, member: member
-                )
-                .secret
+                if let member {
+                    secrets[name] = try await f.addConfirmedClerk(name: name, member: member).secret
+                } else {
+                    secrets[name] = try await f.service.addPrincipal(by: f.operatorID, name: name, role: role).secret
+                }
             }
             let socket = temporaryPath("console.sock")
             let ports = [try LoopbackPort.free(), try LoopbackPort.free()]

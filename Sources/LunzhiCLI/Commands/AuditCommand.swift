@@ -109,10 +109,12 @@ struct AuditCommand: AsyncParsableCommand {
             if let failure = v.failure {
                 print("FAILED at \(failure)")
                 print("verified before it: \(v.count) events")
+                for line in v.explanation { print(line) }
                 throw ExitCode(1)
             }
+            defer { for line in v.explanation { print(line) } }
             print(
-                "ok: \(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
+                (v.unanchored ? "unanchored (no signed checkpoint compared): " : "ok: ") + "\(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
                     + ", head seq \(v.headSeq) \(Hex.encode(v.headHash)), \(list.count) checkpoints checked, in \(took)"
             )
         }
@@ -195,6 +197,13 @@ struct CheckpointOptions: ParsableArguments {
     var notify = false
 
     var configured: Bool { key != nil || log != nil }
+
+    /// The verifier of the signer key, when one is given.
+    func verifier() throws -> SignedNote.Verifier? {
+        guard let key else { return nil }
+        let signer = try SignedNote.Signer(encoded: try String(contentsOfFile: key, encoding: .utf8))
+        return try SignedNote.Verifier(encoded: signer.verifierKey)
+    }
 
     func checkpointer(pool: PostgresPool) throws -> AuditCheckpointer {
         guard let key, let log else { throw ValidationError("--checkpoint-key and --checkpoint-log are both needed") }

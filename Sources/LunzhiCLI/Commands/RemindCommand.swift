@@ -37,6 +37,10 @@ struct RemindCommand: AsyncParsableCommand {
     @OptionGroup var checkpointing: CheckpointOptions
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed audit checkpoints.")
     var checkpointInterval: Double = 3600
+    @Option(
+        name: .customLong("verify-interval"),
+        help: "Seconds between full verifications of the audit log (0: never); a failure is logged as an error.")
+    var verifyInterval: Double = 86_400
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
@@ -70,6 +74,14 @@ struct RemindCommand: AsyncParsableCommand {
                 }
             }
         }
+        guard verifyInterval >= 0 else { throw ValidationError("--verify-interval must be 0 or more") }
+        if verifyInterval > 0 {
+            let verifier = try checkpointing.verifier()
+            let log = checkpointing.log
+            configuration.verification = .init(interval: verifyInterval) { _ in
+                try await Self.verifyFully(pool: pool, verifier: verifier, log: log)
+            }
+        }
         let daemon = ReminderDaemon(
             configuration: configuration, service: Cooperation(pool: pool, webhookPolicy: try webhooks.policy), channels: channels, logger: logger)
         if once {
@@ -91,4 +103,24 @@ struct RemindCommand: AsyncParsableCommand {
         }
         await pool.close()
     }
+
+    /// The daemon's scheduled full verification: every row recomputed and, when the daemon signs
+    /// checkpoints, every checkpoint in its log compared. Throws on any failure.
+    static func verifyFully(pool: PostgresPool, verifier: SignedNote.Verifier?, log: String?) async throws -> String {
+        var checkpoints: [Checkpoint] = []
+        if let verifier {
+            let notes: [String]
+            if let log { notes = try CheckpointLog(path: log).notes() } else { notes = try await CheckpointStore.notes(pool) }
+            checkpoints = try CheckpointLog.checkpoints(notes: notes, verifier: verifier)
+        }
+        let v = try await AuditVerifier(pool: pool).verify(checkpoints: checkpoints, start: .beginning)
+        if let failure = v.failure { throw AuditVerificationFailed(failure: failure) }
+        return "audit verification: " + ([v.unanchored ? "unanchored" : "ok"] + v.explanation).joined(separator: "; ")
+    }
+}
+
+/// The scheduled verification found the history altered.
+struct AuditVerificationFailed: Error, CustomStringConvertible {
+    let failure: AuditFailure
+    var description: String { "the audit log does not verify at \(failure)" }
 }

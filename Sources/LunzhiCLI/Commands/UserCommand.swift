@@ -45,6 +45,9 @@ struct UserCommand: AsyncParsableCommand {
                 print("created principal \(name) (id \(created.id))")
                 print("secret: \(created.secret)")
                 print("(shown once; store it now)")
+                if created.awaitingConfirmation {
+                    print("awaiting confirmation: a clerk of \(member ?? "its member") must run USER CONFIRM \(name)")
+                }
             }
         }
     }

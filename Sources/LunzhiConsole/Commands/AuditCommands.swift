@@ -40,7 +40,8 @@ enum AuditCommands {
             let data: JSONValue = .object([
                 ("ok", .bool(v.ok)), ("first", .int(v.firstSeq)), ("count", .int(v.count)),
                 ("head_seq", .int(v.headSeq)), ("head_hash", .string(Hex.encode(v.headHash))),
-                ("checkpoints", .int(v.checkpointsChecked)),
+                ("checkpoints", .int(v.checkpointsChecked)), ("anchored", .bool(!v.unanchored)),
+                ("trusted_through", .int(v.trustedThrough)), ("explanation", .array(v.explanation.map(JSONValue.string))),
                 (
                     "failure",
                     v.failure.map { .object([("seq", .int($0.seq)), ("problem", .string($0.problem))]) } ?? .null
@@ -48,15 +49,17 @@ enum AuditCommands {
             ])
             if let failure = v.failure {
                 var reply = ConsoleReply.error(409, "AUDIT_BROKEN", "the audit log does not verify at \(failure)")
-                reply.lines = ["verified before it: \(v.count) events", checked]
+                reply.lines = ["verified before it: \(v.count) events", checked] + v.explanation
                 reply.data = data
                 return reply
             }
+            // A log no signed checkpoint anchors is not called plainly "ok".
             return .ok(
-                "ok: \(v.count) events recomputed"
+                (v.unanchored ? "unanchored (no signed checkpoint compared): " : "ok: ")
+                    + "\(v.count) events recomputed"
                     + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
                     + ", head seq \(v.headSeq) \(Hex.encode(v.headHash))",
-                lines: [checked], data: data)
+                lines: [checked] + v.explanation, data: data)
         },
         ConsoleCommand(
             "AUDIT LOG",

@@ -152,10 +152,23 @@ enum MechanismCommands {
                 displayName: call.arguments.optional("display") ?? "",
                 role: try call.arguments.enumValue("role", Role.self), mechanism: call.arguments.optional("mechanism"),
                 member: call.arguments.optional("member")?.uppercased())
+            let name = try call.arguments.word(0, "name")
             return .ok(
-                "created principal \(try call.arguments.word(0, "name")) (id \(created.id))",
-                lines: ["secret \(created.secret)", "the secret is shown once; store it now"],
-                data: .object([("id", .int(created.id)), ("secret", .string(created.secret))]), code: 201)
+                "created principal \(name) (id \(created.id))",
+                lines: ["secret \(created.secret)", "the secret is shown once; store it now"]
+                    + (created.awaitingConfirmation
+                        ? ["awaiting confirmation: a clerk of its member must run USER CONFIRM \(name)"] : []),
+                data: .object([
+                    ("id", .int(created.id)), ("secret", .string(created.secret)),
+                    ("awaiting_confirmation", .bool(created.awaitingConfirmation)),
+                ]), code: 201)
+        },
+        ConsoleCommand(
+            "USER CONFIRM", usage: "USER CONFIRM <name>",
+            summary: "Confirm a new clerk of your own member (clerks of that member; never its creator)."
+        ) { call in
+            try await call.service.confirmPrincipal(by: call.principal, name: try call.arguments.word(0, "name"))
+            return .ok("confirmed")
         },
         ConsoleCommand("USER DISABLE", usage: "USER DISABLE <name>", summary: "Disable a principal (operators).") {
             call in
@@ -170,12 +183,13 @@ enum MechanismCommands {
                 lines: principals.map { p in
                     "\(p.name) "
                         + p.grants.map { $0.role.rawValue + ($0.member.map { ":\($0)" } ?? "") }.joined(separator: ",")
-                        + (p.disabled ? " disabled" : "")
+                        + (p.disabled ? " disabled" : "") + (p.awaitingConfirmation ? " awaiting-confirmation" : "")
                 },
                 data: .array(
                     principals.map { p in
                         .object([
                             ("name", .string(p.name)), ("disabled", .bool(p.disabled)),
+                            ("awaiting_confirmation", .bool(p.awaitingConfirmation)),
                             (
                                 "roles",
                                 .array(

@@ -8,6 +8,16 @@ public struct PrincipalInfo: Sendable, Equatable {
     public var displayName: String
     public var grants: [Caller.Grant]
     public var disabled: Bool
+    /// Created for a member that already had a clerk: waits for one of them to confirm it.
+    public var awaitingConfirmation: Bool
+}
+
+/// A principal just created, with its secret (shown only this once).
+public struct CreatedPrincipal: Sendable {
+    public var id: Int
+    public var secret: String
+    /// It needs a clerk of its member to confirm it (`confirmPrincipal`) before it can sign in.
+    public var awaitingConfirmation: Bool
 }
 
 extension Cooperation {
@@ -18,10 +28,16 @@ extension Cooperation {
 
     /// Creates a principal with one role and returns its generated secret, shown only this once.
     /// Operators only; `by: nil` is the command line (`lunzhi user add`).
+    ///
+    /// Separation of duties: an operator must not be able to act as a member. A clerk for a
+    /// member that already has an active clerk is created awaiting confirmation, and can neither
+    /// sign in nor act until a clerk of that member confirms it (`confirmPrincipal`); the first
+    /// clerk of a member is the bootstrap case and is active at once. Either way the member is
+    /// told by a reminder (`principal_added`).
     public func addPrincipal(
         by principal: Int?, name: String, displayName: String = "", role: Role, mechanism: String? = nil,
         member: String? = nil
-    ) async throws -> (id: Int, secret: String) {
+    ) async throws -> CreatedPrincipal {
         guard name.range(of: "^[a-z][a-z0-9._-]{1,63}$", options: .regularExpression) != nil else {
             throw DomainError.invalid(
                 "a principal's name is 2–64 characters: a–z first, then a–z, 0–9, '.', '_' or '-'")
@@ -31,7 +47,7 @@ extension Cooperation {
         if role != .clerk && member != nil { throw DomainError.invalid("only clerks belong to a member") }
         let secret = Self.generateSecret()
         let secretHash = await hashSecret(secret)
-        let body: (ChangeContext) async throws -> (id: Int, secret: String) = { context in
+        let body: (ChangeContext) async throws -> CreatedPrincipal = { context in
             try context.requireOperator(to: "add principals")
             let existing = try await context.query("SELECT 1 FROM principal WHERE name = $1", [name])
             guard existing.isEmpty else { throw DomainError(.alreadyExists, "a principal named \(name) exists") }
@@ -43,19 +59,44 @@ extension Cooperation {
                     throw DomainError(.notFound, "\(member ?? "") is not a member of \(mechanismCode!)")
                 }
             }
+            var awaiting = false
+            if let mechanismCode, let member {
+                // Serialised per member, so two operators cannot both make "the first" clerk.
+                try await context.query(
+                    "SELECT pg_advisory_xact_lock(hashtext('principal-member:' || $1 || '/' || $2))",
+                    [mechanismCode, member])
+                awaiting = try await context.query(
+                    """
+                    SELECT EXISTS (SELECT 1 FROM principal p JOIN principal_role r ON r.principal_id = p.id
+                                    WHERE r.role = 'clerk' AND r.mechanism_code = $1 AND r.member_code = $2
+                                      AND p.disabled_at IS NULL AND NOT p.awaiting_confirmation) AS staffed
+                    """, [mechanismCode, member]
+                ).single().decode("staffed")
+            }
             let id: Int = try await context.query(
                 """
-                INSERT INTO principal (name, display_name, secret_hash, created_at)
-                VALUES ($1, $2, $3, $4) RETURNING id
-                """, [name, displayName, secretHash, context.now]
+                INSERT INTO principal (name, display_name, secret_hash, created_at, awaiting_confirmation)
+                VALUES ($1, $2, $3, $4, $5) RETURNING id
+                """, [name, displayName, secretHash, context.now, awaiting]
             ).single().decode("id")
             try await context.query(
                 "INSERT INTO principal_role (principal_id, role, mechanism_code, member_code) VALUES ($1, $2, $3, $4)",
                 [id, role.rawValue, mechanismCode, member])
             try await context.audit(
                 "principal.add", entity: "principal", id: id, mechanism: mechanismCode,
-                after: try PostgresJSON(encoding: ["name": name, "role": role.rawValue, "member": member ?? ""]))
-            return (id, secret)
+                after: try PostgresJSON(encoding: [
+                    "name": name, "role": role.rawValue, "member": member ?? "",
+                    "awaiting_confirmation": awaiting ? "true" : "false",
+                ]))
+            if let mechanismCode, let member {
+                try await context.remind(
+                    "principal_added", mechanism: mechanismCode, member: member, entity: "principal", id: id,
+                    payload: [
+                        "principal": name, "role": role.rawValue,
+                        "confirmation": awaiting ? "needs a clerk of \(member): USER CONFIRM \(name)" : "first clerk",
+                    ])
+            }
+            return CreatedPrincipal(id: id, secret: secret, awaitingConfirmation: awaiting)
         }
         guard let principal else {
             return try await pool.transaction { connection in
@@ -83,6 +124,37 @@ extension Cooperation {
         try await pool.withConnection { try await Self.loadCaller($0, id: principal) }
     }
 
+    /// Confirms a principal created for the caller's own member (`USER CONFIRM`): only an active
+    /// clerk of that member may, never the operator who created it.
+    public func confirmPrincipal(by principal: Int, name: String) async throws {
+        try await change(by: principal) { context in
+            let row = try await context.query(
+                """
+                SELECT p.id, p.awaiting_confirmation, r.mechanism_code, r.member_code
+                  FROM principal p JOIN principal_role r ON r.principal_id = p.id
+                 WHERE p.name = $1 AND r.role = 'clerk' FOR UPDATE OF p
+                """, [name]
+            ).first
+            guard let row else { throw DomainError.notFound("clerk", name) }
+            let id: Int = try row.decode("id")
+            let mechanism: String = try row.decode("mechanism_code")
+            let member: String = try row.decode("member_code")
+            guard context.caller.clerkMember(in: mechanism) == member, id != context.caller.id else {
+                throw DomainError(.notOwnMember, "only a clerk of \(member) may confirm \(name)")
+            }
+            guard try row.decode("awaiting_confirmation", as: Bool.self) else {
+                throw DomainError(.wrongState, "\(name) does not await confirmation", state: "active")
+            }
+            try await context.query(
+                "UPDATE principal SET awaiting_confirmation = false, confirmed_by = $2, confirmed_at = $3 WHERE id = $1",
+                [id, context.caller.id, context.now])
+            try await context.audit(
+                "principal.confirm", entity: "principal", id: id, mechanism: mechanism,
+                after: try PostgresJSON(encoding: ["name": name, "member": member]))
+            return ()
+        }
+    }
+
     public func disablePrincipal(by principal: Int, name: String) async throws {
         let disabled = try await change(by: principal) { context in
             try context.requireOperator(to: "disable principals")
@@ -105,7 +177,7 @@ extension Cooperation {
             try context.requireOperator(to: "list principals")
             let rows = try await context.query(
                 """
-                SELECT p.id, p.name, p.display_name, p.disabled_at IS NOT NULL AS disabled,
+                SELECT p.id, p.name, p.display_name, p.disabled_at IS NOT NULL AS disabled, p.awaiting_confirmation,
                        r.role, r.mechanism_code, r.member_code
                 FROM principal p LEFT JOIN principal_role r ON r.principal_id = p.id ORDER BY p.name, r.role
                 """)
@@ -117,7 +189,8 @@ extension Cooperation {
                         PrincipalInfo(
                             id: id, name: try row.decode("name"), displayName: try row.decode("display_name"),
                             grants: [],
-                            disabled: try row.decode("disabled")))
+                            disabled: try row.decode("disabled"),
+                            awaitingConfirmation: try row.decode("awaiting_confirmation")))
                 }
                 if let role = try row.decode("role", as: String?.self).flatMap(Role.init(rawValue:)) {
                     result[result.count - 1].grants.append(

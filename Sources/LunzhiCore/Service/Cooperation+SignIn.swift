@@ -90,7 +90,9 @@ extension Cooperation {
             !name.contains("\u{0}") && !secret.contains("\u{0}") && secret.utf8.count <= 200 && name.utf8.count <= 64
         let row =
             wellFormed
-            ? try await pool.query("SELECT id, secret_hash, disabled_at IS NULL AS enabled FROM principal WHERE name = $1", [name])
+            ? try await pool.query(
+                "SELECT id, secret_hash, disabled_at IS NULL AND NOT awaiting_confirmation AS enabled FROM principal WHERE name = $1",
+                [name])
                 .first : nil
         let hash: String = try row?.decode("secret_hash") ?? dummyHash
         let matches = await Self.offThePool { BCrypt.verify(secret, hash: hash) }
@@ -106,7 +108,8 @@ extension Cooperation {
     /// front ends call `signIn`.
     public func authenticate(name: String, secret: String) async throws -> Int {
         let row = try await pool.query(
-            "SELECT id, secret_hash, disabled_at IS NULL AS enabled FROM principal WHERE name = $1", [name]
+            "SELECT id, secret_hash, disabled_at IS NULL AND NOT awaiting_confirmation AS enabled FROM principal WHERE name = $1",
+            [name]
         ).first
         let hash: String = try row?.decode("secret_hash") ?? dummyHash
         let matches = await Self.offThePool { BCrypt.verify(secret, hash: hash) }

@@ -78,13 +78,18 @@ public struct Cooperation: Sendable {
     static func loadCaller(_ connection: PostgresConnection, id: Int) async throws -> Caller {
         let rows = try await connection.query(
             """
-            SELECT p.name, p.disabled_at IS NOT NULL AS disabled, r.role, r.mechanism_code, r.member_code
+            SELECT p.name, p.disabled_at IS NOT NULL AS disabled, p.awaiting_confirmation, r.role, r.mechanism_code, r.member_code
             FROM principal p LEFT JOIN principal_role r ON r.principal_id = p.id
             WHERE p.id = $1
             """, [id])
         guard let first = rows.first else { throw DomainError(.authFailed, "principal \(id) does not exist") }
         if try first.decode("disabled", as: Bool.self) {
             throw DomainError(.authFailed, "principal \(try first.decode("name", as: String.self)) is disabled")
+        }
+        if try first.decode("awaiting_confirmation", as: Bool.self) {
+            throw DomainError(
+                .authFailed,
+                "principal \(try first.decode("name", as: String.self)) awaits confirmation by a clerk of its member")
         }
         var grants: [Caller.Grant] = []
         for row in rows {
