@@ -7,6 +7,7 @@ stopped answering. A connection the server closes (QUIT, a line over the limit, 
 GET) is opened again; the lines after the closing one in that chunk are counted as unanswered.
 """
 import json
+import os
 import random
 import re
 import socket
@@ -29,6 +30,18 @@ SEEDS = [
 ALPHABET = [b" ", b"=", b"\"", b"\\", b"@", b"\t", b"\r", b"\x00", b"\xff", b"\xc3", b"\xe4\xb8", "中".encode(), b"'", b";",
             b"--", b"$1", b"%s", b"\x1b[2J", b"A" * 300, "甘肃".encode() * 50]
 REPLY_LINE = re.compile(rb"^(\d{3})([- ])")
+# Extreme numbers in every argument position (security finding 1: arithmetic on parsed input
+# trapped the process). Each template's N is replaced by one of EXTREMES.
+EXTREMES = ["9223372036854775807", "9223372036854775808", "-9223372036854775808", "99999999999999999999999", "0",
+            "-1", "0000-01-01", "1000000000000-01-01", "9223372036854775807-01-01", "9999999-12-31", "3000-01-01",
+            "5874897-12-31", "9999-12-31T23:59:59Z", "1000000-01-01T00:00", "1e308", "NaN",
+            "9999999999999999999999亿", "2026-13-01"]
+NUMBER_TEMPLATES = ["CHAIR N", "CHAIR SCHEDULE N N", "CHAIR SWAP N N reason=x", "CHAIR SKIP N reason=x",
+                    "CHAIR ACTING QH from=N to=N reason=x", "CHAIR REVOKE N reason=x", "ITEM LIST year=N limit=N",
+                    "ITEM SHOW N", "CONSULT CONVENE kind=written deadline=N respond_by=N", "CONSULT POSITION N N agree",
+                    "APPROVAL SHOW N", "PROJECT ADD name=x amount=N industry=other source=west", "PROJECT LIST limit=N",
+                    "AUDIT LOG since=N until=N after=N limit=N", "AUDIT ASOF N", "AUDIT DECISIONS year=N", "MEMBERS N",
+                    "REMINDERS limit=N", "AUDIT VERIFY from=N"]
 
 
 def mutate(line: bytes) -> bytes:
@@ -56,6 +69,8 @@ def mutate(line: bytes) -> bytes:
 
 
 def next_line() -> bytes:
+    if rng.random() < 0.15:
+        return rng.choice(NUMBER_TEMPLATES).replace("N", rng.choice(EXTREMES)).encode()
     if rng.random() < 0.1:
         return bytes(rng.randrange(1, 256) for _ in range(rng.randint(0, 60))).replace(b"\n", b" ")
     line = rng.choice(SEEDS).encode()
@@ -142,6 +157,8 @@ while sent < total:
             break
         got += 1
         codes[reply[0]] = codes.get(reply[0], 0) + 1
+    if not os.path.exists(f"/proc/{server_pid}"):
+        raise SystemExit(f"the server process died after {sent + got:,} lines")
     answered += got
     unanswered += len(chunk) - got
     sent += len(chunk)
@@ -162,4 +179,6 @@ if conn.sock.fileno() >= 0:
     conn.sock.sendall(b"PING\r\n")
     if conn.reply() is None:
         raise SystemExit("the server stopped answering")
-sys.exit(0 if growth < 1.5 else 1)
+if codes.get(500, 0):
+    print(f"{codes[500]:,} replies were 500 INTERNAL: a parsed value reached the service unchecked")
+sys.exit(0 if growth < 1.5 and not codes.get(500, 0) else 1)

@@ -62,6 +62,22 @@ public final class RawSocket: Sendable {
         return true
     }
 
+    /// Whether the peer closes the connection within `timeout` (reading and dropping whatever it
+    /// sends first); false when it is still open then.
+    public func closedByPeer(within timeout: Duration) async -> Bool {
+        await offCooperativePool {
+            let deadline = ContinuousClock.now + timeout
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while ContinuousClock.now < deadline {
+                var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
+                guard poll(&descriptor, 1, 100) == 1 else { continue }
+                let count = recv(self.descriptor, &buffer, buffer.count, 0)
+                if count <= 0 { return true }
+            }
+            return false
+        }
+    }
+
     /// Whether something can be read now.
     public func hasData() -> Bool {
         var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)

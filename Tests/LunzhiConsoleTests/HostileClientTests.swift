@@ -86,7 +86,7 @@ import Testing
         RawSocket.raiseDescriptorLimit(to: 4096)
         // All from 127.0.0.1: the per-address cap is lifted here (tested in AdmissionTests). Of
         // the 100 places, 25 are kept for signed-in sessions, so 75 take unauthenticated clients.
-        try await ConsoleHarness.with(configuration: .init(port: 0, maximumConnections: 100, maximumPerAddress: 1000)) {
+        try await ConsoleHarness.with(configuration: .init(port: 0, maximumConnections: 100, authTimeout: .seconds(300), maximumPerAddress: 1000)) {
             h in
             let answered = CountdownLatch(count: 1000)
             let results = await withTaskGroup(of: Attempt.self) { group in

@@ -29,12 +29,10 @@ import Testing
             let fifth = try RawSocket(port: port)
             _ = await fifth.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
             #expect(await fifth.readLine() == nil)
-            // The half-sent ones are closed by the header timeout; then a whole request is answered.
-            let started = ContinuousClock.now
-            for socket in halves { #expect(await socket.drain() == 0) }
-            // Closed by the 1 s header timeout: well before the 10 s a drain waits for silence
-            // (a loaded machine stretches the second; 6.9 s was seen at the suite's start).
-            #expect(ContinuousClock.now - started < .seconds(9))
+            // The half-sent ones are closed by the server, which has no reason to but the header
+            // timeout (1 s here; alone this takes 1.0 s, inside the loaded parallel suite it was
+            // seen to take far longer, so the bound is generous); then a whole request is answered.
+            for socket in halves { #expect(await socket.closedByPeer(within: .seconds(60))) }
             var answered = false
             for _ in 0..<50 where !answered {
                 let whole = try RawSocket(port: port)
