@@ -3,7 +3,6 @@ public import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
-import Synchronization
 
 /// The operator's HTTP port: `/healthz` (the process is up), `/readyz` (the database is reachable
 /// and the migrations current), `/metrics` (Prometheus text format). Plain HTTP/1.1, GET only,
@@ -130,54 +129,5 @@ public struct HealthServer: Service {
         default:
             return (.notFound, "text/plain; charset=utf-8", Array("not found: try /healthz, /readyz, /metrics\n".utf8))
         }
-    }
-}
-
-/// The health server's open connections, across event loops.
-final class OpenConnections: Sendable {
-    private let count = Atomic<Int>(0)
-
-    var current: Int { count.load(ordering: .relaxed) }
-
-    /// Counts a new connection if fewer than `limit` are open.
-    func enter(limit: Int) -> Bool {
-        let now = count.add(1, ordering: .relaxed).newValue
-        guard now <= limit else {
-            count.subtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    func leave() { count.subtract(1, ordering: .relaxed) }
-}
-
-/// Closes a connection whose next request has not been answered within `timeout` of its start
-/// or of the previous response: the health port's header timeout. Sits before the HTTP codec and
-/// restarts its clock at each response it sees written.
-final class RequestDeadlineHandler: ChannelDuplexHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private let timeout: TimeAmount
-    private var deadline: Scheduled<Void>?
-
-    init(timeout: TimeAmount) { self.timeout = timeout }
-
-    func handlerAdded(context: ChannelHandlerContext) { arm(context) }
-
-    func handlerRemoved(context: ChannelHandlerContext) { deadline?.cancel() }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        arm(context)
-        context.write(data, promise: promise)
-    }
-
-    private func arm(_ context: ChannelHandlerContext) {
-        deadline?.cancel()
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
     }
 }

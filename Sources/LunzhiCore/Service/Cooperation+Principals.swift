@@ -12,14 +12,6 @@ public struct PrincipalInfo: Sendable, Equatable {
     public var awaitingConfirmation: Bool
 }
 
-/// A principal just created, with its secret (shown only this once).
-public struct CreatedPrincipal: Sendable {
-    public var id: Int
-    public var secret: String
-    /// It needs a clerk of its member to confirm it (`confirmPrincipal`) before it can sign in.
-    public var awaitingConfirmation: Bool
-}
-
 extension Cooperation {
     /// The system's own identity, for changes made from the command line by whoever holds the
     /// database credentials (creating the first operator).

@@ -1,40 +1,6 @@
 import Dispatch
 public import Foundation
 public import PostgresLibPQ
-import Synchronization
-
-/// Counts the secret comparisons a sign-in makes, and their cost, for tests that prove every
-/// failure costs the same (bound with `SignInProbe.$current.withValue`).
-public final class SignInProbe: Sendable {
-    @TaskLocal public static var current: SignInProbe?
-    private let costs = Mutex<[Int]>([])
-    public init() {}
-    /// The bcrypt cost of each comparison made, in order.
-    public var comparisons: [Int] { costs.withLock { $0 } }
-    func record(cost: Int) { costs.withLock { $0.append(cost) } }
-}
-
-/// The sign-in throttle's rules (docs/reliability.md, "Security").
-public struct SignInThrottlePolicy: Sendable {
-    /// Failures per key (an address, a principal's name) within `window` before it is locked out.
-    public var limit = 20
-    /// How far back failures count.
-    public var window: TimeInterval = 600
-    /// The delay before evaluating a sign-in after n earlier failures: 0 for none, then 0.25 s
-    /// doubling, at most 8 s.
-    public var delays = true
-
-    public init(limit: Int = 20, window: TimeInterval = 600, delays: Bool = true) {
-        self.limit = limit
-        self.window = window
-        self.delays = delays
-    }
-
-    func delay(afterFailures count: Int) -> Duration {
-        guard delays, count > 0 else { return .zero }
-        return .milliseconds(min(8000, 250 << min(count - 1, 5)))
-    }
-}
 
 extension Cooperation {
     /// Signs a principal in: the one check that the console's AUTH and the web's sign-in share.
