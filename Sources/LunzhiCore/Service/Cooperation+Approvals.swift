@@ -171,7 +171,7 @@ extension Cooperation {
                 ).first
             else { throw DomainError.notFound("approval", id) }
             let mechanism: String = try row.decode("mechanism_code")
-            let state = ApprovalState(rawValue: try row.decode("state"))!
+            let state = try row.decode("state", as: ApprovalState.self)
             guard state == .pending else {
                 throw DomainError(.wrongState, "approval \(id) is already \(state.rawValue)", state: state.rawValue)
             }
@@ -225,11 +225,11 @@ extension Cooperation {
                 answer: try $0.decode("answer", as: String?.self).flatMap(ApprovalAnswer.init(rawValue:)),
                 note: try $0.decode("note"), answeredAt: try $0.decode("answered_at"))
         }
-        let state = ApprovalState(rawValue: try row.decode("state"))!
+        let state = try row.decode("state", as: ApprovalState.self)
         let due: Date = try row.decode("due_at")
         return Approval(
             id: id, mechanism: try row.decode("mechanism_code"), projectID: try row.decode("project_id"),
-            requesterMember: try row.decode("requester_member"), track: Track(rawValue: try row.decode("track"))!,
+            requesterMember: try row.decode("requester_member"), track: try row.decode("track", as: Track.self),
             ask: try row.decode("ask"), justification: try row.decode("justification"), state: state,
             requestedAt: try row.decode("requested_at"), dueAt: due, decidedAt: try row.decode("decided_at"),
             screening: Screening(

@@ -243,7 +243,7 @@ extension Cooperation {
                 "SELECT member_code, stance FROM item_position WHERE consultation_id = $1 AND item_id = $2",
                 [id, itemID])
             {
-                positions[try row.decode("member_code")] = Stance(rawValue: try row.decode("stance"))
+                positions[try row.decode("member_code")] = try row.decode("stance", as: Stance.self)
             }
             let deadlinePassed = consultation.responseDeadline.map { context.now > $0 } ?? false
             let tally = ConsultationTally(
@@ -431,12 +431,12 @@ extension Cooperation {
                 consultations.append(
                     Consultation(
                         id: id, mechanism: try row.decode("mechanism_code"), chairMember: try row.decode("chair_member"),
-                        kind: ConsultationKind(rawValue: try row.decode("kind"))!, at: try row.decode("at"),
+                        kind: try row.decode("kind", as: ConsultationKind.self), at: try row.decode("at"),
                         place: try row.decode("place"),
                         agendaDeadline: try row.decode("agenda_deadline"),
                         responseDeadline: try row.decode("response_deadline"),
-                        rule: ConsultationRule(rawValue: try row.decode("rule"))!,
-                        state: ConsultationState(rawValue: try row.decode("state"))!,
+                        rule: try row.decode("rule", as: ConsultationRule.self),
+                        state: try row.decode("state", as: ConsultationState.self),
                         minutes: try row.decode("minutes"), cancelReason: try row.decode("cancel_reason"), agenda: []))
             }
             guard let itemID: Int = try row.decode("entry_item") else { continue }
@@ -445,14 +445,14 @@ extension Cooperation {
                 consultations[current].agenda.append(
                     Consultation.AgendaEntry(
                         itemID: itemID, ordinal: try row.decode("entry_ordinal"), title: try row.decode("entry_title"),
-                        track: Track(rawValue: try row.decode("entry_track"))!,
+                        track: try row.decode("entry_track", as: Track.self),
                         outcome: try row.decode("entry_outcome", as: String?.self).flatMap(Outcome.init(rawValue:)),
                         decisionNumber: try row.decode("entry_decision"), positions: [:]))
             }
             if let member: String = try row.decode("position_member") {
                 let last = consultations[current].agenda.count - 1
                 consultations[current].agenda[last].positions[member] = (
-                    Stance(rawValue: try row.decode("position_stance"))!, try row.decode("position_note")
+                    try row.decode("position_stance", as: Stance.self), try row.decode("position_note")
                 )
             }
         }

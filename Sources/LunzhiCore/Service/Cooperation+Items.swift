@@ -224,11 +224,11 @@ extension Cooperation {
         AgendaItem(
             id: try row.decode("id"), mechanism: try row.decode("mechanism_code"),
             member: try row.decode("member_code"),
-            filedBy: try row.decode("filed_by"), category: ItemCategory(rawValue: try row.decode("category"))!,
-            track: Track(rawValue: try row.decode("track"))!, title: try row.decode("title"),
+            filedBy: try row.decode("filed_by"), category: try row.decode("category", as: ItemCategory.self),
+            track: try row.decode("track", as: Track.self), title: try row.decode("title"),
             body: try row.decode("body"),
             justification: try row.decode("justification"), projectID: try row.decode("project_id"),
-            state: ItemState(rawValue: try row.decode("state"))!, returnReason: try row.decode("return_reason"),
+            state: try row.decode("state", as: ItemState.self), returnReason: try row.decode("return_reason"),
             createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"))
     }
 

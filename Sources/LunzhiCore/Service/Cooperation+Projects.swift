@@ -210,13 +210,13 @@ extension Cooperation {
         let history = try await context.query(
             "SELECT stage, at FROM project_stage WHERE project_id = $1 ORDER BY at", [id]
         ).map {
-            Project.StageChange(stage: ProjectStage(rawValue: try $0.decode("stage"))!, at: try $0.decode("at"))
+            Project.StageChange(stage: try $0.decode("stage", as: ProjectStage.self), at: try $0.decode("at"))
         }
         return Project(
             id: id, mechanism: try row.decode("mechanism_code"), name: try row.decode("name"),
             enterprises: try row.decode("enterprises"), investment: try row.decode("investment"),
-            industry: Industry(rawValue: try row.decode("industry"))!, subIndustry: try row.decode("sub_industry"),
-            source: SourceRegion(rawValue: try row.decode("source_region"))!, hostMember: try row.decode("host_member"),
-            place: try row.decode("place"), stage: ProjectStage(rawValue: try row.decode("stage"))!, history: history)
+            industry: try row.decode("industry", as: Industry.self), subIndustry: try row.decode("sub_industry"),
+            source: try row.decode("source_region", as: SourceRegion.self), hostMember: try row.decode("host_member"),
+            place: try row.decode("place"), stage: try row.decode("stage", as: ProjectStage.self), history: history)
     }
 }

@@ -43,7 +43,7 @@ extension Cooperation {
             var entries: [ScheduleEntry] = []
             var covered = from
             for row in rows {
-                let kind = ScheduleEntry.Kind(rawValue: try row.decode("kind"))!
+                let kind = try row.decode("kind", as: ScheduleEntry.Kind.self)
                 let start: CalendarDate = try row.decode("start")
                 let stop: CalendarDate = try row.decode("stop")
                 if kind == .term {
