@@ -209,9 +209,9 @@ public struct ReminderDaemon: Service {
             }
             let now = clock.now()
             try await queue.finish(
-                ids: skipped.map(\.0), owner: owner, state: "skipped", outcomes: skipped.map(\.1), at: now)
+                ids: skipped.map(\.0), owner: owner, state: .skipped, outcomes: skipped.map(\.1), at: now)
             let finished = try await queue.finish(
-                ids: delivered.map(\.0.id), owner: owner, state: "delivered", outcomes: delivered.map(\.1), at: now)
+                ids: delivered.map(\.0.id), owner: owner, state: .delivered, outcomes: delivered.map(\.1), at: now)
             // Follow-ups (the weekly overdue repeat) are the domain's decision.
             for (reminder, _) in delivered where finished.contains(reminder.id) {
                 try await service.reminderDelivered(
@@ -278,10 +278,10 @@ public struct ReminderDaemon: Service {
         let retryable = failures.compactMap { if case .retry(let e) = $0.result { e } else { nil } }
         if !permanent.isEmpty {
             try await queue.finish(
-                reminder, owner: owner, state: "dead", outcome: permanent.joined(separator: "; "), at: now)
+                reminder, owner: owner, state: .dead, outcome: permanent.joined(separator: "; "), at: now)
         } else if reminder.attempt >= reminder.maxAttempts {
             try await queue.finish(
-                reminder, owner: owner, state: "dead",
+                reminder, owner: owner, state: .dead,
                 outcome: "gave up after \(reminder.attempt) attempts: " + retryable.joined(separator: "; "), at: now)
         } else {
             let runAt = now.addingTimeInterval(configuration.backoff.delay(afterAttempt: reminder.attempt))

@@ -9,19 +9,19 @@ public struct ReminderMessage: Sendable {
     public var body: String
     public var json: String
 
-    static let titles: [String: (String, String)] = [
-        "item_submitted": ("议题已提交，请轮值牵头方受理", "An agenda item was submitted for the chair's decision"),
-        "item_returned": ("议题已退回，请修改后重新提交", "An agenda item was returned to its filer"),
-        "consultation_convened": ("轮值牵头方召集协商议事", "The chair convened a consultation"),
-        "approval_requested": ("一事一议申请待答复", "A case-by-case approval awaits your answer"),
-        "approval_due": ("一事一议申请即将到期", "A case-by-case approval is due soon"),
-        "approval_overdue": ("一事一议申请已逾期", "A case-by-case approval is overdue"),
-        "agenda_deadline": ("议题提交截止临近", "The agenda deadline is near"),
-        "meeting_tomorrow": ("协商会议明日召开", "The consultation meets tomorrow"),
-        "response_due": ("书面协商答复截止临近", "A written procedure's response is due"),
-        "audit_checkpoint": ("审计检查点，请留存备查", "An audit checkpoint: keep this copy"),
-        "rotation_handover": ("轮值牵头交接提醒（30天后换届）", "The chair passes to the next member in 30 days"),
-        "principal_added": ("本单位新增账号，请核实", "A principal was created for your member: check it"),
+    static let titles: [ReminderKind: (String, String)] = [
+        .itemSubmitted: ("议题已提交，请轮值牵头方受理", "An agenda item was submitted for the chair's decision"),
+        .itemReturned: ("议题已退回，请修改后重新提交", "An agenda item was returned to its filer"),
+        .consultationConvened: ("轮值牵头方召集协商议事", "The chair convened a consultation"),
+        .approvalRequested: ("一事一议申请待答复", "A case-by-case approval awaits your answer"),
+        .approvalDue: ("一事一议申请即将到期", "A case-by-case approval is due soon"),
+        .approvalOverdue: ("一事一议申请已逾期", "A case-by-case approval is overdue"),
+        .agendaDeadline: ("议题提交截止临近", "The agenda deadline is near"),
+        .meetingTomorrow: ("协商会议明日召开", "The consultation meets tomorrow"),
+        .responseDue: ("书面协商答复截止临近", "A written procedure's response is due"),
+        .auditCheckpoint: ("审计检查点，请留存备查", "An audit checkpoint: keep this copy"),
+        .rotationHandover: ("轮值牵头交接提醒（30天后换届）", "The chair passes to the next member in 30 days"),
+        .principalAdded: ("本单位新增账号，请核实", "A principal was created for your member: check it"),
     ]
 
     public init(_ reminder: ClaimedReminder) {
@@ -40,7 +40,7 @@ public struct ReminderMessage: Sendable {
         let object: JSONValue = .object([
             ("due_at", .string(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(reminder.dueAt)))),
             ("entity", .string(reminder.entity)), ("entity_id", .string(reminder.entityID)),
-            ("id", .int(reminder.id)), ("key", .string(reminder.idempotencyKey)), ("kind", .string(reminder.kind)),
+            ("id", .int(reminder.id)), ("key", .string(reminder.idempotencyKey)), ("kind", .string(reminder.kind.rawValue)),
             ("mechanism", .string(reminder.mechanism)),
             ("payload", .object(payload.keys.sorted().map { ($0, .string(payload[$0]!)) })),
             ("recipient", .string(reminder.recipient)), ("subject", .string(subject)),

@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-import LunzhiCore
+public import LunzhiCore
 public import PostgresLibPQ
 
 /// A reminder claimed by a daemon, with what delivery needs.
@@ -8,7 +8,7 @@ public struct ClaimedReminder: Sendable, Equatable {
     public var id: Int
     public var mechanism: String
     public var recipient: String
-    public var kind: String
+    public var kind: ReminderKind
     public var entity: String
     public var entityID: String
     public var dueAt: Date
@@ -93,7 +93,7 @@ public struct ReminderQueue: Sendable {
     /// Ends a reminder (delivered, skipped or dead) if `owner` still holds it. False when the
     /// lease was lost to another daemon.
     @discardableResult
-    public func finish(_ reminder: ClaimedReminder, owner: String, state: String, outcome: String, at: Date)
+    public func finish(_ reminder: ClaimedReminder, owner: String, state: ReminderState, outcome: String, at: Date)
         async throws -> Bool
     {
         try await pool.query(
@@ -193,7 +193,8 @@ extension ReminderQueue {
 
     /// Ends many reminders in one statement; returns the ids this owner still held.
     @discardableResult
-    public func finish(ids: [Int], owner: String, state: String, outcomes: [String], at: Date) async throws -> Set<Int>
+    public func finish(ids: [Int], owner: String, state: ReminderState, outcomes: [String], at: Date) async throws
+        -> Set<Int>
     {
         guard !ids.isEmpty else { return [] }
         return Set(

@@ -136,7 +136,7 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
             let reviver = RecordingChannel()
             _ = try await daemon(f, [reviver]).drain()
             #expect(reviver.keys == ["bad-request"])
-            let listed = try await f.service.reminders(by: f.auditorID, state: "delivered")
+            let listed = try await f.service.reminders(by: f.auditorID, state: .delivered)
             #expect(
                 listed.first { $0.id == (try? dead.decode("id", as: Int.self)) }?.errors.first?.contains("HTTP 400")
                     == true)
@@ -230,7 +230,7 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
             #expect(Set(channel.keys).count == 10)
             // The crashed daemon's late completion is refused: it no longer owns the rows.
             #expect(
-                try await queue.finish(claimed[0], owner: "crashed", state: "dead", outcome: "late", at: f.clock.now())
+                try await queue.finish(claimed[0], owner: "crashed", state: .dead, outcome: "late", at: f.clock.now())
                     == false)
             #expect(try await states(f) == ["delivered": 10])
         }

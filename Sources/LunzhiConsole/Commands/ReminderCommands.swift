@@ -51,11 +51,7 @@ enum ReminderCommands {
             summary: "The reminder queue, newest first, with each attempt's errors (operators, auditors).",
             keys: ["state", "limit"]
         ) { call in
-            let state = call.arguments.optional("state")?.lowercased()
-            if let state, !Cooperation.reminderStates.contains(state) {
-                throw ConsoleArgumentError(
-                    "state= must be one of \(Cooperation.reminderStates.joined(separator: ", "))")
-            }
+            let state = try call.arguments.optionalEnum("state", ReminderState.self)
             let list = try await call.service.reminders(
                 by: call.principal, state: state, limit: try call.arguments.limit(default: 100))
             var lines: [String] = []
@@ -63,7 +59,7 @@ enum ReminderCommands {
                 lines.append(
                     "\(r.id) "
                         + Formatting.pairs([
-                            ("state", r.state), ("kind", r.kind), ("to", r.recipient),
+                            ("state", r.state.rawValue), ("kind", r.kind.rawValue), ("to", r.recipient),
                             ("about", "\(r.entity) \(r.entityID)"),
                             ("due", Formatting.time(r.dueAt)), ("attempts", String(r.attempts)), ("outcome", r.outcome),
                         ]))
@@ -74,7 +70,7 @@ enum ReminderCommands {
                 data: .array(
                     list.map {
                         .object([
-                            ("id", .int($0.id)), ("state", .string($0.state)), ("kind", .string($0.kind)),
+                            ("id", .int($0.id)), ("state", .string($0.state.rawValue)), ("kind", .string($0.kind.rawValue)),
                             ("recipient", .string($0.recipient)),
                             ("entity", .string($0.entity)), ("entity_id", .string($0.entityID)),
                             ("due_at", .string(Formatting.time($0.dueAt))),

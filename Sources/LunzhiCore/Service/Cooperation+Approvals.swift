@@ -105,11 +105,11 @@ extension Cooperation {
                 try await context.query(
                     "INSERT INTO approval_party (approval_id, member_code) VALUES ($1, $2)", [id, party])
                 try await context.remind(
-                    "approval_requested", mechanism: mechanism, member: party, entity: "approval", id: id,
+                    .approvalRequested, mechanism: mechanism, member: party, entity: "approval", id: id,
                     payload: ["project": project.name, "track": request.track.rawValue])
                 if due.addingTimeInterval(-warning) > context.now {
                     try await context.remind(
-                        "approval_due", mechanism: mechanism, member: party, entity: "approval", id: id,
+                        .approvalDue, mechanism: mechanism, member: party, entity: "approval", id: id,
                         due: due.addingTimeInterval(-warning))
                 }
             }
@@ -117,7 +117,7 @@ extension Cooperation {
             // it stays overdue (Cooperation.reminderDelivered schedules the repeats).
             for member in Set([requester, chair].compactMap { $0 }).sorted() {
                 try await context.remind(
-                    "approval_overdue", mechanism: mechanism, member: member, entity: "approval", id: id, due: due)
+                    .approvalOverdue, mechanism: mechanism, member: member, entity: "approval", id: id, due: due)
             }
             try await context.audit(
                 "approval.request", entity: "approval", id: id, mechanism: mechanism,

@@ -120,28 +120,28 @@ extension Cooperation {
                 reason: plan.rule == .silence ? "written procedure under the silence rule, chosen by the chair" : nil)
             for member in try await context.members(of: mechanism) {
                 try await context.remind(
-                    "consultation_convened", mechanism: mechanism, member: member, entity: "consultation", id: id,
+                    .consultationConvened, mechanism: mechanism, member: member, entity: "consultation", id: id,
                     payload: ["kind": plan.kind.rawValue])
                 // Agenda deadline approaching: 3 days and 1 day before (when still ahead).
                 for days in [3, 1] {
                     let due = plan.agendaDeadline.addingTimeInterval(-Double(days) * 86_400)
                     if due > context.now {
                         try await context.remind(
-                            "agenda_deadline", mechanism: mechanism, member: member, entity: "consultation", id: id,
+                            .agendaDeadline, mechanism: mechanism, member: member, entity: "consultation", id: id,
                             due: due,
                             payload: ["days": String(days)])
                     }
                 }
                 if let at = plan.at, at.addingTimeInterval(-86_400) > context.now {
                     try await context.remind(
-                        "meeting_tomorrow", mechanism: mechanism, member: member, entity: "consultation", id: id,
+                        .meetingTomorrow, mechanism: mechanism, member: member, entity: "consultation", id: id,
                         due: at.addingTimeInterval(-86_400), payload: ["place": place ?? ""])
                 }
                 // Written procedures: 1 day before the response deadline, to members yet to answer
                 // (checked when it comes due).
                 if let response = plan.responseDeadline, response.addingTimeInterval(-86_400) > context.now {
                     try await context.remind(
-                        "response_due", mechanism: mechanism, member: member, entity: "consultation", id: id,
+                        .responseDue, mechanism: mechanism, member: member, entity: "consultation", id: id,
                         due: response.addingTimeInterval(-86_400))
                 }
             }

@@ -101,7 +101,7 @@ extension Cooperation {
             }
             if let chair = try await Rotation.chair(context.connection, mechanism: item.mechanism, on: context.today) {
                 try await context.remind(
-                    "item_submitted", mechanism: item.mechanism, member: chair.member, entity: "item", id: item.id,
+                    .itemSubmitted, mechanism: item.mechanism, member: chair.member, entity: "item", id: item.id,
                     payload: ["title": item.title, "from": item.member])
             }
         }
@@ -131,7 +131,7 @@ extension Cooperation {
             try await context.requireChair(in: item.mechanism, to: "return items")
             try await context.query("UPDATE agenda_item SET return_reason = $2 WHERE id = $1", [item.id, reason])
             try await context.remind(
-                "item_returned", mechanism: item.mechanism, member: item.member, entity: "item", id: item.id,
+                .itemReturned, mechanism: item.mechanism, member: item.member, entity: "item", id: item.id,
                 payload: ["title": item.title, "reason": reason])
         }
     }

@@ -82,7 +82,7 @@ extension Cooperation {
                 ]))
             if let mechanismCode, let member {
                 try await context.remind(
-                    "principal_added", mechanism: mechanismCode, member: member, entity: "principal", id: id,
+                    .principalAdded, mechanism: mechanismCode, member: member, entity: "principal", id: id,
                     payload: [
                         "principal": name, "role": role.rawValue,
                         "confirmation": awaiting ? "needs a clerk of \(member): USER CONFIRM \(name)" : "first clerk",

@@ -16,11 +16,11 @@ public struct MemberContact: Sendable, Equatable {
 /// A row of the reminder queue as operators see it.
 public struct ReminderInfo: Sendable, Equatable {
     public var id: Int
-    public var kind: String
+    public var kind: ReminderKind
     public var recipient: String
     public var entity: String
     public var entityID: String
-    public var state: String
+    public var state: ReminderState
     public var dueAt: Date
     public var runAt: Date
     public var attempts: Int
@@ -33,11 +33,8 @@ extension Cooperation {
     public static let contactChannels = ["email", "webhook", "file"]
 
     /// Reminder kinds whose reason can go away before they are due.
-    static let kindsWithSkipRules: Set<String> = [
-        "item_submitted", "item_returned", "consultation_convened", "agenda_deadline", "meeting_tomorrow",
-        "response_due",
-        "approval_requested", "approval_due", "approval_overdue",
-    ]
+    static let kindsWithSkipRules = ReminderKind.aboutItems.union(ReminderKind.aboutConsultations).union(
+        ReminderKind.aboutApprovals)
 
     /// Adds a contact. Clerks for their own member, operators for any member.
     @discardableResult
@@ -167,13 +164,10 @@ extension Cooperation {
     }
 
     /// The queue, newest first. Operators and auditors.
-    public static let reminderStates = ["pending", "running", "delivered", "skipped", "dead"]
-
-    public func reminders(by principal: Int, state: String? = nil, limit: Int = 100) async throws -> [ReminderInfo] {
-        if let state, !Self.reminderStates.contains(state) {
-            throw DomainError.invalid("state must be one of \(Self.reminderStates.joined(separator: ", "))")
-        }
-        return try await read(by: principal) { context in
+    public func reminders(by principal: Int, state: ReminderState? = nil, limit: Int = 100) async throws
+        -> [ReminderInfo]
+    {
+        try await read(by: principal) { context in
             guard context.caller.isOperator() || context.caller.isAuditor() else {
                 throw DomainError(.forbidden, "only operators and auditors may list the reminder queue")
             }
@@ -183,7 +177,7 @@ extension Cooperation {
                        array(SELECT a.channel || ' ' || a.address || ' #' || a.attempt || ': ' || a.error FROM reminder_attempt a
                              WHERE a.reminder_id = r.id AND NOT a.ok ORDER BY a.attempt, a.at) AS errors
                 FROM reminder r WHERE ($1::text IS NULL OR r.state = $1) ORDER BY r.id DESC LIMIT $2
-                """, [state, min(max(limit, 1), 1000)])
+                """, [state?.rawValue, min(max(limit, 1), 1000)])
             return try rows.map {
                 ReminderInfo(
                     id: try $0.decode("id"), kind: try $0.decode("kind"), recipient: try $0.decode("recipient_member"),
@@ -220,10 +214,10 @@ extension Cooperation {
 
     /// A reminder whose reason is checked when it comes due.
     public struct DueReminder: Sendable {
-        public var kind: String
+        public var kind: ReminderKind
         public var entityID: String
         public var recipient: String
-        public init(kind: String, entityID: String, recipient: String) {
+        public init(kind: ReminderKind, entityID: String, recipient: String) {
             self.kind = kind
             self.entityID = entityID
             self.recipient = recipient
@@ -259,7 +253,7 @@ extension Cooperation {
             FROM unnest($1::int[], $2::text[], $3::bigint[], $4::text[]) AS r(ord, kind, id, recipient)
             """,
             [
-                checked.map(\.0), checked.map(\.1.kind), checked.map(\.2), checked.map(\.1.recipient),
+                checked.map(\.0), checked.map(\.1.kind.rawValue), checked.map(\.2), checked.map(\.1.recipient),
             ])
         for row in rows {
             let index: Int = try row.decode("ord")
@@ -270,32 +264,35 @@ extension Cooperation {
         return reasons
     }
 
-    /// The skip rules: what must still be true for each kind of reminder to be sent.
+    /// The skip rules: what must still be true for each kind of reminder to be sent. `state` is
+    /// the state of the item, consultation or approval the reminder is about (nil: gone).
     static func skipReason(_ r: DueReminder, state: String?, unanswered: Int?, answer: String?) -> String? {
-        switch r.kind {
-        case "item_submitted", "item_returned":
-            let wanted = r.kind == "item_submitted" ? "submitted" : "returned"
-            return state == wanted ? nil : "the item is now \(state ?? "gone")"
-        case "consultation_convened", "agenda_deadline", "meeting_tomorrow", "response_due":
-            guard state == "planned" || state == "open" else { return "the consultation is \(state ?? "gone")" }
-            if r.kind == "response_due" && (unanswered ?? 0) == 0 { return "\(r.recipient) has answered every item" }
-            return nil
-        case "approval_requested", "approval_due":
-            guard state == "pending" else { return "the approval is decided" }
-            return answer.map { "\(r.recipient) has answered (\($0))" }
-        case "approval_overdue":
-            return state == "pending" ? nil : "the approval is \(state ?? "gone")"
-        default:
+        if ReminderKind.aboutItems.contains(r.kind) {
+            let wanted: ItemState = r.kind == .itemSubmitted ? .submitted : .returned
+            return state == wanted.rawValue ? nil : "the item is now \(state ?? "gone")"
+        }
+        if ReminderKind.aboutConsultations.contains(r.kind) {
+            guard let current = state.flatMap(ConsultationState.init(rawValue:)), current == .planned || current == .open
+            else { return "the consultation is \(state ?? "gone")" }
+            if r.kind == .responseDue && (unanswered ?? 0) == 0 { return "\(r.recipient) has answered every item" }
             return nil
         }
+        if r.kind == .approvalOverdue {
+            return state == ApprovalState.pending.rawValue ? nil : "the approval is \(state ?? "gone")"
+        }
+        if ReminderKind.aboutApprovals.contains(r.kind) {
+            guard state == ApprovalState.pending.rawValue else { return "the approval is decided" }
+            return answer.map { "\(r.recipient) has answered (\($0))" }
+        }
+        return nil
     }
 
     /// After an overdue reminder went out, schedules the next one a week later (while the approval
     /// stays overdue; the skip check stops the series once it is decided).
     public func reminderDelivered(
-        kind: String, mechanism: String, entity: String, entityID: String, recipient: String, dueAt: Date
+        kind: ReminderKind, mechanism: String, entity: String, entityID: String, recipient: String, dueAt: Date
     ) async throws {
-        guard kind == "approval_overdue" else { return }
+        guard kind == .approvalOverdue else { return }
         let next = dueAt.addingTimeInterval(7 * 86_400)
         try await pool.query(
             """

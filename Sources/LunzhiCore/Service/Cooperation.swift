@@ -209,7 +209,7 @@ struct ChangeContext {
 
     /// Schedules a reminder to a member (delivered by the reminder daemon).
     func remind(
-        _ kind: String, mechanism: String, member: String, entity: String, id: some CustomStringConvertible,
+        _ kind: ReminderKind, mechanism: String, member: String, entity: String, id: some CustomStringConvertible,
         due: Date? = nil, payload: [String: String] = [:]
     ) async throws {
         let dueAt = due ?? now
