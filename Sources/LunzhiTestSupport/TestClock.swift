@@ -1,42 +1,29 @@
 public import Foundation
 public import LunzhiCore
 public import PostgresLibPQ
+import Synchronization
 
 /// A clock the test sets and advances.
-public final class TestClock: ServiceClock, @unchecked Sendable {
-    // @unchecked: `current` is only read or written while holding `lock`.
-    private let lock = NSLock()
-    private var current: Date
+public final class TestClock: ServiceClock, Sendable {
+    private let current: Mutex<Date>
 
-    public init(_ start: Date) { current = start }
+    public init(_ start: Date) { current = Mutex(start) }
 
     /// Noon in Shanghai on a day.
     public convenience init(shanghai date: CalendarDate) {
         self.init(ShanghaiCalendar.startOfDay(date).addingTimeInterval(12 * 3600))
     }
 
-    public func now() -> Date {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
+    public func now() -> Date { current.withLock { $0 } }
 
-    public func set(_ date: Date) {
-        lock.lock()
-        current = date
-        lock.unlock()
-    }
+    public func set(_ date: Date) { current.withLock { $0 = date } }
 
     /// Sets the clock to a Shanghai day at a given hour.
     public func set(shanghai date: CalendarDate, hour: Int = 12) {
         set(ShanghaiCalendar.startOfDay(date).addingTimeInterval(TimeInterval(hour * 3600)))
     }
 
-    public func advance(_ seconds: TimeInterval) {
-        lock.lock()
-        current = current.addingTimeInterval(seconds)
-        lock.unlock()
-    }
+    public func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 
     public func advance(days: Int) { advance(TimeInterval(days) * 86_400) }
 }

@@ -1,4 +1,5 @@
 import CLibPQ
+import Synchronization
 import Foundation
 
 /// One libpq connection.
@@ -602,68 +603,64 @@ struct UnsafeHandle: @unchecked Sendable {
 
 /// One call's cancellation: cancelled before it starts, it does not run; cancelled while it
 /// runs, the server is asked to cancel it (PQcancel).
-final class CallCancellation: @unchecked Sendable {
-    // @unchecked: `cancelled` and `running` are only touched while holding `lock`.
-    private let lock = NSLock()
-    private var cancelled = false
-    private var running = false
+final class CallCancellation: Sendable {
+    private struct State {
+        var cancelled = false
+        var running = false
+    }
+    private let state = Mutex(State())
     private let handle: CancelHandle
 
     init(_ handle: CancelHandle) { self.handle = handle }
 
     /// Marks the call running; false when it was cancelled already.
     func begin() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if cancelled { return false }
-        running = true
-        return true
+        state.withLock { state in
+            if state.cancelled { return false }
+            state.running = true
+            return true
+        }
     }
 
-    func end() {
-        lock.lock()
-        running = false
-        lock.unlock()
-    }
+    func end() { state.withLock { $0.running = false } }
 
     func cancelNow() {
-        lock.lock()
-        defer { lock.unlock() }
-        cancelled = true
-        if running { handle.cancel() }
+        state.withLock { state in
+            state.cancelled = true
+            if state.running { handle.cancel() }
+        }
     }
 }
 
-/// libpq's cancel object. PQcancel is safe to call from any thread; the lock keeps it from racing
-/// PQfreeCancel in deinit.
-final class CancelHandle: @unchecked Sendable {
-    // @unchecked: `pointer` is read and freed only while holding `lock`.
-    private let lock = NSLock()
-    private var pointer: OpaquePointer?
+/// libpq's cancel object. PQcancel is safe to call from any thread; the mutex keeps it from
+/// racing PQfreeCancel in deinit.
+final class CancelHandle: Sendable {
+    /// libpq's PGcancel pointer. @unchecked: libpq documents PQcancel as safe from any thread,
+    /// and the pointer is only used, and freed, inside `pointer`'s mutex.
+    private struct CancelPointer: @unchecked Sendable {
+        let raw: OpaquePointer
+    }
+    private let pointer: Mutex<CancelPointer?>
 
-    init(_ pointer: OpaquePointer?) { self.pointer = pointer }
+    init(_ pointer: OpaquePointer?) { self.pointer = Mutex(pointer.map(CancelPointer.init(raw:))) }
 
     func cancel() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let pointer else { return }
-        var buffer = [CChar](repeating: 0, count: 256)
-        _ = PQcancel(pointer, &buffer, Int32(buffer.count))
+        pointer.withLock { pointer in
+            guard let pointer else { return }
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(pointer.raw, &buffer, Int32(buffer.count))
+        }
     }
 
     deinit {
-        if let pointer { PQfreeCancel(pointer) }
+        pointer.withLock { pointer in
+            if let pointer { PQfreeCancel(pointer.raw) }
+        }
     }
 }
 
 enum ConnectionCounter {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var value = 0  // guarded by `lock`
+    private static let value = Atomic<Int>(0)
 
-    static func next() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
-    }
+    static func next() -> Int { value.add(1, ordering: .relaxed).newValue }
 }

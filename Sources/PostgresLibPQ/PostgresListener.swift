@@ -1,4 +1,5 @@
 import CLibPQ
+import Synchronization
 import Foundation
 
 /// A notification received on a channel (`NOTIFY channel, 'payload'`).
@@ -66,18 +67,21 @@ public final class PostgresListener: AsyncSequence, Sendable {
     }
 }
 
-/// Shared between the listener and its thread. @unchecked: every field is guarded by `lock`;
-/// the pipe's descriptors are fixed at init and only written/read with system calls.
-final class ListenerState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var channels: [String]
-    private var pending: [(channel: String, done: CheckedContinuation<Void, any Error>)] = []
-    private var stopped = false
+/// Shared between the listener and its thread: the channels and the waiting requests behind a
+/// mutex; the pipe's descriptors are fixed at init and only written/read with system calls.
+final class ListenerState: Sendable {
+    typealias Request = (channel: String, done: CheckedContinuation<Void, any Error>)
+    private struct Shared {
+        var channels: [String]
+        var pending: [Request] = []
+        var stopped = false
+    }
+    private let shared: Mutex<Shared>
     let wakeRead: Int32
     let wakeWrite: Int32
 
     init(channels: [String]) {
-        self.channels = channels
+        shared = Mutex(Shared(channels: channels))
         var fds: [Int32] = [-1, -1]
         _ = pipe(&fds)
         wakeRead = fds[0]
@@ -91,57 +95,40 @@ final class ListenerState: @unchecked Sendable {
     }
 
     func request(_ channel: String, done: CheckedContinuation<Void, any Error>) {
-        lock.lock()
+        let stopped = shared.withLock { shared in
+            if shared.stopped { return true }
+            if !shared.channels.contains(channel) { shared.channels.append(channel) }
+            shared.pending.append((channel, done))
+            return false
+        }
         if stopped {
-            lock.unlock()
             done.resume()
             return
         }
-        if !channels.contains(channel) { channels.append(channel) }
-        pending.append((channel, done))
-        lock.unlock()
         wake()
     }
 
     func stop() {
-        lock.lock()
-        stopped = true
-        lock.unlock()
+        shared.withLock { $0.stopped = true }
         wake()
     }
 
-    var isStopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
-    }
+    var isStopped: Bool { shared.withLock { $0.stopped } }
 
-    var allChannels: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return channels
-    }
+    var allChannels: [String] { shared.withLock { $0.channels } }
 
     /// A channel the server refused: not LISTENed on again after a reconnect.
-    func forget(_ channel: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        channels.removeAll { $0 == channel }
-    }
+    func forget(_ channel: String) { shared.withLock { $0.channels.removeAll { $0 == channel } } }
 
     /// Puts requests back, to be answered once a new connection has LISTENed.
-    func putBack(_ requests: [(channel: String, done: CheckedContinuation<Void, any Error>)]) {
-        lock.lock()
-        defer { lock.unlock() }
-        pending = requests + pending
-    }
+    func putBack(_ requests: [Request]) { shared.withLock { $0.pending = requests + $0.pending } }
 
-    func takePending() -> [(channel: String, done: CheckedContinuation<Void, any Error>)] {
-        lock.lock()
-        defer { lock.unlock() }
-        let taken = pending
-        pending.removeAll()
-        return taken
+    func takePending() -> [Request] {
+        shared.withLock { shared in
+            let taken = shared.pending
+            shared.pending.removeAll()
+            return taken
+        }
     }
 
     private func wake() {

@@ -4,34 +4,36 @@ import LunzhiCore
 import LunzhiReminders
 import LunzhiTestSupport
 import PostgresLibPQ
+import Synchronization
 import Testing
 
 /// A channel that records what it was given and answers from a script.
-final class RecordingChannel: ReminderChannel, @unchecked Sendable {
-    // @unchecked: `delivered` and `script` are only touched while holding `lock`.
+final class RecordingChannel: ReminderChannel, Sendable {
     let kind: String
-    private let lock = NSLock()
-    private var delivered: [String] = []
-    private var script: [DeliveryResult]
+    private struct Record {
+        var delivered: [String] = []
+        var script: [DeliveryResult]
+    }
+    private let record: Mutex<Record>
 
     init(kind: String = "file", script: [DeliveryResult] = []) {
         self.kind = kind
-        self.script = script
+        self.record = Mutex(Record(script: script))
     }
 
     func deliver(_ reminder: ClaimedReminder, message: ReminderMessage, address: String, secret: String?) async
         -> DeliveryResult
     {
-        lock.withLock {
-            let result = script.isEmpty ? DeliveryResult.delivered : script.removeFirst()
-            if result == .delivered { delivered.append(reminder.idempotencyKey) }
+        record.withLock { record in
+            let result = record.script.isEmpty ? DeliveryResult.delivered : record.script.removeFirst()
+            if result == .delivered { record.delivered.append(reminder.idempotencyKey) }
             return result
         }
     }
 
-    var keys: [String] { lock.withLock { delivered } }
+    var keys: [String] { record.withLock { $0.delivered } }
 
-    func reset() { lock.withLock { delivered.removeAll() } }
+    func reset() { record.withLock { $0.delivered.removeAll() } }
 }
 
 func quietLogger() -> Logger {
