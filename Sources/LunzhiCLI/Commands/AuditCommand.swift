@@ -52,7 +52,6 @@ struct AuditCommand: AsyncParsableCommand {
             _ = try logging.bootstrap(label: "lunzhi.audit")
             let checkpointer = try checkpointing.checkpointer(
                 pool: PostgresPool(configuration: database.configuration, options: .init(maximumConnections: 4)))
-            defer { Task { await checkpointer.pool.close() } }
             do {
                 switch try await checkpointer.checkpoint(now: Date(), notify: checkpointing.notify) {
                 case .signed(let c): print("signed checkpoint: \(c.size) events, head \(Hex.encode(c.head))")
@@ -63,6 +62,10 @@ struct AuditCommand: AsyncParsableCommand {
                 await checkpointer.pool.close()
                 FileHandle.standardError.write(Data("error: \(refused)\n".utf8))
                 throw ExitCode(1)
+            } catch {
+                // Closed on every path, awaited: no task left running after the command.
+                await checkpointer.pool.close()
+                throw error
             }
         }
     }

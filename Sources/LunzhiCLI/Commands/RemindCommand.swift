@@ -83,17 +83,26 @@ struct RemindCommand: AsyncParsableCommand {
             }
         }
         let daemon = ReminderDaemon(
-            configuration: configuration, service: Cooperation(pool: pool, webhookPolicy: try webhooks.policy), channels: channels, logger: logger)
+            configuration: configuration, service: Cooperation(pool: pool, webhookPolicy: try webhooks.policy),
+            channels: channels, logger: logger)
         if once {
-            let handled = try await daemon.drain()
-            print("handled \(handled) reminders")
-            if let checkpoint = configuration.checkpoint, let done = try await checkpoint.run(Date()) { print(done) }
+            do {
+                let handled = try await daemon.drain()
+                print("handled \(handled) reminders")
+                if let checkpoint = configuration.checkpoint, let done = try await checkpoint.run(Date()) { print(done) }
+            } catch {
+                await pool.close()
+                throw error
+            }
+            await pool.close()
         } else {
             let operationsServices = try operations.services(defaultPort: 9708, pool: pool, logger: logger)
+            // The pools' service first: shut down last, after the daemon has finished its batch.
+            let services: [any Service] = [PoolService(pools: [pool]), daemon] + operationsServices
             let group = ServiceGroup(
                 configuration: .init(
-                    services: ([daemon] + operationsServices).map { .init(service: $0) },
-                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
             Task {
                 let check = await Readiness.check(pool)
                 SystemdNotifier.notify(check.ready ? "READY=1\nSTATUS=delivering reminders" : "STATUS=\(check.detail)")
@@ -101,7 +110,6 @@ struct RemindCommand: AsyncParsableCommand {
             try await group.run()
             SystemdNotifier.notify("STOPPING=1")
         }
-        await pool.close()
     }
 
     /// The daemon's scheduled full verification: every row recomputed and, when the daemon signs

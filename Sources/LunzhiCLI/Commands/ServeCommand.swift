@@ -84,20 +84,6 @@ struct ServeCommand: AsyncParsableCommand {
         let tls = try tlsCertificate.map {
             try ConsoleTLS(files: .init(certificate: $0, key: tlsKey!, clientCA: tlsClientCA))
         }
-        // SIGHUP: read the certificate files again; open connections keep their sessions.
-        signal(SIGHUP, SIG_IGN)
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        hangup.setEventHandler {
-            guard let tls else { return }
-            do {
-                try tls.reload()
-                logger.notice("reloaded the TLS certificate", metadata: ["certificate": "\(tls.files.certificate)"])
-            } catch {
-                logger.error("TLS reload failed; keeping the old certificate", metadata: ["error": "\(error)"])
-            }
-        }
-        hangup.resume()
-        defer { hangup.cancel() }
         let pool = PostgresPool(configuration: database.configuration, options: .init(maximumConnections: poolSize))
         let readPool = readDatabaseURL.map {
             PostgresPool(
@@ -138,14 +124,17 @@ struct ServeCommand: AsyncParsableCommand {
             ).set(Double(environment.connectionCount))
         }
         let cacheService = CallerCacheService(cache: callers, configuration: database.configuration, logger: logger)
+        // Shut down in reverse order: metrics, the cache, the console (quiescing), SIGHUP, then
+        // the pools, which every other service uses.
+        let pools = PoolService(pools: [pool] + (readPool.map { [$0] } ?? []))
+        let services: [any Service] =
+            [pools, TLSReloadService(tls: tls, logger: logger), server, cacheService] + operationsServices
         let group = ServiceGroup(
             configuration: .init(
-                services: ([server, cacheService] + operationsServices).map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
         SystemdNotifier.notify("STOPPING=1")
-        await pool.close()
-        await readPool?.close()
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {

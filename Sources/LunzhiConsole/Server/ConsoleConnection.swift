@@ -100,6 +100,9 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     /// what it sent, then close.
     private var inputClosed = false
     private var closing = false
+    /// The server is shutting down: the request in flight is answered, then the connection is
+    /// closed with 421 SHUTTING_DOWN; nothing more is read.
+    private var draining = false
 
     init(
         configuration: ConsoleServer.Configuration, environment: ConsoleEnvironment, dispatcher: ConsoleDispatcher,
@@ -194,7 +197,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !closing, !draining else { return }
         pending.append(contentsOf: unwrapInboundIn(data))
         if !holdingLines { answer(context) }
     }
@@ -210,6 +213,11 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ConsoleShutdownEvent {
+            draining = true
+            if !awaiting && !closing { finish(context, Self.shuttingDown()) }
+            return
+        }
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
             if !holdingLines { answer(context) }
@@ -342,9 +350,21 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             finish(context, replies.buffer, lineTooLong: replies.lineTooLong)
             return
         }
+        if draining {
+            var last = replies.buffer
+            last.writeImmutableBuffer(Self.shuttingDown())
+            finish(context, last)
+            return
+        }
         if replies.buffer.readableBytes > 0 { context.write(wrapOutboundOut(replies.buffer), promise: nil) }
         answer(context)
         context.flush()
+    }
+
+    static func shuttingDown() -> ByteBuffer {
+        ByteBuffer(
+            string: ConsoleReply.error(421, "SHUTTING_DOWN", "the server is shutting down; reconnect shortly").text(
+                tag: nil))
     }
 
     /// Writes the last replies (and a 413 for a line over the limit), then closes.

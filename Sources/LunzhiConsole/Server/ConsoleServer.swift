@@ -27,6 +27,8 @@ public struct ConsoleServer: Service {
         public var authTimeout: TimeAmount
         /// Connections from one IP address at most.
         public var maximumPerAddress: Int
+        /// How long in-flight requests may take to finish at shutdown before connections are closed.
+        public var shutdownGrace: TimeAmount = .seconds(10)
         /// Connections only signed-in sessions may use: unauthenticated ones get the rest.
         public var reservedForSignedIn: Int { maximumConnections / 4 }
 
@@ -157,9 +159,15 @@ public struct ConsoleServer: Service {
                 }
             }
         } onGracefulShutdown: {
+            // Quiescing: no new connections; each open one finishes the request it is running,
+            // gets its reply and 421 SHUTTING_DOWN, then closes. What is still open after the
+            // grace period is closed as it is.
             logger.info("console shutting down")
             for server in listeners { server.channel.close(promise: nil) }
-            for channel in open.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
+            for channel in open.withLockedValue({ Array($0.values) }) {
+                channel.pipeline.fireUserInboundEventTriggered(ConsoleShutdownEvent())
+                channel.eventLoop.scheduleTask(in: configuration.shutdownGrace) { channel.close(promise: nil) }
+            }
         }
     }
 
