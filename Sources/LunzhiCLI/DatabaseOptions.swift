@@ -27,11 +27,11 @@ struct LoggingOptions: ParsableArguments {
 
     func bootstrap(label: String) throws -> Logger {
         let environment = ProcessInfo.processInfo.environment
-        let name = logLevel ?? environment["LUNZHI_LOG_LEVEL"] ?? "info"
+        let name = logLevel ?? environment["LUNZHI_LOG_LEVEL"] ?? SettingDefaults.logLevel
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
             throw ValidationError("unknown log level '\(name)'")
         }
-        let format = (logFormat ?? environment["LUNZHI_LOG_FORMAT"] ?? "text").lowercased()
+        let format = (logFormat ?? environment["LUNZHI_LOG_FORMAT"] ?? SettingDefaults.logFormat).lowercased()
         guard format == "text" || format == "json" else { throw ValidationError("--log-format is text or json") }
         LoggingSystem.bootstrap { label in
             if format == "json" {

@@ -16,13 +16,13 @@ struct OperationsOptions: ParsableArguments {
 
     /// The health server (nil when turned off) and the watchdog, as services for a ServiceGroup.
     func services(
-        defaultPort: Int, pool: PostgresPool, logger: Logger,
+        defaultListen: String, pool: PostgresPool, logger: Logger,
         extra: @escaping @Sendable (PrometheusCollectorRegistry) -> Void = { _ in }
     ) throws -> [any Service] {
         var services: [any Service] = []
         let metrics = OperationsMetrics.bootstrap()
         if metricsListen?.lowercased() != "off" {
-            let (host, port) = try ServeCommand.parseListen(metricsListen ?? "127.0.0.1:\(defaultPort)")
+            let (host, port) = try ServeCommand.parseListen(metricsListen ?? defaultListen)
             services.append(
                 HealthServer(
                     host: host, port: port, logger: logger, readiness: { await Readiness.check(pool) },

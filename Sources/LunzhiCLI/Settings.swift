@@ -16,48 +16,50 @@ struct Setting: Sendable {
     let kind: Kind
     /// Never printed (a database URL may carry a password).
     var secret = false
+    /// The default as docs/configuration.md shows it (from `SettingDefaults`); nil: none.
+    var defaultValue: String? = nil
 
     var environmentName: String { "LUNZHI_" + key.uppercased() }
 
     static let all: [Setting] = [
         Setting(key: "database_url", flag: "--database-url", commands: ["serve", "remind"], kind: .text, secret: true),
-        Setting(key: "log_level", flag: "--log-level", commands: ["serve", "remind"], kind: .text),
-        Setting(key: "log_format", flag: "--log-format", commands: ["serve", "remind"], kind: .text),
-        Setting(key: "listen", flag: "--listen", commands: ["serve"], kind: .hostPort),
+        Setting(key: "log_level", flag: "--log-level", commands: ["serve", "remind"], kind: .text, defaultValue: SettingDefaults.logLevel),
+        Setting(key: "log_format", flag: "--log-format", commands: ["serve", "remind"], kind: .text, defaultValue: SettingDefaults.logFormat),
+        Setting(key: "listen", flag: "--listen", commands: ["serve"], kind: .hostPort, defaultValue: SettingDefaults.listen),
         Setting(key: "tls_cert", flag: "--tls-cert", commands: ["serve"], kind: .file),
         Setting(key: "tls_key", flag: "--tls-key", commands: ["serve"], kind: .file),
         Setting(key: "tls_client_ca", flag: "--tls-client-ca", commands: ["serve"], kind: .file),
         Setting(key: "unix_socket", flag: "--unix-socket", commands: ["serve"], kind: .text),
-        Setting(key: "max_connections", flag: "--max-connections", commands: ["serve"], kind: .integer),
-        Setting(key: "idle_timeout", flag: "--idle-timeout", commands: ["serve"], kind: .integer),
-        Setting(key: "auth_timeout", flag: "--auth-timeout", commands: ["serve"], kind: .integer),
+        Setting(key: "max_connections", flag: "--max-connections", commands: ["serve"], kind: .integer, defaultValue: String(SettingDefaults.maxConnections)),
+        Setting(key: "idle_timeout", flag: "--idle-timeout", commands: ["serve"], kind: .integer, defaultValue: String(SettingDefaults.idleTimeout)),
+        Setting(key: "auth_timeout", flag: "--auth-timeout", commands: ["serve"], kind: .integer, defaultValue: String(SettingDefaults.authTimeout)),
         Setting(
             key: "max_connections_per_address", flag: "--max-connections-per-address", commands: ["serve"],
-            kind: .integer),
-        Setting(key: "write_timeout", flag: "--write-timeout", commands: ["serve"], kind: .integer),
-        Setting(key: "pool_size", flag: "--pool-size", commands: ["serve"], kind: .integer),
+            kind: .integer, defaultValue: String(SettingDefaults.maxConnectionsPerAddress)),
+        Setting(key: "write_timeout", flag: "--write-timeout", commands: ["serve"], kind: .integer, defaultValue: String(SettingDefaults.writeTimeout)),
+        Setting(key: "pool_size", flag: "--pool-size", commands: ["serve"], kind: .integer, defaultValue: String(SettingDefaults.servePoolSize)),
         Setting(
             key: "read_database_url", flag: "--read-database-url", commands: ["serve"], kind: .text, secret: true),
         Setting(key: "audit_key", flag: "--audit-key", commands: ["serve"], kind: .file),
         Setting(key: "checkpoint_log", flag: "--checkpoint-log", commands: ["serve", "remind"], kind: .text),
-        Setting(key: "metrics_listen", flag: "--metrics-listen", commands: ["serve"], kind: .hostPort),
-        Setting(key: "remind_metrics_listen", flag: "--metrics-listen", commands: ["remind"], kind: .hostPort),
-        Setting(key: "remind_pool_size", flag: "--pool-size", commands: ["remind"], kind: .integer),
-        Setting(key: "poll_only", flag: "--poll-only", commands: ["remind"], kind: .flag),
-        Setting(key: "poll_interval", flag: "--poll-interval", commands: ["remind"], kind: .number),
-        Setting(key: "batch_size", flag: "--batch-size", commands: ["remind"], kind: .integer),
-        Setting(key: "claimers", flag: "--claimers", commands: ["remind"], kind: .integer),
-        Setting(key: "lease", flag: "--lease", commands: ["remind"], kind: .number),
-        Setting(key: "retention_days", flag: "--retention-days", commands: ["remind"], kind: .number),
-        Setting(key: "sendmail", flag: "--sendmail", commands: ["remind"], kind: .text),
-        Setting(key: "mail_from", flag: "--mail-from", commands: ["remind"], kind: .text),
+        Setting(key: "metrics_listen", flag: "--metrics-listen", commands: ["serve"], kind: .hostPort, defaultValue: SettingDefaults.serveMetricsListen),
+        Setting(key: "remind_metrics_listen", flag: "--metrics-listen", commands: ["remind"], kind: .hostPort, defaultValue: SettingDefaults.remindMetricsListen),
+        Setting(key: "remind_pool_size", flag: "--pool-size", commands: ["remind"], kind: .integer, defaultValue: String(SettingDefaults.remindPoolSize)),
+        Setting(key: "poll_only", flag: "--poll-only", commands: ["remind"], kind: .flag, defaultValue: "false"),
+        Setting(key: "poll_interval", flag: "--poll-interval", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.pollInterval)),
+        Setting(key: "batch_size", flag: "--batch-size", commands: ["remind"], kind: .integer, defaultValue: String(SettingDefaults.batchSize)),
+        Setting(key: "claimers", flag: "--claimers", commands: ["remind"], kind: .integer, defaultValue: String(SettingDefaults.claimers)),
+        Setting(key: "lease", flag: "--lease", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.lease)),
+        Setting(key: "retention_days", flag: "--retention-days", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.retentionDays)),
+        Setting(key: "sendmail", flag: "--sendmail", commands: ["remind"], kind: .text, defaultValue: SettingDefaults.sendmail),
+        Setting(key: "mail_from", flag: "--mail-from", commands: ["remind"], kind: .text, defaultValue: SettingDefaults.mailFrom),
         Setting(key: "webhook_allow_cidr", flag: "--webhook-allow-cidr", commands: ["serve", "remind"], kind: .text),
         Setting(key: "file_channel_dir", flag: "--file-channel-dir", commands: ["remind"], kind: .text),
         Setting(key: "checkpoint_key", flag: "--checkpoint-key", commands: ["remind"], kind: .file),
-        Setting(key: "checkpoint_origin", flag: "--checkpoint-origin", commands: ["remind"], kind: .text),
-        Setting(key: "checkpoint_notify", flag: "--checkpoint-notify", commands: ["remind"], kind: .flag),
-        Setting(key: "checkpoint_interval", flag: "--checkpoint-interval", commands: ["remind"], kind: .number),
-        Setting(key: "verify_interval", flag: "--verify-interval", commands: ["remind"], kind: .number),
+        Setting(key: "checkpoint_origin", flag: "--checkpoint-origin", commands: ["remind"], kind: .text, defaultValue: SettingDefaults.checkpointOrigin),
+        Setting(key: "checkpoint_notify", flag: "--checkpoint-notify", commands: ["remind"], kind: .flag, defaultValue: "false"),
+        Setting(key: "checkpoint_interval", flag: "--checkpoint-interval", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.checkpointInterval)),
+        Setting(key: "verify_interval", flag: "--verify-interval", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.verifyInterval)),
     ]
 
     /// Environment variables Lunzhi reads that are not settings of serve or remind.

@@ -101,9 +101,11 @@ import Testing
         #expect(!secret.output.contains("hunter2"))
     }
 
-    /// docs/configuration.md names every setting's key and variable.
+    /// docs/configuration.md names every setting's key and variable, with the default the code
+    /// uses (`SettingDefaults`, the one source, as `lunzhi settings` prints it).
     @Test func theConfigurationTableIsDocumented() async throws {
         let doc = try String(contentsOfFile: repositoryRoot + "/docs/configuration.md", encoding: .utf8)
+        let rows = doc.split(separator: "\n").filter { $0.hasPrefix("| `") }
         let binary = try lunzhiBinary()
         let listed = try await BackgroundProcess.run(binary, ["settings"])
         #expect(listed.status == 0)
@@ -113,6 +115,13 @@ import Testing
             for field in fields.prefix(2) {
                 #expect(doc.contains("`\(field)`"), "docs/configuration.md lacks \(field)")
             }
+            guard let marker = line.range(of: " default=") else { continue }
+            let value = line[marker.upperBound...].replacingOccurrences(of: " secret", with: "")
+            guard value != "none" else { continue }
+            let row = rows.first { $0.hasPrefix("| `\(fields[0])` |") }
+            let column = row?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.dropFirst(5).first
+            #expect(
+                column == "`\(value)`" || column == value, "\(fields[0]): the code's default is \(value), the docs say \(column ?? "nothing")")
         }
     }
 

@@ -194,8 +194,7 @@ struct CheckpointOptions: ParsableArguments {
     @Option(name: .customLong("checkpoint-key"), help: "The signer key file (from `lunzhi audit keygen`).")
     var key: String?
     @Option(name: .customLong("checkpoint-log"), help: "The checkpoint log file to append to.") var log: String?
-    @Option(name: .customLong("checkpoint-origin"), help: "The checkpoints' origin line.") var origin: String =
-        "lunzhi-audit"
+    @Option(name: .customLong("checkpoint-origin"), help: "The checkpoints' origin line.") var origin: String = SettingDefaults.checkpointOrigin
     @Flag(name: .customLong("checkpoint-notify"), help: "Also send each checkpoint to every member as a reminder.")
     var notify = false
 

@@ -16,17 +16,14 @@ struct RemindCommand: AsyncParsableCommand {
     @Flag(name: .customLong("poll-only"), help: "Do not LISTEN (for connection poolers); poll instead.") var pollOnly =
         false
     @Option(name: .customLong("poll-interval"), help: "Longest sleep between looks at the queue, in seconds.")
-    var pollInterval: Double = 5
-    @Option(name: .customLong("batch-size"), help: "Reminders claimed at a time.") var batchSize: Int = 512
-    @Option(help: "Claim-and-deliver loops running at once.") var claimers: Int = 3
-    @Option(help: "Seconds a claim is held before another daemon may take it over.") var lease: Double = 120
-    @Option(name: .customLong("retention-days"), help: "Days finished reminders are kept.") var retentionDays: Double =
-        30
-    @Option(name: .customLong("sendmail"), help: "The sendmail-compatible command for e-mail.") var sendmail: String =
-        "/usr/sbin/sendmail -t -i"
-    @Option(name: .customLong("mail-from"), help: "The From address of reminder e-mail.") var mailFrom: String =
-        "lunzhi@localhost"
-    @Option(name: .customLong("pool-size"), help: "Database connections.") var poolSize: Int = 8
+    var pollInterval: Double = SettingDefaults.pollInterval
+    @Option(name: .customLong("batch-size"), help: "Reminders claimed at a time.") var batchSize: Int = SettingDefaults.batchSize
+    @Option(help: "Claim-and-deliver loops running at once.") var claimers: Int = SettingDefaults.claimers
+    @Option(help: "Seconds a claim is held before another daemon may take it over.") var lease: Double = SettingDefaults.lease
+    @Option(name: .customLong("retention-days"), help: "Days finished reminders are kept.") var retentionDays: Double = SettingDefaults.retentionDays
+    @Option(name: .customLong("sendmail"), help: "The sendmail-compatible command for e-mail.") var sendmail: String = SettingDefaults.sendmail
+    @Option(name: .customLong("mail-from"), help: "The From address of reminder e-mail.") var mailFrom: String = SettingDefaults.mailFrom
+    @Option(name: .customLong("pool-size"), help: "Database connections.") var poolSize: Int = SettingDefaults.remindPoolSize
     @Option(
         name: .customLong("file-channel-dir"),
         help: "The directory file contacts write into (their address is a file name in it); unset: file contacts are off.")
@@ -36,11 +33,11 @@ struct RemindCommand: AsyncParsableCommand {
     @OptionGroup var webhooks: WebhookOptions
     @OptionGroup var checkpointing: CheckpointOptions
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed audit checkpoints.")
-    var checkpointInterval: Double = 3600
+    var checkpointInterval: Double = SettingDefaults.checkpointInterval
     @Option(
         name: .customLong("verify-interval"),
         help: "Seconds between full verifications of the audit log (0: never); a failure is logged as an error.")
-    var verifyInterval: Double = 86_400
+    var verifyInterval: Double = SettingDefaults.verifyInterval
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
@@ -96,7 +93,7 @@ struct RemindCommand: AsyncParsableCommand {
             }
             await pool.close()
         } else {
-            let operationsServices = try operations.services(defaultPort: 9708, pool: pool, logger: logger)
+            let operationsServices = try operations.services(defaultListen: SettingDefaults.remindMetricsListen, pool: pool, logger: logger)
             // The pools' service first: shut down last, after the daemon has finished its batch.
             let services: [any Service] = [PoolService(pools: [pool]), daemon] + operationsServices
             let group = ServiceGroup(

@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run the admin console server (line protocol over TCP; docs/console.md).")
 
     @Option(help: "Where to listen, HOST:PORT.")
-    var listen: String = "127.0.0.1:7707"
+    var listen: String = SettingDefaults.listen
 
     @Option(
         name: .customLong("unix-socket"),
@@ -32,24 +32,24 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsClientCA: String?
 
     @Option(name: .customLong("max-connections"), help: "Most connections at once.")
-    var maxConnections: Int = 256
+    var maxConnections: Int = SettingDefaults.maxConnections
     @Option(name: .customLong("max-connections-per-address"), help: "Most connections from one IP address.")
-    var maxConnectionsPerAddress: Int = 64
+    var maxConnectionsPerAddress: Int = SettingDefaults.maxConnectionsPerAddress
     @Option(name: .customLong("auth-timeout"), help: "Seconds a connection may stay without signing in.")
-    var authTimeout: Int = 10
+    var authTimeout: Int = SettingDefaults.authTimeout
 
     @Option(
         name: .customLong("idle-timeout"),
         help: "Seconds a connection may go without sending a whole request line.")
-    var idleTimeout: Int = 300
+    var idleTimeout: Int = SettingDefaults.idleTimeout
 
     @Option(
         name: .customLong("write-timeout"),
         help: "Seconds a client may leave its replies unread (the server's writes blocked) before it is closed.")
-    var writeTimeout: Int = 30
+    var writeTimeout: Int = SettingDefaults.writeTimeout
 
     @Option(name: .customLong("pool-size"), help: "Database connections.")
-    var poolSize: Int = 16
+    var poolSize: Int = SettingDefaults.servePoolSize
 
     @Option(name: .customLong("audit-key"), help: "The checkpoint signer's verifier key file, for AUDIT VERIFY.")
     var auditKey: String?
@@ -116,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
         }
-        let operationsServices = try operations.services(defaultPort: 9707, pool: pool, logger: logger) { registry in
+        let operationsServices = try operations.services(defaultListen: SettingDefaults.serveMetricsListen, pool: pool, logger: logger) { registry in
             registry.makeGauge(
                 descriptor: .init(
                     namespace: "lunzhi", subsystem: "console", metricName: "connections", unitName: "",

@@ -10,7 +10,7 @@ struct SettingsCommand: ParsableCommand {
         for setting in Setting.all {
             print(
                 "\(setting.key) \(setting.environmentName) \(setting.flag) \(setting.commands.sorted().joined(separator: ","))"
-                    + (setting.secret ? " secret" : ""))
+                    + " default=\(setting.defaultValue ?? "none")" + (setting.secret ? " secret" : ""))
         }
     }
 }
