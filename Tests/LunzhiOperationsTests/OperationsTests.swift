@@ -119,7 +119,7 @@ import Testing
             let value = line[marker.upperBound...].replacingOccurrences(of: " secret", with: "")
             guard value != "none" else { continue }
             let row = rows.first { $0.hasPrefix("| `\(fields[0])` |") }
-            let column = row?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.dropFirst(5).first
+            let column = row?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.dropFirst(4).first
             #expect(
                 column == "`\(value)`" || column == value, "\(fields[0]): the code's default is \(value), the docs say \(column ?? "nothing")")
         }
