@@ -8,7 +8,8 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Lunzhi",
-    platforms: [.macOS(.v14)],
+    // Linux only: the driver's poller uses epoll and names its threads with prctl (CLibPQ's
+    // shim stops the build elsewhere with a message saying so); no Apple platform is claimed.
     products: [
         .executable(name: "lunzhi", targets: ["LunzhiCLI"]),
         .executable(name: "lunzhi-bench", targets: ["LunzhiBench"]),

@@ -1,6 +1,10 @@
 #ifndef LUNZHI_CLIBPQ_SHIM_H
 #define LUNZHI_CLIBPQ_SHIM_H
 
+#ifndef __linux__
+#error "Lunzhi runs on Linux only: its libpq driver waits on sockets with epoll and names threads with prctl"
+#endif
+
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdint.h>
