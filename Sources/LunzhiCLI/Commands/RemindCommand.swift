@@ -123,9 +123,3 @@ struct RemindCommand: AsyncParsableCommand {
         return "audit verification: " + ([v.unanchored ? "unanchored" : "ok"] + v.explanation).joined(separator: "; ")
     }
 }
-
-/// The scheduled verification found the history altered.
-struct AuditVerificationFailed: Error, CustomStringConvertible {
-    let failure: AuditFailure
-    var description: String { "the audit log does not verify at \(failure)" }
-}

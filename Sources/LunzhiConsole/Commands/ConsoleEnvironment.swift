@@ -1,0 +1,29 @@
+public import Foundation
+public import LunzhiAudit
+public import LunzhiCore
+import NIOConcurrencyHelpers
+
+/// What every session shares: the service, the version, counters.
+public final class ConsoleEnvironment: Sendable {
+    public let service: Cooperation
+    public let version: String
+    public let startedAt: Date
+    let admission = NIOLockedValueBox(ConsoleAdmission())
+
+    /// How AUDIT VERIFY checks checkpoints: the signer's public key, and the checkpoint log file
+    /// (when nil, the copies in the database's `audit_checkpoint` table are used).
+    public let auditKey: SignedNote.Verifier?
+    public let checkpointLog: CheckpointLog?
+
+    public init(
+        service: Cooperation, version: String, auditKey: SignedNote.Verifier? = nil, checkpointLog: CheckpointLog? = nil
+    ) {
+        self.service = service
+        self.version = version
+        self.startedAt = Date()
+        self.auditKey = auditKey
+        self.checkpointLog = checkpointLog
+    }
+
+    public var connectionCount: Int { admission.withLockedValue { $0.total } }
+}
