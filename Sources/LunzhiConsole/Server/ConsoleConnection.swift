@@ -78,31 +78,8 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var session: SessionState?
     /// Lines received and not yet answered.
     private var pending: [ByteBuffer] = []
-    /// The connection's task is running requests: answer nothing, read nothing, until it is done.
-    private var awaiting = false
-    /// When lines left over from a turn that answered `linesPerTurn` are answered: answer nothing,
-    /// read nothing, until then.
-    private enum Continuation {
-        /// On the event loop's next turn.
-        case nextTurn
-        /// Once the client has read: the replies already written fill the channel's buffer.
-        case whenWritable
-    }
-    private var continuation: Continuation?
-
-    /// Lines wait for the connection's task or for a later turn: none is answered now.
-    private var holdingLines: Bool { awaiting || continuation != nil }
-    /// A read was asked for while awaiting; it is passed on once the task has answered.
-    private var readHeld = false
-    /// The decoder met a line over the limit after the pending lines: answer those, then 413.
-    private var lineTooLong = false
-    /// The client has sent its last byte (shut down its side, like `printf … | nc -N`): answer
-    /// what it sent, then close.
-    private var inputClosed = false
-    private var closing = false
-    /// The server is shutting down: the request in flight is answered, then the connection is
-    /// closed with 421 SHUTTING_DOWN; nothing more is read.
-    private var draining = false
+    /// What to do, decided without sockets (ConsoleConnectionStateMachine.swift, tested alone).
+    private var state = ConsoleConnectionStateMachine()
 
     init(
         configuration: ConsoleServer.Configuration, environment: ConsoleEnvironment, dispatcher: ConsoleDispatcher,
@@ -140,7 +117,9 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
                     "too many connections have not signed in; the rest are kept for signed-in sessions; try later"
                 case .perAddress(let n): "\(n) connections from your address already; close some first"
                 }
-            finish(context, ByteBuffer(string: ConsoleReply.error(421, "TOO_MANY_CONNECTIONS", message).text(tag: nil)))
+            if state.closeRequested() {
+                finish(context, ByteBuffer(string: ConsoleReply.error(421, "TOO_MANY_CONNECTIONS", message).text(tag: nil)))
+            }
             return
         }
         counted = true
@@ -154,10 +133,10 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         authDeadline = context.eventLoop.scheduleTask(in: configuration.authTimeout) {
             let (handler, context) = bound.value
             handler.noteSignIn()
-            guard !handler.countedAsSignedIn, !handler.closing else { return }
+            guard !handler.countedAsSignedIn, !handler.state.closing else { return }
             handler.authExpired = true
             // A sign-in under way (bcrypt, a slow database) is let finish, then judged.
-            if !handler.awaiting { handler.closeForAuthTimeout(context) }
+            if !handler.state.awaiting, handler.state.closeRequested() { handler.closeForAuthTimeout(context) }
         }
         authTimeoutSeconds = seconds
     }
@@ -165,8 +144,13 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var authTimeoutSeconds: Int64 = 0
 
     private func closeForAuthTimeout(_ context: ChannelHandlerContext) {
-        let reply = ConsoleReply.error(421, "AUTH_TIMEOUT", "not signed in within \(authTimeoutSeconds) s; closing")
-        finish(context, ByteBuffer(string: reply.text(tag: nil)))
+        finish(context, authTimeoutNotice())
+    }
+
+    private func authTimeoutNotice() -> ByteBuffer {
+        ByteBuffer(
+            string: ConsoleReply.error(421, "AUTH_TIMEOUT", "not signed in within \(authTimeoutSeconds) s; closing").text(
+                tag: nil))
     }
 
     /// Moves a connection that has signed in out of the pre-authentication share (once).
@@ -197,15 +181,18 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing, !draining else { return }
-        pending.append(contentsOf: unwrapInboundIn(data))
-        if !holdingLines { answer(context) }
+        switch state.linesArrived() {
+        case .drop: return
+        case .keep: pending.append(contentsOf: unwrapInboundIn(data))
+        case .answer:
+            pending.append(contentsOf: unwrapInboundIn(data))
+            answer(context)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is ByteToMessageDecoderError.PayloadTooLargeError {
-            lineTooLong = true
-            if !holdingLines { answer(context) }
+            if state.lineOverLimit() == .answer { answer(context) }
             return
         }
         logger.debug("connection ended", metadata: ["remote": "\(session?.remoteAddress ?? "-")", "error": "\(error)"])
@@ -214,13 +201,14 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ConsoleShutdownEvent {
-            draining = true
-            if !awaiting && !closing { finish(context, Self.shuttingDown()) }
+            if state.shutdownRequested() == .closeNow {
+                pending.removeAll()
+                finish(context, Self.shuttingDown())
+            }
             return
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
-            inputClosed = true
-            if !holdingLines { answer(context) }
+            if state.inputEnded() == .answer { answer(context) }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -230,11 +218,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         // Nothing more is read from a client whose replies are piling up unread: what the server
         // buffers for it stays near the channel's write watermark (StalledReaderHandler closes it
         // if it never reads), and the event loop does not spend itself answering it.
-        if holdingLines || closing || !context.channel.isWritable {
-            readHeld = true
-        } else {
-            context.read()
-        }
+        if state.readRequested(writable: context.channel.isWritable) == .read { context.read() }
     }
 
     /// How many lines one turn of the event loop answers at most. A client that pipelines
@@ -246,7 +230,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Answers the pending lines in order until one must be awaited, or `linesPerTurn` have been
     /// answered (the rest on a later turn of the event loop, reads held until then).
     private func answer(_ context: ChannelHandlerContext) {
-        guard let session, !closing else { return }
+        guard let session, !state.closing else { return }
         var replies = context.channel.allocator.buffer(capacity: 64)
         var index = 0
         while index < pending.count {
@@ -261,13 +245,13 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             // The decoder's buffer limit only applies while a line is incomplete; a long line
             // that arrived whole is caught here.
             guard line.readableBytes <= configuration.maximumLineLength else {
-                lineTooLong = true
+                _ = state.lineOverLimit()
                 break
             }
             switch dispatcher.handleImmediately(Array(line.readableBytesView), session: session) {
             case .answered(let reply, let tag):
                 reply.write(to: &replies, tag: tag, json: session.json)
-                if reply.closeAfter {
+                if reply.closeAfter, state.closeRequested() {
                     finish(context, replies)
                     return
                 }
@@ -275,7 +259,7 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
                 let rest = Array(pending[index...])
                 pending.removeAll(keepingCapacity: true)
                 if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
-                awaiting = true
+                state.awaitStarted()
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 let eventLoop = context.eventLoop
                 requests.yield(
@@ -290,75 +274,55 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             }
         }
         pending.removeAll(keepingCapacity: true)
-        if lineTooLong || inputClosed {
+        switch state.batchAnswered(writable: context.channel.isWritable) {
+        case .finish(let lineTooLong):
             finish(context, replies, lineTooLong: lineTooLong)
-            return
+        case .flush(let readAgain):
+            if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
+            if readAgain { context.read() }
         }
-        if replies.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(replies), promise: nil) }
-        readAgainIfHeld(context)
     }
 
     /// Answers the rest of the pending lines on the event loop's next turn, or once the client has
     /// read what was written if the channel is full.
     private func continueLater(_ context: ChannelHandlerContext) {
-        guard context.channel.isWritable else {
-            continuation = .whenWritable
-            return
-        }
-        continuation = .nextTurn
+        guard state.turnLimitReached(writable: context.channel.isWritable) == .nextTurn else { return }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.execute {
             let (handler, context) = bound.value
-            handler.continuation = nil
-            handler.answer(context)
+            if handler.state.nextTurnArrived() == .answer { handler.answer(context) }
         }
     }
 
-    /// Passes on a read asked for while lines were held or the client's replies were unread.
-    private func readAgainIfHeld(_ context: ChannelHandlerContext) {
-        guard readHeld, !holdingLines, !closing, context.channel.isWritable else { return }
-        readHeld = false
-        context.read()
-    }
-
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            if continuation == .whenWritable {
-                continuation = nil
-                answer(context)
-            } else {
-                readAgainIfHeld(context)
-            }
+        switch state.writabilityChanged(writable: context.channel.isWritable) {
+        case .answer: answer(context)
+        case .read: context.read()
+        case .nothing: break
         }
         context.fireChannelWritabilityChanged()
     }
 
     /// Back on the event loop after the connection's task ran awaited requests.
     private func resume(_ context: ChannelHandlerContext, with replies: AwaitedReplies) {
-        awaiting = false
         noteSignIn()
-        if authExpired && !countedAsSignedIn && !closing {
+        let expired = authExpired && !countedAsSignedIn
+        switch state.resumed(close: replies.close, lineTooLong: replies.lineTooLong, authExpired: expired) {
+        case .drop:
+            return
+        case .finish(let lineTooLong, let notice):
             var last = replies.buffer
-            last.writeString(
-                ConsoleReply.error(421, "AUTH_TIMEOUT", "not signed in within \(authTimeoutSeconds) s; closing").text(
-                    tag: nil))
-            finish(context, last)
-            return
+            switch notice {
+            case .authTimeout: last.writeImmutableBuffer(authTimeoutNotice())
+            case .shuttingDown: last.writeImmutableBuffer(Self.shuttingDown())
+            case nil: break
+            }
+            finish(context, last, lineTooLong: lineTooLong)
+        case .writeAndAnswer:
+            if replies.buffer.readableBytes > 0 { context.write(wrapOutboundOut(replies.buffer), promise: nil) }
+            answer(context)
+            context.flush()
         }
-        guard !closing else { return }
-        if replies.close || replies.lineTooLong {
-            finish(context, replies.buffer, lineTooLong: replies.lineTooLong)
-            return
-        }
-        if draining {
-            var last = replies.buffer
-            last.writeImmutableBuffer(Self.shuttingDown())
-            finish(context, last)
-            return
-        }
-        if replies.buffer.readableBytes > 0 { context.write(wrapOutboundOut(replies.buffer), promise: nil) }
-        answer(context)
-        context.flush()
     }
 
     static func shuttingDown() -> ByteBuffer {
@@ -367,9 +331,9 @@ final class ConsoleConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
                 tag: nil))
     }
 
-    /// Writes the last replies (and a 413 for a line over the limit), then closes.
+    /// Writes the last replies (and a 413 for a line over the limit), then closes. The state
+    /// machine has already marked the connection closing.
     private func finish(_ context: ChannelHandlerContext, _ replies: ByteBuffer, lineTooLong: Bool = false) {
-        closing = true
         pending.removeAll()
         var last = replies
         if lineTooLong {

@@ -1,10 +1,4 @@
-public import Logging
-import NIOConcurrencyHelpers
-public import NIOCore
-import NIOExtras
-import NIOPosix
-import NIOSSL
-public import ServiceLifecycle
+import NIOCore
 
 /// Closes a connection that sent nothing for the idle timeout, saying why.
 final class IdleTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {

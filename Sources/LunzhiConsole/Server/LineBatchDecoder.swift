@@ -1,10 +1,4 @@
-public import Logging
-import NIOConcurrencyHelpers
-public import NIOCore
-import NIOExtras
-import NIOPosix
-import NIOSSL
-public import ServiceLifecycle
+import NIOCore
 
 /// Splits the bytes of one read into every whole line they complete (without `\n` or `\r\n`),
 /// passed on together so their replies can be written together.

@@ -1,10 +1,4 @@
-public import Logging
-import NIOConcurrencyHelpers
-public import NIOCore
-import NIOExtras
-import NIOPosix
-import NIOSSL
-public import ServiceLifecycle
+import NIOCore
 
 /// Closes a connection whose client has left the server's writes blocked (it does not read its
 /// replies) for `timeout`. While blocked, the console stops reading that client's requests, so
