@@ -12,10 +12,12 @@ import Testing
             let idle = try RawSocket(port: h.port)
             #expect(await idle.readLine()?.hasPrefix("220 ") == true)
             _ = await idle.send(Array("PING\r\n".utf8))
-            #expect(await idle.readLine() == "200 PONG")
-            // PING keeps nothing alive: only signing in does.
-            #expect(await idle.readLine()?.hasPrefix("421 AUTH_TIMEOUT") == true)
-            #expect(await idle.readLine() == nil)
+            // PING keeps nothing alive: only signing in does. (On a loaded machine the 2 s may run
+            // out before the PING is answered: then the 421 comes alone.)
+            var lines: [String] = []
+            while let line = await idle.readLine() { lines.append(line) }
+            #expect(lines.last?.hasPrefix("421 AUTH_TIMEOUT") == true, "\(lines)")
+            #expect(lines.dropLast().allSatisfy { $0 == "200 PONG" }, "\(lines)")
             // A client that signs in stays past the timeout. (Its AUTH must arrive within the 2 s:
             // on a machine stalled longer than that it is closed too, rightly, and tries again.)
             var signedIn = false

@@ -55,25 +55,33 @@ public enum BCrypt {
     static func raw(secret: [UInt8], cost: Int, salt: [UInt8]) -> [UInt8] {
         var key = Array(secret.prefix(72))
         if key.count < 72 { key.append(0) }
-        var state = Blowfish()
-        state.expand(key: key, salt: salt)
+        // The state lives in one buffer (18 P words, then 4 × 256 S words) used through a pointer:
+        // the 2^cost rounds run without copy-on-write or bounds checks, which matters in debug
+        // builds (the tests'), where arrays made a cost-10 hash take seconds.
+        let state = UnsafeMutablePointer<UInt32>.allocate(capacity: 18 + 1024)
+        defer { state.deallocate() }
+        BlowfishTables.p.withUnsafeBufferPointer { state.initialize(from: $0.baseAddress!, count: 18) }
+        BlowfishTables.s.withUnsafeBufferPointer { (state + 18).initialize(from: $0.baseAddress!, count: 1024) }
+        let blowfish = Blowfish(p: state, s: state + 18)
+        blowfish.expand(key: key, salt: salt)
         let rounds = 1 << cost
         for _ in 0..<rounds {
-            state.expand(key: key, salt: nil)
-            state.expand(key: salt, salt: nil)
+            blowfish.expand(key: key, salt: nil)
+            blowfish.expand(key: salt, salt: nil)
         }
         var text: [UInt32] = [0x4F72_7068, 0x6561_6E42, 0x6568_6F6C, 0x6465_7253, 0x6372_7944, 0x6F75_6274]
         for _ in 0..<64 {
             for i in stride(from: 0, to: 6, by: 2) {
-                (text[i], text[i + 1]) = state.encrypt(text[i], text[i + 1])
+                (text[i], text[i + 1]) = blowfish.encrypt(text[i], text[i + 1])
             }
         }
         return text.flatMap { [UInt8($0 >> 24), UInt8($0 >> 16 & 0xFF), UInt8($0 >> 8 & 0xFF), UInt8($0 & 0xFF)] }
     }
 
+    /// Blowfish over a state buffer owned by `raw` (P: 18 words; S: S0…S3, 256 words each).
     struct Blowfish {
-        var p = BlowfishTables.p
-        var s = BlowfishTables.s
+        let p: UnsafeMutablePointer<UInt32>
+        let s: UnsafeMutablePointer<UInt32>
 
         @inline(__always)
         func f(_ x: UInt32) -> UInt32 {
@@ -84,6 +92,7 @@ public enum BCrypt {
             return ((a &+ b) ^ c) &+ d
         }
 
+        @inline(__always)
         func encrypt(_ left: UInt32, _ right: UInt32) -> (UInt32, UInt32) {
             var l = left ^ p[0]
             var r = right
@@ -99,36 +108,52 @@ public enum BCrypt {
         /// Blowfish_expandstate (with a salt) or Blowfish_expand0state (without): the key, taken
         /// cyclically, XORed into P; then P and S replaced by successive encryptions, each input
         /// XORed with the next salt words.
-        mutating func expand(key: [UInt8], salt: [UInt8]?) {
-            var keyIndex = 0
-            for i in 0..<18 { p[i] ^= Self.word(key, &keyIndex) }
-            var saltIndex = 0
+        func expand(key: [UInt8], salt: [UInt8]?) {
+            key.withUnsafeBufferPointer { key in
+                var keyIndex = 0
+                for i in 0..<18 { p[i] ^= Self.word(key, &keyIndex) }
+            }
             var l: UInt32 = 0
             var r: UInt32 = 0
-            func next(_ l: inout UInt32, _ r: inout UInt32) {
-                if let salt {
-                    l ^= Self.word(salt, &saltIndex)
-                    r ^= Self.word(salt, &saltIndex)
+            if let salt {
+                salt.withUnsafeBufferPointer { salt in
+                    var saltIndex = 0
+                    for i in stride(from: 0, to: 18, by: 2) {
+                        l ^= Self.word(salt, &saltIndex)
+                        r ^= Self.word(salt, &saltIndex)
+                        (l, r) = encrypt(l, r)
+                        p[i] = l
+                        p[i + 1] = r
+                    }
+                    for i in stride(from: 0, to: 1024, by: 2) {
+                        l ^= Self.word(salt, &saltIndex)
+                        r ^= Self.word(salt, &saltIndex)
+                        (l, r) = encrypt(l, r)
+                        s[i] = l
+                        s[i + 1] = r
+                    }
                 }
-                (l, r) = encrypt(l, r)
-            }
-            for i in stride(from: 0, to: 18, by: 2) {
-                next(&l, &r)
-                p[i] = l
-                p[i + 1] = r
-            }
-            for i in stride(from: 0, to: 1024, by: 2) {
-                next(&l, &r)
-                s[i] = l
-                s[i + 1] = r
+            } else {
+                for i in stride(from: 0, to: 18, by: 2) {
+                    (l, r) = encrypt(l, r)
+                    p[i] = l
+                    p[i + 1] = r
+                }
+                for i in stride(from: 0, to: 1024, by: 2) {
+                    (l, r) = encrypt(l, r)
+                    s[i] = l
+                    s[i + 1] = r
+                }
             }
         }
 
-        static func word(_ data: [UInt8], _ index: inout Int) -> UInt32 {
+        @inline(__always)
+        static func word(_ data: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt32 {
             var value: UInt32 = 0
             for _ in 0..<4 {
                 value = value << 8 | UInt32(data[index])
-                index = (index + 1) % data.count
+                index += 1
+                if index == data.count { index = 0 }
             }
             return value
         }

@@ -60,7 +60,9 @@ extension Cooperation {
                 "SELECT id, secret_hash, disabled_at IS NULL AND NOT awaiting_confirmation AS enabled FROM principal WHERE name = $1",
                 [name])
                 .first : nil
-        let hash: String = try row?.decode("secret_hash") ?? dummyHash
+        let stored: String? = try row?.decode("secret_hash")
+        let hash: String
+        if let stored { hash = stored } else { hash = await dummyHash.value() }
         let matches = await Self.offThePool { BCrypt.verify(secret, hash: hash) }
         SignInProbe.current?.record(cost: BCrypt.cost(of: hash) ?? -1)
         guard let row, matches, try row.decode("enabled", as: Bool.self) else {
@@ -77,7 +79,9 @@ extension Cooperation {
             "SELECT id, secret_hash, disabled_at IS NULL AND NOT awaiting_confirmation AS enabled FROM principal WHERE name = $1",
             [name]
         ).first
-        let hash: String = try row?.decode("secret_hash") ?? dummyHash
+        let stored: String? = try row?.decode("secret_hash")
+        let hash: String
+        if let stored { hash = stored } else { hash = await dummyHash.value() }
         let matches = await Self.offThePool { BCrypt.verify(secret, hash: hash) }
         guard let row, matches, !name.contains("\u{0}"), try row.decode("enabled", as: Bool.self) else {
             throw DomainError(.authFailed, "wrong name or secret")

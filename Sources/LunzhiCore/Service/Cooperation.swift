@@ -23,9 +23,8 @@ public struct Cooperation: Sendable {
     public let signInPolicy: SignInThrottlePolicy
     /// Where webhook contacts may point (`addContact`).
     public let webhookPolicy: WebhookPolicy
-    /// A hash at `bcryptCost` of a random secret: a sign-in with an unknown name is compared
-    /// against it, at the same cost as a known one.
-    let dummyHash: String
+    /// A hash at `bcryptCost` of a random secret, for sign-ins with an unknown name.
+    let dummyHash: DummyHash
 
     public init(
         pool: PostgresPool, clock: any ServiceClock = SystemClock(), defaultMechanism: String = "NW5",
@@ -35,7 +34,7 @@ public struct Cooperation: Sendable {
         self.pool = pool
         self.webhookPolicy = webhookPolicy
         self.signInPolicy = signInPolicy
-        self.dummyHash = BCrypt.hash(Cooperation.generateSecret(), cost: bcryptCost)
+        self.dummyHash = DummyHash(cost: bcryptCost)
         self.callers = callers
         self.auditReadPool = auditReadPool
         self.clock = clock
