@@ -2,11 +2,19 @@
 """Verifies a Lunzhi audit export (docs/audit-format.md, version 1) without Lunzhi.
 
 Usage: audit-verify.py EXPORT_DIR
+       audit-verify.py merkle-check < CASES.jsonl
+
 
 Reads events.jsonl, checkpoints.txt and audit.pub from the directory. Prints
 "ok <events> events, seq <first>..<last>, head <hex>, <n> checkpoints" and exits 0, or prints
 "FAILED at seq <k>: <what>" (or "FAILED: <what>" for a checkpoint file problem) and exits 1.
 Standard library only; Ed25519 verification follows RFC 8032, section 5.1.7.
+
+merkle-check reads one JSON object a line — {"leaves": [hex data…], "root": hex, "index": i,
+"path": [hex…], "old": m, "old_root": hex, "consistency": [hex…]} — and checks each with this
+file's own RFC 9162 tree (root from the leaves, the inclusion and consistency proofs), printing
+"ok N cases" or the first case that does not hold. Lunzhi's tests use it as the independent check
+of LunzhiAudit/MerkleTree.swift.
 """
 import base64
 import hashlib
@@ -151,6 +159,101 @@ FIELDS = ["seq", "at_us", "principal_id", "principal_name", "mechanism_code", "m
           "entity", "entity_id", "before", "after", "reason"]
 
 
+# --- RFC 9162 Merkle tree (written apart from the Swift code, to check it) ----------------------
+def merkle_leaf(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def merkle_node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def merkle_root(hashes):
+    """MTH of a list of leaf hashes: the list split at the largest power of two below its length."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1 << ((len(hashes) - 1).bit_length() - 1)
+    return merkle_node(merkle_root(hashes[:k]), merkle_root(hashes[k:]))
+
+
+def verify_inclusion(leaf, index, size, path, root):
+    """RFC 9162, section 2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = merkle_node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = merkle_node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(old, new, old_root, new_root, path):
+    """RFC 9162, section 2.1.4.2."""
+    if old == new:
+        return not path and old_root == new_root
+    if old < 1 or old > new:
+        return False
+    if old & (old - 1) == 0:
+        path = [old_root] + list(path)
+    if not path:
+        return False
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = merkle_node(c, fr)
+            sr = merkle_node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = merkle_node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+def merkle_check(lines):
+    count = 0
+    for number, line in enumerate(lines, 1):
+        case = json.loads(line)
+        leaves = [merkle_leaf(bytes.fromhex(d)) for d in case["leaves"]]
+        root = merkle_root(leaves)
+        unhex = lambda hashes: [bytes.fromhex(h) for h in hashes]
+        if root.hex() != case["root"]:
+            print("case %d: root %s, not %s" % (number, root.hex(), case["root"]))
+            return 1
+        index = case["index"]
+        if not verify_inclusion(leaves[index], index, len(leaves), unhex(case["path"]), root):
+            print("case %d: the inclusion proof of leaf %d does not verify" % (number, index))
+            return 1
+        old = case["old"]
+        old_root = merkle_root(leaves[:old])
+        if old_root.hex() != case["old_root"] or not verify_consistency(
+                old, len(leaves), old_root, root, unhex(case["consistency"])):
+            print("case %d: the consistency proof %d -> %d does not verify" % (number, old, len(leaves)))
+            return 1
+        count += 1
+    print("ok %d cases" % count)
+    return 0
+
+
 def canonical(event):
     out = bytearray(b"lunzhi-audit-v1")
     for field in FIELDS:
@@ -222,4 +325,6 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.stderr.write(__doc__)
         sys.exit(2)
+    if sys.argv[1] == "merkle-check":
+        sys.exit(merkle_check(sys.stdin))
     sys.exit(main(sys.argv[1]))

@@ -73,4 +73,35 @@ import Testing
             }
         }
     }
+
+    /// 2,000 random trees (1–300 leaves, and a few of several thousand) with a random leaf's
+    /// inclusion proof and a random prefix's consistency proof, checked by docs/audit-verify.py's
+    /// own RFC 9162 code (standard-library Python, written apart from this module).
+    @Test func theIndependentPythonVerifierAgrees() async throws {
+        var generator = SystemRandomNumberGenerator()
+        var lines: [String] = []
+        for number in 0..<2000 {
+            let size = number % 400 == 0 ? Int.random(in: 1000...4000, using: &generator) : Int.random(
+                in: 1...300, using: &generator)
+            let data = (0..<size).map { _ in
+                (0..<Int.random(in: 0...24, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            }
+            let tree = data.map { MerkleTree.leafHash($0) }
+            let index = Int.random(in: 0..<size, using: &generator)
+            let old = Int.random(in: 1...size, using: &generator)
+            let hex: ([[UInt8]]) -> String = { "[" + $0.map { "\"\(Hex.encode($0))\"" }.joined(separator: ",") + "]" }
+            lines.append(
+                "{\"leaves\":\(hex(data)),\"root\":\"\(Hex.encode(MerkleTree.root(tree)))\",\"index\":\(index),"
+                    + "\"path\":\(hex(MerkleTree.inclusionProof(index: index, tree[...]))),\"old\":\(old),"
+                    + "\"old_root\":\"\(Hex.encode(MerkleTree.root(Array(tree.prefix(old)))))\","
+                    + "\"consistency\":\(hex(MerkleTree.consistencyProof(oldSize: old, tree[...])))}")
+        }
+        let cases = temporaryPath("merkle-cases") + ".jsonl"
+        defer { try? FileManager.default.removeItem(atPath: cases) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: cases, atomically: true, encoding: .utf8)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../docs/audit-verify.py").standardized.path
+        let checked = try await BackgroundProcess.run("/bin/sh", ["-c", "python3 \"$0\" merkle-check < \"$1\"", script, cases])
+        #expect(checked.status == 0 && checked.output.hasPrefix("ok 2000 cases"), "\(checked.output)")
+    }
 }
