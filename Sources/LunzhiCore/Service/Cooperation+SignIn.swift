@@ -52,38 +52,35 @@ extension Cooperation {
         let delay = policy.delay(afterFailures: reserved.earlier)
         if delay > .zero { try await Task.sleep(for: delay) }
 
+        let id = try await checkSecret(name: name, secret: secret)
+        try await pool.query("DELETE FROM sign_in_failure WHERE id = ANY($1::bigint[])", [reserved.ids])
+        return id
+    }
+
+    /// Checks a name and secret without the throttle (the service's own tests and tools);
+    /// front ends call `signIn`.
+    public func authenticate(name: String, secret: String) async throws -> Int {
+        try await checkSecret(name: name, secret: secret)
+    }
+
+    /// The comparison itself: exactly one bcrypt comparison at the configured cost whatever the
+    /// reason for a refusal — the principal's hash, or the dummy hash for an unknown or malformed
+    /// name — and the same AUTH_FAILED for every refusal.
+    private func checkSecret(name: String, secret: String) async throws -> Int {
         let wellFormed =
             !name.contains("\u{0}") && !secret.contains("\u{0}") && secret.utf8.count <= 200 && name.utf8.count <= 64
         let row =
             wellFormed
             ? try await pool.query(
                 "SELECT id, secret_hash, disabled_at IS NULL AND NOT awaiting_confirmation AS enabled FROM principal WHERE name = $1",
-                [name])
-                .first : nil
+                [name]
+            ).first : nil
         let stored: String? = try row?.decode("secret_hash")
         let hash: String
         if let stored { hash = stored } else { hash = await dummyHash.value() }
         let matches = await Self.offThePool { BCrypt.verify(secret, hash: hash) }
         SignInProbe.current?.record(cost: BCrypt.cost(of: hash) ?? -1)
         guard let row, matches, try row.decode("enabled", as: Bool.self) else {
-            throw DomainError(.authFailed, "wrong name or secret")
-        }
-        try await pool.query("DELETE FROM sign_in_failure WHERE id = ANY($1::bigint[])", [reserved.ids])
-        return try row.decode("id")
-    }
-
-    /// Checks a name and secret without the throttle (the service's own tests and tools);
-    /// front ends call `signIn`.
-    public func authenticate(name: String, secret: String) async throws -> Int {
-        let row = try await pool.query(
-            "SELECT id, secret_hash, disabled_at IS NULL AND NOT awaiting_confirmation AS enabled FROM principal WHERE name = $1",
-            [name]
-        ).first
-        let stored: String? = try row?.decode("secret_hash")
-        let hash: String
-        if let stored { hash = stored } else { hash = await dummyHash.value() }
-        let matches = await Self.offThePool { BCrypt.verify(secret, hash: hash) }
-        guard let row, matches, !name.contains("\u{0}"), try row.decode("enabled", as: Bool.self) else {
             throw DomainError(.authFailed, "wrong name or secret")
         }
         return try row.decode("id")
