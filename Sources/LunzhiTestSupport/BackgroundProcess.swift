@@ -48,7 +48,9 @@ public final class BackgroundProcess: Sendable {
     }
 
     /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
-    public static func waitForPort(_ port: Int, timeout: Duration = .seconds(15)) async throws {
+    /// The default is generous: at the suite's start both cores are busy for tens of seconds, and a
+    /// Python helper (an SMTP or HTTP sink) was seen needing more than 15 s to listen.
+    public static func waitForPort(_ port: Int, timeout: Duration = .seconds(60)) async throws {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < timeout {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

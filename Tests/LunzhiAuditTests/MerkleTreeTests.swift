@@ -74,15 +74,15 @@ import Testing
         }
     }
 
-    /// 2,000 random trees (1–300 leaves, and a few of several thousand) with a random leaf's
+    /// 1,000 random trees (1–100 leaves, and five of one to two thousand) with a random leaf's
     /// inclusion proof and a random prefix's consistency proof, checked by docs/audit-verify.py's
     /// own RFC 9162 code (standard-library Python, written apart from this module).
     @Test func theIndependentPythonVerifierAgrees() async throws {
         var generator = SystemRandomNumberGenerator()
         var lines: [String] = []
-        for number in 0..<2000 {
-            let size = number % 400 == 0 ? Int.random(in: 1000...4000, using: &generator) : Int.random(
-                in: 1...300, using: &generator)
+        for number in 0..<1000 {
+            let size = number % 200 == 0 ? Int.random(in: 1000...2000, using: &generator) : Int.random(
+                in: 1...100, using: &generator)
             let data = (0..<size).map { _ in
                 (0..<Int.random(in: 0...24, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             }
@@ -102,6 +102,6 @@ import Testing
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../docs/audit-verify.py").standardized.path
         let checked = try await BackgroundProcess.run("/bin/sh", ["-c", "python3 \"$0\" merkle-check < \"$1\"", script, cases])
-        #expect(checked.status == 0 && checked.output.hasPrefix("ok 2000 cases"), "\(checked.output)")
+        #expect(checked.status == 0 && checked.output.hasPrefix("ok 1000 cases"), "\(checked.output)")
     }
 }
