@@ -34,6 +34,9 @@ public struct AuditVerification: Sendable, Equatable {
     /// rewrite (whoever can write the table can recompute every hash).
     public var unanchored: Bool { checkpointsChecked == 0 }
 
+    /// The first word of a report: "ok", or for a log no checkpoint anchors, never plainly ok.
+    public var verdict: String { unanchored ? "unanchored (no signed checkpoint compared)" : "ok" }
+
     /// What was and was not checked, in words an auditor reads.
     public var explanation: [String] {
         var lines: [String] = []

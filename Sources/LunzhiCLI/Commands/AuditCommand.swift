@@ -117,7 +117,7 @@ struct AuditCommand: AsyncParsableCommand {
             }
             defer { for line in v.explanation { print(line) } }
             print(
-                (v.unanchored ? "unanchored (no signed checkpoint compared): " : "ok: ") + "\(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
+                "\(v.verdict): \(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
                     + ", head seq \(v.headSeq) \(Hex.encode(v.headHash)), \(list.count) checkpoints checked, in \(took)"
             )
         }

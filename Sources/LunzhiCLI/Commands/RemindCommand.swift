@@ -120,6 +120,6 @@ struct RemindCommand: AsyncParsableCommand {
         }
         let v = try await AuditVerifier(pool: pool).verify(checkpoints: checkpoints, start: .beginning)
         if let failure = v.failure { throw AuditVerificationFailed(failure: failure) }
-        return "audit verification: " + ([v.unanchored ? "unanchored" : "ok"] + v.explanation).joined(separator: "; ")
+        return "audit verification: " + ([v.verdict] + v.explanation).joined(separator: "; ")
     }
 }

@@ -44,12 +44,7 @@ struct Arguments: Sendable {
 
     /// `limit=`, within `InputRange.limit`, or `defaultValue`.
     func limit(default defaultValue: Int) throws -> Int {
-        guard let text = named["limit"] else { return defaultValue }
-        guard let value = Int(text), InputRange.limit.contains(value) else {
-            throw ConsoleArgumentError(
-                "limit= must be a number from \(InputRange.limit.lowerBound) to \(InputRange.limit.upperBound)")
-        }
-        return value
+        try optionalInt("limit", in: InputRange.limit) ?? defaultValue
     }
 
     /// A `key=` id: positive, within bigint.

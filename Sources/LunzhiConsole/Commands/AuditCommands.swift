@@ -55,8 +55,7 @@ enum AuditCommands {
             }
             // A log no signed checkpoint anchors is not called plainly "ok".
             return .ok(
-                (v.unanchored ? "unanchored (no signed checkpoint compared): " : "ok: ")
-                    + "\(v.count) events recomputed"
+                "\(v.verdict): \(v.count) events recomputed"
                     + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
                     + ", head seq \(v.headSeq) \(Hex.encode(v.headHash))",
                 lines: [checked] + v.explanation, data: data)
