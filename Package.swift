@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // The web workspace. Default traits off: no swift-configuration, no full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // C shim over Debian's libpq: a module map and a header, nothing else.
@@ -103,6 +105,25 @@ let package = Package(
             dependencies: ["LunzhiCore", "PostgresLibPQ", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // The web workspace (工作台): HTTP routes, sessions in PostgreSQL, pages rendered on the
+        // server from the one catalogue (zh-CN, en). Routes are thin like console commands: read
+        // the form, call LunzhiCore, render.
+        .target(
+            name: "LunzhiWeb",
+            dependencies: [
+                "LunzhiCore",
+                "LunzhiAudit",
+                "PostgresLibPQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Running it for real: health and readiness over HTTP, Prometheus metrics, systemd's notify protocol.
         .target(
             name: "LunzhiOperations",
@@ -130,6 +151,7 @@ let package = Package(
                 "LunzhiReminders",
                 "LunzhiAudit",
                 "LunzhiOperations",
+                "LunzhiWeb",
                 "CLibEdit",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -200,6 +222,15 @@ let package = Package(
             dependencies: [
                 "LunzhiOperations", "LunzhiConsole", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LunzhiWebTests",
+            dependencies: [
+                "LunzhiWeb", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

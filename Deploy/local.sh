@@ -110,8 +110,9 @@ run)
         lunzhi_log "created an audit checkpoint key in .lunzhi/audit/ (checkpoints go to .lunzhi/audit/checkpoints.log)"
     fi
     port=${listen##*:}
-    # The console server and the reminder daemon together; Ctrl-C stops both.
-    "$LUNZHI_BIN" serve --listen "$listen" --audit-key "$state/audit/audit.pub" \
+    web=${LUNZHI_WEB_LISTEN:-127.0.0.1:7780}
+    # The console server (and the web workspace) and the reminder daemon together; Ctrl-C stops both.
+    "$LUNZHI_BIN" serve --listen "$listen" --web-listen "$web" --audit-key "$state/audit/audit.pub" \
         --checkpoint-log "$state/audit/checkpoints.log" &
     serve_pid=$!
     "$LUNZHI_BIN" remind --poll-interval 2 --checkpoint-key "$state/audit/audit.key" --file-channel-dir "$state" \
@@ -128,6 +129,8 @@ run)
         done
         touch "$state/contacts.done"
     fi
+    lunzhi_log "the web workspace (工作台): open http://$web/ and sign in as operator with the secret in .lunzhi/operator.secret:"
+    lunzhi_log "  $(cat "$state/operator.secret" 2>/dev/null || echo '(see .lunzhi/operator.secret)')"
     lunzhi_log "console server on $listen and the reminder daemon are running; connect with:"
     lunzhi_log "  LUNZHI_SECRET=\$(cat .lunzhi/operator.secret) $LUNZHI_BIN console --port $port --user operator"
     lunzhi_log "reminders are appended to .lunzhi/reminders.jsonl; Ctrl-C stops both"

@@ -14,6 +14,11 @@ enum SettingDefaults {
     static let writeTimeout = Int(console.writeTimeout.nanoseconds / 1_000_000_000)
     static let servePoolSize = 16
     static let serveMetricsListen = "127.0.0.1:9707"
+    /// The web workspace (`off` turns it off).
+    static let webListen = "127.0.0.1:7780"
+    /// Minutes a web session may sit idle; hours it may last at most.
+    static let webSessionIdle = 30
+    static let webSessionMax = 12
     static let logLevel = "info"
     static let logFormat = "text"
 

@@ -41,6 +41,11 @@ struct Setting: Sendable {
         Setting(
             key: "read_database_url", flag: "--read-database-url", commands: ["serve"], kind: .text, secret: true),
         Setting(key: "audit_key", flag: "--audit-key", commands: ["serve"], kind: .file),
+        Setting(key: "web_listen", flag: "--web-listen", commands: ["serve"], kind: .text, defaultValue: SettingDefaults.webListen),
+        Setting(key: "web_tls_cert", flag: "--web-tls-cert", commands: ["serve"], kind: .file),
+        Setting(key: "web_tls_key", flag: "--web-tls-key", commands: ["serve"], kind: .file),
+        Setting(key: "web_session_idle", flag: "--web-session-idle", commands: ["serve"], kind: .integer, defaultValue: String(SettingDefaults.webSessionIdle)),
+        Setting(key: "web_session_max", flag: "--web-session-max", commands: ["serve"], kind: .integer, defaultValue: String(SettingDefaults.webSessionMax)),
         Setting(key: "checkpoint_log", flag: "--checkpoint-log", commands: ["serve", "remind"], kind: .text),
         Setting(key: "metrics_listen", flag: "--metrics-listen", commands: ["serve"], kind: .hostPort, defaultValue: SettingDefaults.serveMetricsListen),
         Setting(key: "remind_metrics_listen", flag: "--metrics-listen", commands: ["remind"], kind: .hostPort, defaultValue: SettingDefaults.remindMetricsListen),

@@ -13,6 +13,8 @@ public struct MechanismFixture: Sendable {
     public let auditorID: Int
     /// Member code → a clerk's principal id.
     public let clerks: [String: Int]
+    /// Principal name → the secret it was created with ("operator", "auditor", "clerk-gs", …).
+    public let secrets: [String: String]
 
     public static let order = ["SN", "GS", "QH", "NX", "XJ"]
 
@@ -26,13 +28,17 @@ public struct MechanismFixture: Sendable {
         try await TestDatabase.withPool(maximumConnections: 4) { pool, database in
             let clock = TestClock(shanghai: start)
             let service = Cooperation(pool: pool, clock: clock, bcryptCost: 4)
-            let op = try await service.addPrincipal(by: nil, name: "operator", role: .operator).id
-            let auditor = try await service.addPrincipal(by: op, name: "auditor", role: .auditor).id
+            let createdOperator = try await service.addPrincipal(by: nil, name: "operator", role: .operator)
+            let op = createdOperator.id
+            let createdAuditor = try await service.addPrincipal(by: op, name: "auditor", role: .auditor)
+            let auditor = createdAuditor.id
+            var secrets = ["operator": createdOperator.secret, "auditor": createdAuditor.secret]
             var clerks: [String: Int] = [:]
             for member in order {
-                clerks[member] = try await service.addPrincipal(
-                    by: op, name: "clerk-\(member.lowercased())", role: .clerk, member: member
-                ).id
+                let name = "clerk-\(member.lowercased())"
+                let created = try await service.addPrincipal(by: op, name: name, role: .clerk, member: member)
+                clerks[member] = created.id
+                secrets[name] = created.secret
             }
             if planRotation {
                 try await service.planRotation(by: op, order: order, fromYear: 2015, years: 16)
@@ -40,7 +46,7 @@ public struct MechanismFixture: Sendable {
             try await clearSetupReminders(pool)
             let fixture = MechanismFixture(
                 service: service, clock: clock, pool: pool, database: database, operatorID: op, auditorID: auditor,
-                clerks: clerks)
+                clerks: clerks, secrets: secrets)
             return try await body(fixture)
         }
     }

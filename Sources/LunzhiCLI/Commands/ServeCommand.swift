@@ -5,6 +5,7 @@ import LunzhiAudit
 import LunzhiConsole
 import LunzhiCore
 import LunzhiOperations
+import LunzhiWeb
 import NIOCore
 import PostgresLibPQ
 import ServiceLifecycle
@@ -64,6 +65,21 @@ struct ServeCommand: AsyncParsableCommand {
         help: "A streaming replica for auditors' queries (HISTORY, AUDIT …); writes stay on the primary.")
     var readDatabaseURL: String?
 
+    @Option(name: .customLong("web-listen"), help: "The web workspace's HOST:PORT, or off (docs/web.md).")
+    var webListen: String = SettingDefaults.webListen
+
+    @Option(name: .customLong("web-tls-cert"), help: "TLS for the web workspace: the certificate chain (PEM).")
+    var webTLSCertificate: String?
+
+    @Option(name: .customLong("web-tls-key"), help: "The web workspace's TLS private key (PEM).")
+    var webTLSKey: String?
+
+    @Option(name: .customLong("web-session-idle"), help: "Minutes a web session may sit idle.")
+    var webSessionIdle: Int = SettingDefaults.webSessionIdle
+
+    @Option(name: .customLong("web-session-max"), help: "Hours a web session may last at most.")
+    var webSessionMax: Int = SettingDefaults.webSessionMax
+
     @OptionGroup var operations: OperationsOptions
     @OptionGroup var webhooks: WebhookOptions
     @OptionGroup var database: DatabaseOptions
@@ -73,7 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = try logging.bootstrap(label: "lunzhi.serve")
         let (host, port) = try Self.parseListen(listen)
         guard maxConnections > 0, idleTimeout > 0, writeTimeout > 0, poolSize > 0, maxConnectionsPerAddress > 0,
-            authTimeout > 0
+            authTimeout > 0, webSessionIdle > 0, webSessionMax > 0
         else {
             throw ValidationError("limits must be positive")
         }
@@ -91,10 +107,17 @@ struct ServeCommand: AsyncParsableCommand {
                 options: .init(maximumConnections: max(2, poolSize / 2)))
         }
         let key = try auditKey.map { try SignedNote.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8)) }
+        guard (webTLSCertificate == nil) == (webTLSKey == nil) else {
+            throw ValidationError("--web-tls-cert and --web-tls-key go together")
+        }
+        let web = webListen == "off" ? nil : try Self.parseListen(webListen, option: "--web-listen")
         let callers = CallerCache()
+        let service = Cooperation(
+            pool: pool, auditReadPool: readPool, callers: callers, webhookPolicy: try webhooks.policy,
+            webSessionPolicy: WebSessionPolicy(
+                idle: TimeInterval(webSessionIdle * 60), absolute: TimeInterval(webSessionMax * 3600)))
         let environment = ConsoleEnvironment(
-            service: Cooperation(
-                pool: pool, auditReadPool: readPool, callers: callers, webhookPolicy: try webhooks.policy), version: LunzhiVersion.current,
+            service: service, version: LunzhiVersion.current,
             auditKey: key,
             checkpointLog: checkpointLog.map(CheckpointLog.init(path:)))
         let server = ConsoleServer(
@@ -127,8 +150,17 @@ struct ServeCommand: AsyncParsableCommand {
         // Shut down in reverse order: metrics, the cache, the console (quiescing), SIGHUP, then
         // the pools, which every other service uses.
         let pools = PoolService(pools: [pool] + (readPool.map { [$0] } ?? []))
+        var webServices: [any Service] = []
+        if let (webHost, webPort) = web {
+            let app = WebApp(
+                service: service, configuration: WebConfiguration(host: webHost, port: webPort, tls: webTLSCertificate != nil))
+            webServices.append(
+                try app.application(logger: logger, tls: try webTLSCertificate.map { ($0, webTLSKey!) }) { port in
+                    logger.notice("web workspace listening", metadata: ["url": "\(webTLSCertificate == nil ? "http" : "https")://\(webHost):\(port)/"])
+                })
+        }
         let services: [any Service] =
-            [pools, TLSReloadService(tls: tls, logger: logger), server, cacheService] + operationsServices
+            [pools, TLSReloadService(tls: tls, logger: logger), server, cacheService] + webServices + operationsServices
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
@@ -137,11 +169,11 @@ struct ServeCommand: AsyncParsableCommand {
         SystemdNotifier.notify("STOPPING=1")
     }
 
-    static func parseListen(_ text: String) throws -> (String, Int) {
+    static func parseListen(_ text: String, option: String = "--listen") throws -> (String, Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65535).contains(port)
         else {
-            throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:7707")
+            throw ValidationError("\(option) takes HOST:PORT, e.g. 127.0.0.1:7707")
         }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -117,24 +117,11 @@ struct Arguments: Sendable {
         return time
     }
 
-    /// CNY: a plain amount, or with 亿 (100,000,000) or 万 (10,000): `12.5亿`, `300万`.
+    /// CNY: a plain amount, or with 亿 (100,000,000) or 万 (10,000): `12.5亿`, `300万` (`Money`).
     static func parseMoney(_ text: String, key: String) throws -> Decimal {
-        var number = Substring(text.trimmingCharacters(in: .whitespaces))
-        var factor = Decimal(1)
-        if number.hasSuffix("亿") {
-            factor = 100_000_000
-            number = number.dropLast()
-        } else if number.hasSuffix("万") {
-            factor = 10_000
-            number = number.dropLast()
-        }
-        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-            number.filter({ $0 == "." }).count <= 1, number.count <= 20,
-            let value = Decimal(string: String(number), locale: Locale(identifier: "en_US_POSIX"))
-        else { throw ConsoleArgumentError("\(key)= must be an amount of CNY such as 1200000, 300万 or 12.5亿") }
-        let amount = value * factor
-        guard amount <= InputRange.maximumAmount else {
-            throw ConsoleArgumentError("\(key)= must be at most 999999999999999999.99 CNY")
+        guard let amount = Money.parse(text) else {
+            throw ConsoleArgumentError(
+                "\(key)= must be an amount of CNY such as 1200000, 300万 or 12.5亿, at most 999999999999999999.99")
         }
         return amount
     }

@@ -37,19 +37,14 @@ enum SessionCommands {
         ConsoleCommand(
             "WHOAMI", usage: "WHOAMI", summary: "Show the principal, its member, roles, and chair powers today."
         ) { call in
-            let caller = try await call.service.whoami(call.principal)
+            let profile = try await call.service.profile(call.principal)
+            let caller = profile.caller
+            let chairIn = profile.chairToday
             var lines: [String] = []
-            var chairIn: [String] = []
             for grant in caller.grants {
                 lines.append(
                     "role \(grant.role.rawValue)" + (grant.member.map { " of \($0) in \(grant.mechanism ?? "")" } ?? "")
                 )
-                if grant.role == .clerk, let mechanism = grant.mechanism,
-                    let chair = try await call.service.chair(by: call.principal, mechanism: mechanism),
-                    chair.member == grant.member
-                {
-                    chairIn.append(mechanism)
-                }
             }
             lines.append(
                 chairIn.isEmpty ? "no chair powers today" : "chair powers today in \(chairIn.joined(separator: ", "))")

@@ -157,6 +157,8 @@ extension Cooperation {
             guard let row else { throw DomainError.notFound("enabled principal", name) }
             let id: Int = try row.decode("id")
             guard id != context.caller.id else { throw DomainError.invalid("an operator cannot disable itself") }
+            // Every web session of the principal ends with it, in the same transaction.
+            try await context.query("DELETE FROM web_session WHERE principal_id = $1", [id])
             try await context.audit("principal.disable", entity: "principal", id: id, mechanism: nil)
             return id
         }

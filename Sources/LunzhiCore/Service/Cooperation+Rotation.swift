@@ -380,3 +380,28 @@ extension Cooperation {
         return result
     }
 }
+
+extension Cooperation {
+    /// The swap and skip requests of a mechanism, newest first, with who has consented.
+    public func rotationExceptions(by principal: Int, mechanism: String? = nil, limit: Int = 50) async throws
+        -> [RotationException]
+    {
+        _ = try InputRange.check(limit: limit)
+        return try await read(by: principal) { context in
+            let mechanism = try await context.mechanism(mechanism)
+            let rows = try await context.query(
+                """
+                SELECT e.id, e.kind, e.state, e.member_a, e.member_b,
+                       array(SELECT member_code FROM rotation_consent c WHERE c.exception_id = e.id ORDER BY member_code) AS consented
+                FROM rotation_exception e WHERE e.mechanism_code = $1 ORDER BY e.id DESC LIMIT $2
+                """, [mechanism, limit])
+            return try rows.map { row in
+                let memberB: String? = try row.decode("member_b")
+                return RotationException(
+                    id: try row.decode("id"), kind: try row.decode("kind"), state: try row.decode("state"),
+                    members: [try row.decode("member_a")] + [memberB].compactMap { $0 },
+                    consented: try row.decode("consented"))
+            }
+        }
+    }
+}

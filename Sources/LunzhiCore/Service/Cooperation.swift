@@ -23,15 +23,19 @@ public struct Cooperation: Sendable {
     public let signInPolicy: SignInThrottlePolicy
     /// Where webhook contacts may point (`addContact`).
     public let webhookPolicy: WebhookPolicy
+    /// How long web sessions live (`webSession`).
+    public let webSessionPolicy: WebSessionPolicy
     /// A hash at `bcryptCost` of a random secret, for sign-ins with an unknown name.
     let dummyHash: DummyHash
 
     public init(
         pool: PostgresPool, clock: any ServiceClock = SystemClock(), defaultMechanism: String = "NW5",
         bcryptCost: Int = 10, auditReadPool: PostgresPool? = nil, callers: CallerCache? = nil,
-        signInPolicy: SignInThrottlePolicy = SignInThrottlePolicy(), webhookPolicy: WebhookPolicy = WebhookPolicy()
+        signInPolicy: SignInThrottlePolicy = SignInThrottlePolicy(), webhookPolicy: WebhookPolicy = WebhookPolicy(),
+        webSessionPolicy: WebSessionPolicy = WebSessionPolicy()
     ) {
         self.pool = pool
+        self.webSessionPolicy = webSessionPolicy
         self.webhookPolicy = webhookPolicy
         self.signInPolicy = signInPolicy
         self.dummyHash = DummyHash(cost: bcryptCost)

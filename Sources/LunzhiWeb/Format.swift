@@ -1,0 +1,30 @@
+import Foundation
+import LunzhiCore
+import PostgresLibPQ
+
+/// Times as people in the mechanism read them: Asia/Shanghai, in the reader's language.
+enum TimeFormat {
+    /// `2026年5月1日 09:30` or `2026-05-01 09:30`.
+    static func time(_ instant: Date, _ language: Language) -> String {
+        let day = ShanghaiCalendar.date(of: instant)
+        let seconds = Int((instant.timeIntervalSince1970 + 8 * 3600).rounded(.down))
+        let minuteOfDay = ((seconds % 86_400) + 86_400) % 86_400 / 60
+        let clock = String(format: "%02d:%02d", minuteOfDay / 60, minuteOfDay % 60)
+        return date(day, language) + " " + clock
+    }
+
+    static func date(_ day: CalendarDate, _ language: Language) -> String {
+        switch language {
+        case .zh: "\(day.year)年\(day.month)月\(day.day)日"
+        case .en: day.description
+        }
+    }
+
+    /// The value of a `datetime-local` field: `2026-05-01T09:30` in Shanghai.
+    static func field(_ instant: Date) -> String {
+        let day = ShanghaiCalendar.date(of: instant)
+        let seconds = Int((instant.timeIntervalSince1970 + 8 * 3600).rounded(.down))
+        let minuteOfDay = ((seconds % 86_400) + 86_400) % 86_400 / 60
+        return day.description + String(format: "T%02d:%02d", minuteOfDay / 60, minuteOfDay % 60)
+    }
+}

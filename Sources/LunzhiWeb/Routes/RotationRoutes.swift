@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import LunzhiCore
+import PostgresLibPQ
+
+/// The rotation (轮值): who chairs today, the terms, acting chairs, swap and skip requests and
+/// consents; operators plan terms.
+struct RotationRoutes {
+    let web: WebApp
+    var service: Cooperation { web.service }
+
+    func register(_ router: Router<WebContext>) {
+        router.get("/rotation") { request, context in
+            try await web.page(request, context) { viewer in try await rotationPage(viewer, done: request.query("done")) }
+        }
+        router.post("/rotation/{action}") { request, context in
+            try await web.post(request, context) { viewer, form in
+                let p = viewer.principal
+                switch context.parameters.get("action") ?? "" {
+                case "plan":
+                    let order = (form["order"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "，" })
+                        .map { $0.uppercased() }
+                    _ = try await service.planRotation(by: p, order: order, fromYear: try form.int("from_year"), years: try form.int("years"))
+                case "swap":
+                    _ = try await service.requestSwap(by: p, years: (try form.int("year_a"), try form.int("year_b")), reason: form["reason"] ?? "")
+                case "skip":
+                    _ = try await service.requestSkip(by: p, year: try form.int("year"), reason: form["reason"] ?? "")
+                case "consent":
+                    _ = try await service.consent(by: p, exception: try form.int("exception"))
+                case "acting":
+                    guard let from = CalendarDate(form["from"] ?? ""), let until = CalendarDate(form["until"] ?? "") else {
+                        throw DomainError(.invalidArgument, "from and until must be dates such as 2026-05-01")
+                    }
+                    _ = try await service.designateActingChair(
+                        by: p, member: form.optional("member")?.uppercased(), from: from, until: until, reason: form["reason"] ?? "")
+                default: throw DomainError(.notFound, "no such action")
+                }
+                return Layout.redirect("/rotation?done=rotation_\(context.parameters.get("action") ?? "")")
+            } refused: { viewer, _, error in try await rotationPage(viewer, error: error) }
+        }
+    }
+
+    func rotationPage(_ viewer: Viewer, done: String? = nil, error: DomainError? = nil) async throws -> Response {
+        let w = viewer.words
+        let today = ShanghaiCalendar.date(of: service.clock.now())
+        let chair = try await service.chair(by: viewer.principal)
+        let from = CalendarDate(year: today.year - 2, month: 1, day: 1)!
+        let until = CalendarDate(year: today.year + 5, month: 1, day: 1)!
+        let schedule = try await service.schedule(by: viewer.principal, from: from, until: until)
+        let exceptions = try await service.rotationExceptions(by: viewer.principal)
+        var h = UI.heading(w["rotation.title"])
+        h.markup("<p class=\"lede\">")
+        if let chair {
+            h.text(w["rotation.today"] + " " + TimeFormat.date(today, viewer.language) + "：" + viewer.memberName(chair.member)
+                + (chair.acting ? "（" + w["rotation.acting"] + "）" : ""))
+        } else {
+            h.text(w["rotation.no_chair"])
+        }
+        h.markup("</p>")
+        h.append(UI.table(
+            w["rotation.schedule"], headers: [w["rotation.from"], w["rotation.until"], w["rotation.member"], w["rotation.kind"]],
+            rows: schedule.map { e in
+                [
+                    UI.text(TimeFormat.date(e.from, viewer.language)),
+                    UI.text(TimeFormat.date(CalendarDate(daysSinceEpoch: e.until.daysSinceEpoch - 1), viewer.language)),
+                    UI.text(e.member.map(viewer.memberName) ?? "—"), UI.text(w["schedule." + e.kind.rawValue]),
+                ]
+            }, empty: w["rotation.none"]))
+        h.append(UI.heading(w["rotation.exceptions"], level: 2))
+        h.append(UI.table(
+            w["rotation.exceptions"], headers: ["#", w["rotation.kind"], w["rotation.members"], w["items.state"], ""],
+            rows: exceptions.map { e in
+                var consent = HTML()
+                if e.state == "pending", let mine = viewer.member, e.missing.contains(mine) {
+                    consent = UI.action(viewer, "/rotation/consent", w["rotation.consent"], style: "primary",
+                                        fields: HTML(markup: "<input type=\"hidden\" name=\"exception\" value=\"\(e.id)\">"))
+                }
+                return [
+                    UI.text("#\(e.id)"), UI.text(w["exception." + e.kind]),
+                    UI.text(e.members.map { viewer.memberName($0) + (e.consented.contains($0) ? " ✓" : "") }.joined(separator: "、")),
+                    UI.text(w["exception_state." + e.state]), consent,
+                ]
+            }, empty: w["rotation.no_exceptions"]))
+        if viewer.isClerk {
+            h.markup("<div class=\"grid2\"><details class=\"panel\"><summary>")
+            h.text(w["rotation.swap"])
+            h.markup("</summary>")
+            h.append(UI.formStart(viewer, "/rotation/swap"))
+            h.append(UI.field(w["rotation.year_a"], name: "year_a", type: "number", required: true))
+            h.append(UI.field(w["rotation.year_b"], name: "year_b", type: "number", required: true))
+            h.append(UI.field(w["rotation.reason"], name: "reason", type: "textarea", required: true).replacingID("f-reason", with: "f-reason-swap"))
+            h.append(UI.submit(w["rotation.request"]))
+            h.markup("</form></details><details class=\"panel\"><summary>")
+            h.text(w["rotation.skip"])
+            h.markup("</summary>")
+            h.append(UI.formStart(viewer, "/rotation/skip"))
+            h.append(UI.field(w["rotation.year"], name: "year", type: "number", required: true))
+            h.append(UI.field(w["rotation.reason"], name: "reason", type: "textarea", required: true).replacingID("f-reason", with: "f-reason-skip"))
+            h.append(UI.submit(w["rotation.request"]))
+            h.markup("</form></details></div>")
+        }
+        if viewer.isChair {
+            h.markup("<details class=\"panel\"><summary>")
+            h.text(w["rotation.designate"])
+            h.markup("</summary>")
+            h.append(UI.formStart(viewer, "/rotation/acting"))
+            h.append(UI.select(w["rotation.member"], name: "member", options: viewer.members.filter { $0.code != viewer.member }.map { ($0.code, viewer.memberName($0.code)) }, includeEmpty: w["rotation.next_member"]))
+            h.append(UI.field(w["rotation.from"], name: "from", type: "date", required: true))
+            h.append(UI.field(w["rotation.until"], name: "until", type: "date", required: true))
+            h.append(UI.field(w["rotation.reason"], name: "reason", type: "textarea", required: true).replacingID("f-reason", with: "f-reason-acting"))
+            h.append(UI.submit(w["rotation.designate"]))
+            h.markup("</form></details>")
+        }
+        if viewer.isOperator {
+            h.markup("<details class=\"panel\"\(schedule.isEmpty ? " open" : "")><summary>")
+            h.text(w["rotation.plan"])
+            h.markup("</summary>")
+            h.append(UI.formStart(viewer, "/rotation/plan"))
+            h.append(UI.field(w["rotation.order"], name: "order", value: viewer.members.sorted { $0.rotationOrder < $1.rotationOrder }.map(\.code).joined(separator: ","), required: true, hint: w["rotation.order_hint"]))
+            h.append(UI.field(w["rotation.from_year"], name: "from_year", value: String(today.year), type: "number", required: true))
+            h.append(UI.field(w["rotation.years"], name: "years", value: "5", type: "number", required: true))
+            h.append(UI.submit(w["rotation.plan"]))
+            h.markup("</form></details>")
+        }
+        return Layout.page(viewer, title: w["rotation.title"], section: .rotation, status: error.map(Layout.status(of:)) ?? .ok, notice: done.map { w.done($0) }, error: error, h)
+    }
+}
