@@ -58,8 +58,11 @@ bench_serve() {
     # the sign-in timeout (security hardening) are lifted for the benchmarks.
     # (A baseline built before them, in ab.sh, has no such flags.)
     local lifted=()
-    "$binary" serve --help 2>/dev/null | grep -q -- --auth-timeout &&
-        lifted=(--max-connections-per-address 4096 --auth-timeout 86400)
+    local help
+    help=$("$binary" serve --help 2>/dev/null || true)
+    grep -q -- --auth-timeout <<<"$help" && lifted=(--max-connections-per-address 4096 --auth-timeout 86400)
+    # The web workspace listens only where a benchmark asks for it (web.sh passes --web-listen).
+    if grep -q -- --web-listen <<<"$help" && [[ " $* " != *" --web-listen "* ]]; then lifted+=(--web-listen off); fi
     ${LUNZHI_BENCH_WRAP:-} "$binary" serve --listen "127.0.0.1:$served_port" --metrics-listen off --log-level warning \
         "${lifted[@]}" "$@" &
     served_pid=$!

@@ -9,8 +9,12 @@ cd "$(dirname "$0")/.."
 # msmtp: a real sendmail-compatible program for the e-mail tests; aiosmtpd (PyPI): their SMTP server;
 # systemd: systemd-analyze, which verifies the units in Deploy/systemd; openssl: certificates for the
 # console's TLS tests.
-lunzhi_ensure_system_packages msmtp systemd openssl
+# chromium and fonts-noto-cjk: the web workspace's browser test (Debian's browser, driven by
+# Playwright from PyPI; no browser download) and Chinese text in its screenshots.
+lunzhi_ensure_system_packages msmtp systemd openssl chromium fonts-noto-cjk
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check aiosmtpd >&2
+python3 -c 'import playwright, axe_playwright_python' 2>/dev/null ||
+    python3 -m pip install -q --disable-pip-version-check playwright axe-playwright-python >&2
 
 # The clusters live in memory (/dev/shm) when it has 4 GiB free. Each test creates a database of
 # a few hundred files; on ext4, the inode allocations of some 135 CREATE DATABASEs (and the private

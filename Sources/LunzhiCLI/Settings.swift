@@ -68,7 +68,11 @@ struct Setting: Sendable {
     ]
 
     /// Environment variables Lunzhi reads that are not settings of serve or remind.
-    static let otherVariables: Set<String> = ["LUNZHI_CONFIG", "LUNZHI_SECRET", "LUNZHI_MIGRATIONS_DIR"]
+    /// Also known: the browser test's (where screenshots go; which chromium) are not settings but
+    /// are set around the binary in test runs.
+    static let otherVariables: Set<String> = [
+        "LUNZHI_CONFIG", "LUNZHI_SECRET", "LUNZHI_MIGRATIONS_DIR", "LUNZHI_SCREENSHOTS", "LUNZHI_CHROMIUM",
+    ]
 
     struct Problem: Error, CustomStringConvertible {
         var description: String

@@ -132,7 +132,14 @@ public struct WebApp: Sendable {
         do {
             return try await act(viewer, form)
         } catch let error as DomainError {
-            return try await refused(viewer, form, error)
+            do {
+                return try await refused(viewer, form, error)
+            } catch is DomainError {
+                // The page to show the refusal on is gone too (no such item): the refusal alone.
+                return Layout.page(
+                    viewer, title: viewer.words.error(error.name), section: .queue, status: Layout.status(of: error),
+                    error: error, HTML())
+            }
         }
     }
 

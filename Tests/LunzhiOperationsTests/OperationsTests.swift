@@ -19,7 +19,7 @@ import Testing
             let server = try BackgroundProcess(
                 try lunzhiBinary(),
                 [
-                    "serve", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "127.0.0.1:\(metricsPort)",
+                    "serve", "--web-listen", "off", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "127.0.0.1:\(metricsPort)",
                     "--database-url", "dbname=\(database.name)",
                 ], environment: environment, log: log)
             let ready = notify.receive(timeout: 30)
@@ -65,7 +65,7 @@ import Testing
             let server = try BackgroundProcess(
                 try lunzhiBinary(),
                 [
-                    "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:\(metricsPort)",
+                    "serve", "--web-listen", "off", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:\(metricsPort)",
                     "--database-url", "dbname=\(database.name)",
                 ])
             defer { server.stop(SIGTERM) }
@@ -188,7 +188,7 @@ import Testing
                     try BackgroundProcess(
                         try lunzhiBinary(),
                         [
-                            "serve", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "off", "--database-url",
+                            "serve", "--web-listen", "off", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "off", "--database-url",
                             "dbname=\(f.database.name)",
                         ] + (i == 0 ? ["--unix-socket", socket] : [])))
             }

@@ -67,7 +67,7 @@ import Testing
             let process = try BackgroundProcess(
                 try lunzhiBinary(),
                 [
-                    "serve", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "off", "--database-url",
+                    "serve", "--web-listen", "off", "--listen", "127.0.0.1:\(port)", "--metrics-listen", "off", "--database-url",
                     "dbname=\(database.name)", "--tls-cert", certificatePath, "--tls-key", keyPath, "--tls-client-ca",
                     // Long enough that no loaded machine idles out the early connection below (at
                     // 5 s, CI closed it three times during the whole suite's run).

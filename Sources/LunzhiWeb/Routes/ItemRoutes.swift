@@ -117,7 +117,7 @@ struct ItemRoutes {
                         UI.text(viewer.time(item.updatedAt)),
                     ]
                 }, empty: w["items.none"]))
-        return Layout.page(viewer, title: w["items.title"], section: .items, h)
+        return Layout.page(viewer, title: w["items.title"], section: .items, notice: request.query("done").map { w.done($0) }, h)
     }
 
     func formPage(_ viewer: Viewer, values: Form, item: AgendaItem? = nil, error: DomainError? = nil) async throws -> Response {

@@ -12,7 +12,8 @@ struct QueueRoutes {
             try await web.page(request, context) { viewer in
                 guard viewer.isClerk else {
                     // Operators and auditors have no member's queue: their own start pages.
-                    return Layout.redirect(viewer.isOperator ? "/admin/principals" : "/items")
+                    let done = request.query("done").map { "?done=" + $0.filter { $0.isLetter || $0 == "_" } } ?? ""
+                    return Layout.redirect((viewer.isOperator ? "/admin/principals" : "/items") + done)
                 }
                 let entries = try await service.workQueue(by: viewer.principal)
                 return queuePage(viewer, entries, done: request.query("done"))

@@ -1,0 +1,95 @@
+import Foundation
+import LunzhiCore
+@testable import LunzhiWeb
+import Testing
+
+/// Every text the pages use is in the catalogue, in both languages.
+@Suite struct CatalogueTests {
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Sources").standardized
+
+    @Test func everyKeyThePagesUseIsInBothLanguages() throws {
+        var keys: Set<String> = []
+        let web = Self.sources.appendingPathComponent("LunzhiWeb")
+        let files = FileManager.default.enumerator(atPath: web.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 10)
+        let pattern = try NSRegularExpression(pattern: #"w\["([a-z_.]+)"\]|Words\(\.[a-z]+\)\["([a-z_.]+)"\]|done=([a-z_]+)"#)
+        for file in files {
+            let text = try String(contentsOf: web.appendingPathComponent(file), encoding: .utf8)
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                for group in 1...3 {
+                    guard let range = Range(match.range(at: group), in: text) else { continue }
+                    let key = String(text[range])
+                    if key.hasSuffix("_") { continue }  // done=item_\(action): listed below
+                    keys.insert(group == 3 ? "done." + key : key)
+                }
+            }
+        }
+        // Keys made from enumerations: every case of each.
+        func all<T: CaseIterable & RawRepresentable>(_ prefix: String, _ type: T.Type) where T.RawValue == String {
+            for value in T.allCases { keys.insert(prefix + value.rawValue) }
+        }
+        all("state.", ItemState.self)
+        all("cstate.", ConsultationState.self)
+        all("astate.", ApprovalState.self)
+        all("afilter.", ApprovalFilter.self)
+        all("track.", Track.self)
+        all("category.", ItemCategory.self)
+        all("kind.", ConsultationKind.self)
+        all("rule.", ConsultationRule.self)
+        all("consultations.rule_text.", ConsultationRule.self)
+        all("stance.", Stance.self)
+        all("outcome.", Outcome.self)
+        all("answer.", ApprovalAnswer.self)
+        all("industry.", Industry.self)
+        all("source.", SourceRegion.self)
+        all("stage.", ProjectStage.self)
+        all("role.", Role.self)
+        all("language.", Language.self)
+        all("queue.", WorkEntry.Kind.self)
+        for action in ["submit", "withdraw", "accept", "return"] { keys.insert("done.item_" + action) }
+        for action in ["table", "open", "position", "decide", "defer", "close", "cancel"] { keys.insert("done.consultation_" + action) }
+        for action in ["plan", "swap", "skip", "consent", "acting"] { keys.insert("done.rotation_" + action) }
+        for kind in ["term", "gap", "acting"] { keys.insert("schedule." + kind) }
+        let missing = keys.filter { Catalogue.entries[$0] == nil }.sorted()
+        #expect(missing.isEmpty, "not in the catalogue: \(missing)")
+        for (key, entry) in Catalogue.entries {
+            #expect(!entry.zh.isEmpty && !entry.en.isEmpty, "\(key)")
+        }
+    }
+
+    /// Each domain error name the service can give has its message in both languages.
+    @Test func everyDomainErrorNameHasAMessage() throws {
+        let text = try String(
+            contentsOf: Self.sources.appendingPathComponent("LunzhiCore/Model/DomainError.swift"), encoding: .utf8)
+        let names = try NSRegularExpression(pattern: #"static let [a-zA-Z]+: Name = "([A-Z_]+)""#)
+            .matches(in: text, range: NSRange(text.startIndex..., in: text))
+            .map { String(text[Range($0.range(at: 1), in: text)!]) }
+        #expect(names.count >= 18)
+        for name in names { #expect(Catalogue.entries["error." + name] != nil, "error.\(name)") }
+    }
+
+    @Test func moneyInYiAndWan() {
+        #expect(Money.format(1_250_000_000) == "12.5亿元")
+        #expect(Money.format(30_000_000) == "3000万元")
+        #expect(Money.format(8_500) == "8500元")
+        #expect(Money.format(100_000_000) == "1亿元")
+        #expect(Money.parse("12.5亿") == 1_250_000_000)
+        #expect(Money.parse("300万") == 3_000_000)
+        #expect(Money.parse(" 1200000 ") == 1_200_000)
+        #expect(Money.parse("1e9") == nil && Money.parse("-5") == nil && Money.parse("亿") == nil)
+        #expect(Money.parse("99999999999999亿") == nil)
+    }
+
+    @Test func timesAreShownInShanghai() {
+        let instant = Date(timeIntervalSince1970: 1_777_593_600)  // 2026-05-01T00:00Z
+        #expect(TimeFormat.time(instant, .zh) == "2026年5月1日 08:00")
+        #expect(TimeFormat.time(instant, .en) == "2026-05-01 08:00")
+    }
+
+    @Test func htmlEscapesAndShowsInvisibleControls() {
+        #expect(HTML.escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        #expect(HTML.escape("a\u{202E}b\u{0}c\u{2066}") == "a⟨U+202E⟩b⟨U+0000⟩c⟨U+2066⟩")
+        #expect(HTML.escape("第一行\n第二行") == "第一行\n第二行")
+    }
+}

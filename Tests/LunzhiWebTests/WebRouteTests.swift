@@ -1,0 +1,332 @@
+import Foundation
+import HTTPTypes
+import LunzhiCore
+import LunzhiTestSupport
+import LunzhiWeb
+import PostgresLibPQ
+import Testing
+
+/// The web's routes on the real database: pages by role, forms and their refusals, sessions,
+/// CSRF, headers, hostile input.
+@Suite struct WebRouteTests {
+    /// A mechanism with one item in each interesting state, a consultation, a project and an approval.
+    static func seed(_ f: MechanismFixture) async throws -> (item: Int, consultation: Int, project: Int, approval: Int) {
+        let s = f.service
+        let item = try await s.fileItem(by: f.clerk("QH"), ItemDraft(category: .policy, track: .regular, title: "共建盐湖化工产业链"))
+        _ = try await s.submitItem(by: f.clerk("QH"), id: item.id)
+        _ = try await s.acceptItem(by: f.clerk("GS"), id: item.id)
+        let c = try await s.convene(
+            by: f.clerk("GS"),
+            ConsultationPlan(kind: .meeting, at: f.clock.now().addingTimeInterval(86400), place: "兰州",
+                             agendaDeadline: f.clock.now().addingTimeInterval(3600)))
+        _ = try await s.table(by: f.clerk("GS"), consultation: c.id, items: [item.id])
+        _ = try await s.openConsultation(by: f.clerk("GS"), id: c.id)
+        let project = try await s.addProject(
+            by: f.clerk("QH"), ProjectDraft(name: "格尔木项目", investment: 1_250_000_000, industry: .equipment, source: .eastCentral))
+        let approval = try await s.requestApproval(
+            by: f.clerk("QH"), ApprovalRequest(projectID: project.id, track: .urgent, ask: "协调用地", parties: ["GS"]))
+        _ = try await s.fileItem(by: f.clerk("QH"), ItemDraft(category: .other, track: .regular, title: "草稿议题"))
+        return (item.id, c.id, project.id, approval.id)
+    }
+
+    @Test func everyPageRendersForEveryRole() async throws {
+        try await WebHarness.with { h in
+            let ids = try await Self.seed(h.fixture)
+            let pages = [
+                "/items", "/items/new", "/items/\(ids.item)", "/consultations", "/consultations/new",
+                "/consultations/\(ids.consultation)", "/approvals", "/approvals/new", "/approvals/\(ids.approval)",
+                "/projects", "/projects/new", "/projects/\(ids.project)", "/rotation", "/account",
+            ]
+            for name in ["clerk-gs", "clerk-qh", "operator", "auditor"] {
+                let b = try await h.browser(name)
+                for uri in pages {
+                    let page = try await h.get(uri, b)
+                    #expect(page.status == .ok, "\(name) \(uri): \(page.status) \(page.body.prefix(300))")
+                    #expect(page.body.contains("<html lang=\"zh-CN\">"), "\(name) \(uri)")
+                    #expect(!page.body.contains("class=\"error\""), "\(name) \(uri)")
+                }
+                let admin = try await h.get("/admin/principals", b)
+                #expect(admin.status == (name == "operator" ? .ok : .forbidden), "\(name) admin")
+                if name != "operator" { #expect(admin.body.contains("FORBIDDEN")) }
+                let home = try await h.get("/", b)
+                #expect(home.status == (name.hasPrefix("clerk") ? .ok : .seeOther), "\(name) /")
+            }
+            // The chair's queue shows what waits for the chair's office; Qinghai's its own work.
+            let gs = try await h.get("/", try await h.browser("clerk-gs"))
+            #expect(gs.body.contains("作出决定") && gs.body.contains("答复审批") && gs.body.contains("表明立场"))
+            let qh = try await h.get("/", try await h.browser("clerk-qh"))
+            #expect(qh.body.contains("提交草稿") && qh.body.contains("草稿议题") && !qh.body.contains("作出决定"))
+        }
+    }
+
+    @Test func pagesOfferOnlyWhatThePrincipalMayDo() async throws {
+        try await WebHarness.with { h in
+            let f = h.fixture
+            let item = try await f.service.fileItem(by: f.clerk("QH"), ItemDraft(category: .policy, track: .regular, title: "议题"))
+            _ = try await f.service.submitItem(by: f.clerk("QH"), id: item.id)
+            let asChair = try await h.get("/items/\(item.id)", try await h.browser("clerk-gs"))
+            #expect(asChair.body.contains("/items/\(item.id)/accept") && asChair.body.contains("/items/\(item.id)/return"))
+            let asFiler = try await h.get("/items/\(item.id)", try await h.browser("clerk-qh"))
+            #expect(!asFiler.body.contains("/accept") && asFiler.body.contains("/items/\(item.id)/withdraw"))
+            let asOther = try await h.get("/items/\(item.id)", try await h.browser("clerk-sn"))
+            #expect(!asOther.body.contains("/accept") && !asOther.body.contains("/withdraw") && !asOther.body.contains("/submit"))
+        }
+    }
+
+    @Test func aForgedPostIsRefusedByTheDomainAndChangesNothing() async throws {
+        try await WebHarness.with { h in
+            let f = h.fixture
+            let item = try await f.service.fileItem(by: f.clerk("QH"), ItemDraft(category: .policy, track: .regular, title: "议题"))
+            _ = try await f.service.submitItem(by: f.clerk("QH"), id: item.id)
+            let (qh, sn) = (try await h.browser("clerk-qh"), try await h.browser("clerk-sn"))
+            let before = try await h.counts()
+            // Qinghai is not the chair: the page offers no accept, and a forged POST is refused.
+            let forged = try await h.post("/items/\(item.id)/accept", qh)
+            #expect(forged.status == .forbidden)
+            #expect(forged.body.contains("NOT_CHAIR") && forged.body.contains("只有今日的轮值主席单位才能办理此事项"))
+            #expect(try await h.counts() == before)
+            #expect(try await f.service.item(by: f.clerk("QH"), id: item.id).state == .submitted)
+            // Another member's draft cannot be submitted from the web either.
+            let other = try await h.post("/items/\(item.id)/withdraw", sn)
+            #expect(other.status == .forbidden && other.body.contains("NOT_OWN_MEMBER"))
+            // A clerk cannot create principals.
+            let create = try await h.post("/admin/principals", sn, [("name", "x-y"), ("role", "operator")])
+            #expect(create.status == .forbidden && create.body.contains("FORBIDDEN"))
+            #expect(try await h.counts() == before)
+        }
+    }
+
+    @Test func filingAnItemAndItsRefusals() async throws {
+        try await WebHarness.with { h in
+            let b = try await h.browser("clerk-qh")
+            var before = try await h.counts()
+            // The special track without a justification: refused inline, the form keeps its values.
+            let refused = try await h.post(
+                "/items", b, [("category", "policy"), ("track", "special"), ("title", "特事特办议题"), ("body", "正文")])
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.body.contains("JUSTIFICATION_REQUIRED") && refused.body.contains("value=\"特事特办议题\""))
+            #expect(try await h.counts() == before)
+            let unknown = try await h.post("/items", b, [("category", "nonsense"), ("track", "regular"), ("title", "x")])
+            #expect(unknown.status == .unprocessableContent && unknown.body.contains("INVALID_ARGUMENT"))
+            let filed = try await h.post(
+                "/items", b, [("category", "policy"), ("track", "special"), ("title", "特事特办议题"), ("justification", "工期紧，须在年内开工")])
+            #expect(filed.status == .seeOther)
+            let location = try #require(filed.location)
+            #expect(location.hasPrefix("/items/") && location.hasSuffix("?done=filed"))
+            before = try await h.counts()
+            let page = try await h.get(location, b)
+            #expect(page.body.contains("议题已保存为草稿") && page.body.contains("特事特办"))
+            let id = Int(location.dropFirst("/items/".count).prefix { $0.isNumber })!
+            #expect(try await h.post("/items/\(id)/submit", b).status == .seeOther)
+            #expect(try await h.fixture.service.item(by: h.fixture.clerk("QH"), id: id).state == .submitted)
+            // Submitting twice: WRONG_STATE, shown with the item.
+            let twice = try await h.post("/items/\(id)/submit", b)
+            #expect(twice.status == .conflict && twice.body.contains("WRONG_STATE"))
+            #expect(try await h.counts()["audit_event"] == before["audit_event"]! + 1)
+        }
+    }
+
+    @Test func signInMakesANewSessionWithAStrictCookie() async throws {
+        try await WebHarness.with { h in
+            let form = try await h.get("/signin")
+            #expect(form.status == .ok && form.body.contains("轮值工作台"))
+            let signInCookie = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("lunzhi_signin=") })
+            let pre = String(signInCookie.split(separator: ";")[0].dropFirst("lunzhi_signin=".count))
+            let planted = "lunzhi_session=" + String(repeating: "A", count: 43)
+            let cookies = "lunzhi_signin=\(pre); \(planted)"
+            // Wrong secret: 401 with the stable name, no session.
+            let wrong = try await h.post(
+                "/signin", nil, [("name", "clerk-qh"), ("secret", "wrong")], csrf: .some(pre), cookie: cookies)
+            #expect(wrong.status == .unauthorized && wrong.body.contains("AUTH_FAILED"))
+            #expect(!wrong.headers[values: .setCookie].contains { $0.hasPrefix("lunzhi_session=") })
+            // Without the sign-in form's token: 403 before the secret is looked at.
+            let forged = try await h.post(
+                "/signin", nil, [("name", "clerk-qh"), ("secret", h.fixture.secrets["clerk-qh"]!)], csrf: .some(nil),
+                cookie: cookies)
+            #expect(forged.status == .forbidden)
+            let right = try await h.post(
+                "/signin", nil, [("name", "clerk-qh"), ("secret", h.fixture.secrets["clerk-qh"]!)], csrf: .some(pre),
+                cookie: cookies)
+            #expect(right.status == .seeOther && right.location == "/account")
+            let session = try #require(right.headers[values: .setCookie].first { $0.hasPrefix("lunzhi_session=") })
+            #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Path=/"))
+            #expect(!session.contains("Secure"))  // no TLS here; under TLS it is Secure (WebTLSTests)
+            #expect(!session.hasPrefix(planted))
+            // A principal on its handed-out secret is sent to choose a passphrase first.
+            let token = String(session.split(separator: ";")[0])
+            let home = try await h.get("/", .init(cookie: token, csrf: ""))
+            #expect(home.status == .seeOther && home.location == "/account")
+        }
+    }
+
+    @Test func choosingAPassphrase() async throws {
+        try await WebHarness.with { h in
+            let f = h.fixture
+            let session = try await f.service.startWebSession(name: "clerk-nx", secret: f.secrets["clerk-nx"]!, from: "t")
+            #expect(session.mustChoosePassphrase)
+            let b = WebHarness.Browser(cookie: "lunzhi_session=\(session.token)", csrf: session.csrfToken)
+            let other = try await f.service.startWebSession(name: "clerk-nx", secret: f.secrets["clerk-nx"]!, from: "t")
+            let short = try await h.post("/account/passphrase", b, [("current", f.secrets["clerk-nx"]!), ("new", "short"), ("repeat", "short")])
+            #expect(short.status == .unprocessableContent && short.body.contains("INVALID_ARGUMENT"))
+            let wrong = try await h.post("/account/passphrase", b, [("current", "nope"), ("new", "宁夏 的 新口令 2026"), ("repeat", "宁夏 的 新口令 2026")])
+            #expect(wrong.status == .forbidden && wrong.body.contains("AUTH_FAILED"))
+            let set = try await h.post("/account/passphrase", b, [("current", f.secrets["clerk-nx"]!), ("new", "宁夏 的 新口令 2026"), ("repeat", "宁夏 的 新口令 2026")])
+            #expect(set.status == .seeOther)
+            #expect(try await h.get("/", b).status == .ok)
+            // The other browser's session ended; the old secret no longer signs in; the new one does.
+            #expect(try await f.service.webSession(token: other.token) == nil)
+            await #expect(throws: DomainError.self) { try await f.service.authenticate(name: "clerk-nx", secret: f.secrets["clerk-nx"]!) }
+            _ = try await f.service.authenticate(name: "clerk-nx", secret: "宁夏 的 新口令 2026")
+        }
+    }
+
+    @Test func csrfIsCheckedBeforeAnythingElse() async throws {
+        try await WebHarness.with { h in
+            let qh = try await h.browser("clerk-qh")
+            let sn = try await h.browser("clerk-sn")
+            let before = try await h.counts()
+            let fields = [("category", "policy"), ("track", "regular"), ("title", "无令牌")]
+            #expect(try await h.post("/items", qh, fields, csrf: .some(nil)).status == .forbidden)
+            #expect(try await h.post("/items", qh, fields, csrf: .some(sn.csrf)).status == .forbidden)
+            #expect(try await h.post("/items", qh, fields, csrf: .some("")).status == .forbidden)
+            #expect(try await h.post("/signout", qh, csrf: .some(sn.csrf)).status == .forbidden)
+            // No session at all: 403 too, not a sign-in page that a script could follow.
+            #expect(try await h.post("/items", nil, fields, csrf: .some(qh.csrf)).status == .forbidden)
+            #expect(try await h.counts() == before)
+            #expect(try await h.get("/", qh).status == .ok)  // the session survives the refusals
+        }
+    }
+
+    @Test func sessionsExpireWhenIdleAndAtTheirAge() async throws {
+        try await WebHarness.with { h in
+            let b = try await h.browser("clerk-qh")
+            #expect(try await h.get("/", b).status == .ok)
+            h.fixture.clock.advance(29 * 60)
+            #expect(try await h.get("/", b).status == .ok)
+            h.fixture.clock.advance(31 * 60)
+            let idle = try await h.get("/", b)
+            #expect(idle.status == .seeOther && idle.location == "/signin")
+            // Active every 20 minutes, a session still ends 12 hours after it began.
+            let busy = try await h.browser("clerk-sn")
+            for _ in 0..<36 {
+                h.fixture.clock.advance(20 * 60)
+                #expect(try await h.get("/", busy).status == .ok)
+            }
+            h.fixture.clock.advance(20 * 60)
+            #expect(try await h.get("/", busy).location == "/signin")
+        }
+    }
+
+    @Test func signOutAndDisableEndEverySessionOfThePrincipal() async throws {
+        try await WebHarness.with { h in
+            let f = h.fixture
+            let one = try await h.browser("clerk-qh")
+            let session = try await f.service.startWebSession(name: "clerk-qh", secret: "a passphrase of clerk-qh", from: "t")
+            let two = WebHarness.Browser(cookie: "lunzhi_session=\(session.token)", csrf: session.csrfToken)
+            let out = try await h.post("/signout", one)
+            #expect(out.status == .seeOther && out.location == "/signin")
+            #expect(out.headers[values: .setCookie].contains { $0.hasPrefix("lunzhi_session=;") || $0.hasPrefix("lunzhi_session=") && $0.contains("Max-Age=0") })
+            #expect(try await h.get("/", one).location == "/signin")
+            #expect(try await h.get("/", two).location == "/signin")
+            // USER DISABLE (the same function from the web's principals page) ends sessions at once.
+            let sn = try await h.browser("clerk-sn")
+            #expect(try await h.get("/", sn).status == .ok)
+            let op = try await h.browser("operator")
+            let disable = try await h.post("/admin/principals/disable", op, [("name", "clerk-sn")])
+            #expect(disable.status == .seeOther)
+            #expect(try await h.get("/", sn).location == "/signin")
+            let rows: Int = try await f.pool.query(
+                "SELECT count(*) AS n FROM web_session s JOIN principal p ON p.id = s.principal_id WHERE p.name = 'clerk-sn'"
+            ).single().decode("n")
+            #expect(rows == 0)
+        }
+    }
+
+    @Test func hostileTextIsStoredVerbatimAndAlwaysEscaped() async throws {
+        try await WebHarness.with { h in
+            let b = try await h.browser("clerk-qh")
+            let hostile = "\"><img src=x onerror=alert(1)><script>alert(2)</script> \u{202E}evil\u{202C}"
+            let filed = try await h.post("/items", b, [("category", "other"), ("track", "regular"), ("title", hostile), ("body", String(repeating: "长", count: 20_000))])
+            #expect(filed.status == .seeOther)
+            let id = Int(try #require(filed.location).dropFirst("/items/".count).prefix { $0.isNumber })!
+            #expect(try await h.fixture.service.item(by: h.fixture.clerk("QH"), id: id).title == hostile)
+            for uri in ["/items/\(id)", "/items", "/"] {
+                let page = try await h.get(uri, b)
+                #expect(!page.body.contains("<img src=x") && !page.body.contains("<script>alert"), "\(uri)")
+                #expect(page.body.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), "\(uri)")
+                #expect(!page.body.contains("\u{202E}") && page.body.contains("⟨U+202E⟩evil"), "\(uri)")
+            }
+            let before = try await h.counts()
+            let tooLong = try await h.post("/items", b, [("category", "other"), ("track", "regular"), ("title", "长"), ("body", String(repeating: "长", count: 20_001))])
+            #expect(tooLong.status == .unprocessableContent && tooLong.body.contains("TEXT_TOO_LONG"))
+            let nul = try await h.post("/items", b, [("category", "other"), ("track", "regular"), ("title", "a\u{0}b")])
+            #expect(nul.status == .unprocessableContent && nul.body.contains("INVALID_TEXT"))
+            let invalid = try await h.post("/items", b, raw: Array("_csrf=\(b.csrf)&category=other&track=regular&title=%FF%FE".utf8))
+            #expect(invalid.status == .badRequest && invalid.body.contains("INVALID_TEXT"))
+            let badEscape = try await h.post("/items", b, raw: Array("_csrf=\(b.csrf)&title=%G1".utf8))
+            #expect(badEscape.status == .badRequest && badEscape.body.contains("INVALID_TEXT"))
+            #expect(try await h.counts() == before)
+        }
+    }
+
+    @Test func oversizedBodiesAre413AndEveryResponseHasTheHeaders() async throws {
+        try await WebHarness.with { h in
+            let b = try await h.browser("clerk-qh")
+            let before = try await h.counts()
+            let big = try await h.post("/items", b, raw: Array(repeating: UInt8(ascii: "a"), count: (1 << 20) + 1))
+            #expect(big.status == .contentTooLarge)
+            #expect(try await h.counts() == before)
+            for page in [big, try await h.get("/", b), try await h.get("/nowhere"), try await h.get("/signin"),
+                         try await h.get("/assets/site.css")] {
+                #expect(page.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self'; frame-ancestors 'none'") == true)
+                #expect(page.headers[.xContentTypeOptions] == "nosniff")
+                #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
+                #expect(page.headers[.strictTransportSecurity] == nil)  // no TLS here
+            }
+            // No inline script or style anywhere: the CSP forbids them, so they would not run.
+            let page = try await h.get("/items/new", b)
+            #expect(!page.body.contains("<script") && !page.body.contains("style=") && !page.body.contains("<style"))
+        }
+    }
+
+    @Test func theLanguageIsRememberedPerPrincipal() async throws {
+        try await WebHarness.with { h in
+            let b = try await h.browser("clerk-gs")
+            #expect(try await h.post("/language", b, [("language", "en")]).status == .seeOther)
+            let page = try await h.get("/items", b)
+            #expect(page.body.contains("<html lang=\"en\">") && page.body.contains(">Items<") && page.body.contains("Chair today"))
+            // Another browser of the same principal reads English too; another principal Chinese.
+            let again = try await h.fixture.service.startWebSession(name: "clerk-gs", secret: "a passphrase of clerk-gs", from: "t")
+            #expect(again.language == .en)
+            #expect(try await h.get("/items", try await h.browser("clerk-qh")).body.contains("<html lang=\"zh-CN\">"))
+            let refused = try await h.post("/items/999/accept", b)
+            #expect(refused.status == .notFound && refused.body.contains("Not found") && refused.body.contains("NOT_FOUND"))
+            #expect(try await h.post("/language", b, [("language", "fr")]).status == .unprocessableContent)
+        }
+    }
+
+    @Test func theChairDecidesWithTheTallyShownFirst() async throws {
+        try await WebHarness.with { h in
+            let ids = try await Self.seed(h.fixture)
+            let gs = try await h.browser("clerk-gs")
+            let early = try await h.post("/consultations/\(ids.consultation)/decide", gs, [("item", String(ids.item))])
+            #expect(early.status == .conflict && early.body.contains("QUORUM_NOT_MET"))
+            for member in MechanismFixture.order {
+                let b = try await h.browser("clerk-\(member.lowercased())")
+                let page = try await h.get("/consultations/\(ids.consultation)", b)
+                #expect(page.body.contains("/consultations/\(ids.consultation)/position"))
+                let reserved = try await h.post("/consultations/\(ids.consultation)/position", b, [("item", String(ids.item)), ("stance", "reserve")])
+                #expect(reserved.status == .unprocessableContent)  // a reservation needs a note
+                #expect(try await h.post("/consultations/\(ids.consultation)/position", b, [("item", String(ids.item)), ("stance", "agree")]).status == .seeOther)
+            }
+            let ready = try await h.get("/consultations/\(ids.consultation)", gs)
+            #expect(ready.body.contains("同意 5") && ready.body.contains("按此规则现在决定将为：通过"))
+            #expect(try await h.post("/consultations/\(ids.consultation)/decide", gs, [("item", String(ids.item))]).status == .seeOther)
+            let decided = try await h.get("/consultations/\(ids.consultation)", gs)
+            #expect(decided.body.contains("决定文号 2026-001"))
+            let closed = try await h.post("/consultations/\(ids.consultation)/close", gs, [("minutes", "一致通过。")])
+            #expect(closed.status == .seeOther)
+            #expect(try await h.fixture.service.consultation(by: h.fixture.clerk("GS"), id: ids.consultation).state == .closed)
+        }
+    }
+}
