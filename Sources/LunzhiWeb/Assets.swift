@@ -102,7 +102,7 @@ enum Assets {
         .state-open,.state-submitted,.state-tabled{background:#dbe9f8;color:#0b4a8a}
         .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.25rem 1.5rem;background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:.75rem 1rem;margin:0 0 1rem}
         .facts div{display:flex;gap:.75rem;padding:.2rem 0;border-bottom:1px dashed var(--line)}
-        .facts dt{color:var(--muted);min-width:6.5rem;flex:none}.facts dd{margin:0;overflow-wrap:anywhere}
+        .facts dt{color:var(--muted);flex:0 0 7rem}.facts dd{margin:0;overflow-wrap:anywhere}
         .prose{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:.75rem 1rem}
         .queue{list-style:none;margin:0;padding:0;display:grid;gap:.5rem}
         .queue a{display:grid;grid-template-columns:9rem 1fr auto;gap:.25rem 1rem;align-items:baseline;background:var(--card);
@@ -128,7 +128,7 @@ enum Assets {
         @media (max-width:640px){
         main{padding:1rem .75rem 2rem}h1{font-size:1.3rem}
         .queue a{grid-template-columns:1fr}.queue .when{white-space:normal}
-        .facts{grid-template-columns:1fr}.facts dt{min-width:5.5rem}
+        .facts{grid-template-columns:1fr}
         table{font-size:.9rem}th,td{padding:.4rem .5rem}
         .top nav a{padding:.45rem .55rem;font-size:.9rem}
         .filters .field{min-width:8rem;flex:1 1 8rem}

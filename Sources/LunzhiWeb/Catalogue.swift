@@ -266,6 +266,7 @@ enum Catalogue {
         "rotation.no_chair": ("今日没有成员担任轮值主席。", "No member chairs today."),
         "rotation.acting": ("代理主席", "acting"),
         "rotation.schedule": ("轮值安排", "Schedule"),
+        "rotation.period": ("期间", "Period"),
         "rotation.from": ("开始日期", "From"),
         "rotation.until": ("结束日期", "Until"),
         "rotation.member": ("成员单位", "Member"),

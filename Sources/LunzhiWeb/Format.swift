@@ -20,6 +20,16 @@ enum TimeFormat {
         }
     }
 
+    /// A span of days given with its exclusive end: `2026年度` for a calendar year, else
+    /// `2026年3月1日 至 2026年5月31日`.
+    static func period(_ from: CalendarDate, until: CalendarDate, _ language: Language) -> String {
+        let last = CalendarDate(daysSinceEpoch: until.daysSinceEpoch - 1)
+        if from.month == 1 && from.day == 1 && last.month == 12 && last.day == 31 && last.year == from.year {
+            return language == .zh ? "\(from.year)年度" : "\(from.year)"
+        }
+        return date(from, language) + (language == .zh ? " 至 " : " – ") + date(last, language)
+    }
+
     /// The value of a `datetime-local` field: `2026-05-01T09:30` in Shanghai.
     static func field(_ instant: Date) -> String {
         let day = ShanghaiCalendar.date(of: instant)

@@ -59,11 +59,10 @@ struct RotationRoutes {
         }
         h.markup("</p>")
         h.append(UI.table(
-            w["rotation.schedule"], headers: [w["rotation.from"], w["rotation.until"], w["rotation.member"], w["rotation.kind"]],
+            w["rotation.schedule"], headers: [w["rotation.period"], w["rotation.member"], w["rotation.kind"]],
             rows: schedule.map { e in
                 [
-                    UI.text(TimeFormat.date(e.from, viewer.language)),
-                    UI.text(TimeFormat.date(CalendarDate(daysSinceEpoch: e.until.daysSinceEpoch - 1), viewer.language)),
+                    UI.text(TimeFormat.period(e.from, until: e.until, viewer.language)),
                     UI.text(e.member.map(viewer.memberName) ?? "—"), UI.text(w["schedule." + e.kind.rawValue]),
                 ]
             }, empty: w["rotation.none"]))
