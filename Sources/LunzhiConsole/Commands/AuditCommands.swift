@@ -28,14 +28,9 @@ enum AuditCommands {
                     return true
                 } ?? false
             let from = try call.arguments.optionalID("from")
-            try await call.service.recordAuditUse(
-                by: call.principal, "verify", description: from.map { "from \($0)" } ?? (full ? "full" : "incremental"))
-            let checkpoints = try await Self.checkpoints(call.environment)
-            let start: AuditVerifier.Start =
-                from.map { .seq($0) } ?? (full || checkpoints.isEmpty ? .beginning : .lastCheckpoint)
-            let v = try await AuditVerifier(pool: call.service.pool).verify(checkpoints: checkpoints, start: start)
+            let v = try await call.environment.auditDesk.verify(by: call.principal, full: full, from: from)
             let checked =
-                call.environment.auditKey == nil
+                call.environment.auditDesk.key == nil
                 ? "checkpoints not checked (no audit key configured)" : "\(v.checkpointsChecked) checkpoints checked"
             let data: JSONValue = .object([
                 ("ok", .bool(v.ok)), ("first", .int(v.firstSeq)), ("count", .int(v.count)),
@@ -214,26 +209,4 @@ enum AuditCommands {
             ("reason", .optional(e.reason)),
         ])
     }
-
-    /// The checkpoints AUDIT VERIFY compares with: none without a key; else the log file's, else
-    /// the database's copies, each signature checked.
-    static func checkpoints(_ environment: ConsoleEnvironment) async throws -> [Checkpoint] {
-        guard let key = environment.auditKey else { return [] }
-        let notes: [String]
-        if let log = environment.checkpointLog {
-            notes = try log.notes()
-        } else {
-            notes = try await CheckpointStore.notes(environment.service.pool)
-        }
-        do {
-            return try CheckpointLog.checkpoints(notes: notes, verifier: key)
-        } catch let error as CheckpointError {
-            throw AuditCheckpointProblem(error: error)
-        }
-    }
-}
-
-/// A checkpoint that does not verify (forged, another key, shrinking): reported as AUDIT_BROKEN.
-struct AuditCheckpointProblem: Error {
-    let error: CheckpointError
 }

@@ -10,10 +10,9 @@ public final class ConsoleEnvironment: Sendable {
     public let startedAt: Date
     let admission = NIOLockedValueBox(ConsoleAdmission())
 
-    /// How AUDIT VERIFY checks checkpoints: the signer's public key, and the checkpoint log file
-    /// (when nil, the copies in the database's `audit_checkpoint` table are used).
-    public let auditKey: SignedNote.Verifier?
-    public let checkpointLog: CheckpointLog?
+    /// AUDIT VERIFY's use case, with how it checks checkpoints: the signer's public key, and the
+    /// checkpoint log file (when nil, the copies in the database's `audit_checkpoint` table).
+    public let auditDesk: AuditDesk
 
     public init(
         service: Cooperation, version: String, auditKey: SignedNote.Verifier? = nil, checkpointLog: CheckpointLog? = nil
@@ -21,8 +20,7 @@ public final class ConsoleEnvironment: Sendable {
         self.service = service
         self.version = version
         self.startedAt = Date()
-        self.auditKey = auditKey
-        self.checkpointLog = checkpointLog
+        self.auditDesk = AuditDesk(service: service, key: auditKey, checkpointLog: checkpointLog)
     }
 
     public var connectionCount: Int { admission.withLockedValue { $0.total } }

@@ -49,13 +49,9 @@ enum MechanismCommands {
             "CHAIR SCHEDULE", usage: "CHAIR SCHEDULE [from] [to] [mechanism=…]",
             summary: "Terms, acting periods and gaps (default: this year and the next four).", keys: ["mechanism"]
         ) { call in
-            let thisYear = ShanghaiCalendar.year(of: call.service.clock.now())
-            let from =
-                try call.arguments.optionalWord(0).map { try Arguments.parseDate($0, key: "from") }
-                ?? ShanghaiCalendar.firstOfJanuary(thisYear)
-            let to =
-                try call.arguments.optionalWord(1).map { try Arguments.parseDate($0, key: "to") }
-                ?? ShanghaiCalendar.firstOfJanuary(thisYear + 5)
+            let (from, to) = call.service.scheduleRange(
+                from: try call.arguments.optionalWord(0).map { try Arguments.parseDate($0, key: "from") },
+                until: try call.arguments.optionalWord(1).map { try Arguments.parseDate($0, key: "to") })
             guard from < to, from.days(until: to) <= 366 * 200 else {
                 throw ConsoleArgumentError("from must precede to, within 200 years")
             }

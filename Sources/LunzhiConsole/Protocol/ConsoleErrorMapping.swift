@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LunzhiCore
+import LunzhiAudit
 import PostgresLibPQ
 
 /// The one place where errors become protocol replies. The wire never shows a Swift type name

@@ -23,10 +23,13 @@ extension Cooperation {
         }
     }
 
-    /// The terms, acting periods and gaps between `from` and `until` (exclusive).
+    /// The terms, acting periods and gaps between `from` and `until` (exclusive); by default
+    /// from 1 January this year (Shanghai) until 1 January five years on: this year and the next four.
     public func schedule(
-        by principal: Int, mechanism: String? = nil, from: CalendarDate, until: CalendarDate
+        by principal: Int, mechanism: String? = nil, from: CalendarDate? = nil, until: CalendarDate? = nil
     ) async throws -> [ScheduleEntry] {
+        let range = scheduleRange(from: from, until: until)
+        let (from, until) = (range.from, range.until)
         try InputRange.check(from, "from")
         try InputRange.check(until, "to")
         return try await read(by: principal) { context in
@@ -382,6 +385,14 @@ extension Cooperation {
 }
 
 extension Cooperation {
+    /// CHAIR SCHEDULE's range: what is given, else this year and the next four.
+    public func scheduleRange(from: CalendarDate?, until: CalendarDate?) -> (from: CalendarDate, until: CalendarDate) {
+        let thisYear = ShanghaiCalendar.year(of: clock.now())
+        return (
+            from ?? ShanghaiCalendar.firstOfJanuary(thisYear), until ?? ShanghaiCalendar.firstOfJanuary(thisYear + 5)
+        )
+    }
+
     /// The swap and skip requests of a mechanism, newest first, with who has consented.
     public func rotationExceptions(by principal: Int, mechanism: String? = nil, limit: Int = 50) async throws
         -> [RotationException]

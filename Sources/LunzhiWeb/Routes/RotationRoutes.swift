@@ -45,9 +45,9 @@ struct RotationRoutes {
         let w = viewer.words
         let today = ShanghaiCalendar.date(of: service.clock.now())
         let chair = try await service.chair(by: viewer.principal)
-        let from = CalendarDate(year: today.year - 2, month: 1, day: 1)!
-        let until = CalendarDate(year: today.year + 5, month: 1, day: 1)!
-        let schedule = try await service.schedule(by: viewer.principal, from: from, until: until)
+        // A year back for context, then CHAIR SCHEDULE's default (this year and the next four).
+        let schedule = try await service.schedule(
+            by: viewer.principal, from: CalendarDate(year: today.year - 1, month: 1, day: 1))
         let exceptions = try await service.rotationExceptions(by: viewer.principal)
         var h = UI.heading(w["rotation.title"])
         h.markup("<p class=\"lede\">")
