@@ -77,7 +77,7 @@ enum Assets {
         fieldset label{display:block;padding:.25rem 0}
         fieldset.radios label{display:inline-block;margin-right:1.25rem}
         .buttons{margin-top:.5rem}
-        .button{display:inline-block;font:inherit;font-weight:600;padding:.5rem 1rem;border-radius:var(--radius);border:1px solid #9aa5b1;
+        .button{display:inline-block;white-space:nowrap;font:inherit;font-weight:600;padding:.5rem 1rem;border-radius:var(--radius);border:1px solid #9aa5b1;
         background:#fff;color:var(--ink);text-decoration:none;cursor:pointer;line-height:1.4}
         .button.primary{background:var(--accent);border-color:var(--accent);color:#fff}
         .button.danger{background:#fff;border-color:var(--bad);color:var(--bad)}
@@ -129,7 +129,13 @@ enum Assets {
         main{padding:1rem .75rem 2rem}h1{font-size:1.3rem}
         .queue a{grid-template-columns:1fr}.queue .when{white-space:normal}
         .facts{grid-template-columns:1fr}
-        table{font-size:.9rem}th,td{padding:.4rem .5rem}
+        .table-wrap{border:0;background:none;overflow:visible}
+        .table-wrap table,.table-wrap tbody,.table-wrap tr,.table-wrap td{display:block;width:100%}
+        .table-wrap thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+        .table-wrap tr{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:.5rem .75rem;margin:0 0 .5rem}
+        .table-wrap td{border:0;padding:.15rem 0;display:grid;grid-template-columns:5.5rem 1fr;gap:.75rem;justify-items:start;overflow-wrap:anywhere}
+        .table-wrap td::before{content:attr(data-label);color:var(--muted);font-size:.85rem}
+        .table-wrap td:empty{display:none}
         .top nav a{padding:.45rem .55rem;font-size:.9rem}
         .filters .field{min-width:8rem;flex:1 1 8rem}
         }

@@ -6,7 +6,7 @@ import LunzhiCore
 /// The frame of every page: header with the product, navigation by role, who is signed in, the
 /// language switch and sign-out; then the page's notices and content.
 enum Layout {
-    enum Section: String { case queue, items, consultations, approvals, projects, rotation, admin, account }
+    enum Section: String { case queue, items, consultations, approvals, projects, rotation, contacts, admin, account }
 
     static func page(
         _ viewer: Viewer, title: String, section: Section, status: HTTPResponse.Status = .ok, notice: String? = nil,
@@ -46,6 +46,7 @@ enum Layout {
         links += [(.items, "/items", "nav.items"), (.consultations, "/consultations", "nav.consultations")]
         links += [(.approvals, "/approvals", "nav.approvals"), (.projects, "/projects", "nav.projects")]
         links.append((.rotation, "/rotation", "nav.rotation"))
+        if viewer.isOperator || viewer.isClerk { links.append((.contacts, "/admin/contacts", "nav.contacts")) }
         if viewer.isOperator { links.append((.admin, "/admin/principals", "nav.admin")) }
         links.append((.account, "/account", "nav.account"))
         for (s, href, key) in links {

@@ -139,6 +139,15 @@ with sync_playwright() as p:
         secrets[name] = page.locator("#new-secret").inner_text().strip()
         if code == "QH":
             check(page, "principal-created")
+    # Every member is reminded by e-mail.
+    page.goto(args.url + "/admin/contacts")
+    for code in MEMBERS:
+        page.get_by_label("成员单位").select_option(code)
+        page.get_by_label("方式").select_option("email")
+        page.get_by_label("地址").fill(f"{code.lower()}@example.cn")
+        page.get_by_role("button", name="添加").click()
+        expect(page.get_by_text("提醒方式已添加")).to_be_visible()
+    check(page, "contacts")
     sign_out(page)
 
     # Qinghai files an item with the keyboard alone, then submits it.
@@ -230,7 +239,9 @@ with sync_playwright() as p:
     page.get_by_role("button", name="登记", exact=True).click()
     expect(page.get_by_text("项目已登记")).to_be_visible()
     expect(page.get_by_text("12.5亿元")).to_be_visible()
+    check(page, "project")
     page.get_by_role("link", name="申请一事一议").click()
+    check(page, "approval-form")
     page.get_by_label("办理方式").select_option("regular")
     page.get_by_label("申请事项").fill("请求甘肃省协调配套用地。")
     page.get_by_label("甘肃省工业和信息化厅").check()

@@ -118,3 +118,38 @@ import Testing
         }
     }
 }
+
+/// The web workspace over HTTPS (`--web-tls-cert`/`--web-tls-key`): HSTS on every response, and
+/// cookies marked Secure.
+@Suite struct WebTLSTests {
+    @Test func httpsWithHSTSAndSecureCookies() async throws {
+        let directory = temporaryPath("webtls")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let authority = try await TLSTests.Authority(directory: directory, name: "web-ca")
+        let server = try await authority.issue("web", server: true)
+        try await TestDatabase.with { database in
+            let port = try LoopbackPort.free()
+            let process = try BackgroundProcess(
+                try lunzhiBinary(),
+                [
+                    "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--web-listen", "127.0.0.1:\(port)",
+                    "--web-tls-cert", server.certificate, "--web-tls-key", server.key, "--database-url",
+                    "dbname=\(database.name)",
+                ])
+            defer { process.stop(SIGTERM) }
+            try await BackgroundProcess.waitForPort(port)
+            let https = try await BackgroundProcess.run(
+                "curl", ["-sS", "-D", "-", "-o", "/dev/null", "--cacert", authority.certificate, "https://127.0.0.1:\(port)/signin"])
+            #expect(https.status == 0, "\(https.output)")
+            let headers = https.output.lowercased()
+            #expect(headers.hasPrefix("http/1.1 200"), "\(https.output)")
+            #expect(headers.contains("strict-transport-security: max-age=31536000"), "\(https.output)")
+            let cookie = headers.split(separator: "\r\n").first { $0.hasPrefix("set-cookie: lunzhi_signin=") }
+            #expect(cookie?.contains("; secure") == true && cookie?.contains("samesite=strict") == true, "\(https.output)")
+            // Plain HTTP to the TLS port gets no page.
+            let plain = try await BackgroundProcess.run("curl", ["-sS", "-m", "5", "http://127.0.0.1:\(port)/signin"])
+            #expect(plain.status != 0 || !plain.output.contains("轮值工作台"))
+        }
+    }
+}

@@ -51,6 +51,7 @@ import Testing
         for action in ["table", "open", "position", "decide", "defer", "close", "cancel"] { keys.insert("done.consultation_" + action) }
         for action in ["plan", "swap", "skip", "consent", "acting"] { keys.insert("done.rotation_" + action) }
         for kind in ["term", "gap", "acting"] { keys.insert("schedule." + kind) }
+        for channel in Cooperation.contactChannels { keys.insert("channel." + channel) }
         let missing = keys.filter { Catalogue.entries[$0] == nil }.sorted()
         #expect(missing.isEmpty, "not in the catalogue: \(missing)")
         for (key, entry) in Catalogue.entries {

@@ -45,6 +45,10 @@ import Testing
                     #expect(page.body.contains("<html lang=\"zh-CN\">"), "\(name) \(uri)")
                     #expect(!page.body.contains("class=\"error\""), "\(name) \(uri)")
                 }
+                if name != "auditor" {
+                    let contacts = try await h.get("/admin/contacts", b)
+                    #expect(contacts.status == .ok && contacts.body.contains("提醒方式"), "\(name) contacts")
+                }
                 let admin = try await h.get("/admin/principals", b)
                 #expect(admin.status == (name == "operator" ? .ok : .forbidden), "\(name) admin")
                 if name != "operator" { #expect(admin.body.contains("FORBIDDEN")) }
@@ -93,6 +97,22 @@ import Testing
             let create = try await h.post("/admin/principals", sn, [("name", "x-y"), ("role", "operator")])
             #expect(create.status == .forbidden && create.body.contains("FORBIDDEN"))
             #expect(try await h.counts() == before)
+        }
+    }
+
+    @Test func contactsOfOnesOwnMemberOnly() async throws {
+        try await WebHarness.with { h in
+            let qh = try await h.browser("clerk-qh")
+            let added = try await h.post("/admin/contacts", qh, [("member", "QH"), ("channel", "email"), ("address", "qh@example.cn")])
+            #expect(added.status == .seeOther)
+            let before = try await h.counts()
+            let other = try await h.post("/admin/contacts", qh, [("member", "GS"), ("channel", "email"), ("address", "x@example.cn")])
+            #expect(other.status == .forbidden, "\(other.body.prefix(2000))")
+            let bad = try await h.post("/admin/contacts", qh, [("member", "QH"), ("channel", "pigeon"), ("address", "roof")])
+            #expect(bad.status == .unprocessableContent && bad.body.contains("INVALID_ARGUMENT"))
+            #expect(try await h.counts() == before)
+            let page = try await h.get("/admin/contacts", try await h.browser("clerk-sn"))
+            #expect(page.body.contains("青海省经济和信息化委员会") && !page.body.contains("qh@example.cn"))
         }
     }
 
