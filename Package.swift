@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "LunzhiCore",
                 "LunzhiAudit",
+                "LunzhiOperations",
                 "PostgresLibPQ",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -113,10 +114,10 @@ let package = Package(
             dependencies: [
                 "LunzhiCore",
                 "LunzhiAudit",
+                "LunzhiOperations",
                 "PostgresLibPQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -124,7 +125,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Running it for real: health and readiness over HTTP, Prometheus metrics, systemd's notify protocol.
+        // Running it for real: health and readiness over HTTP, Prometheus metrics, systemd's notify protocol,
+        // the servers' TLS certificates (reloaded on SIGHUP).
         .target(
             name: "LunzhiOperations",
             dependencies: [
@@ -136,6 +138,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict

@@ -5,8 +5,7 @@ public import Logging
 import Foundation
 import HTTPTypes
 import NIOCore
-import NIOSSL
-import HummingbirdTLS
+public import LunzhiOperations
 import HummingbirdCore
 
 /// The web workspace's settings (`lunzhi serve --web-…`, docs/web.md).
@@ -54,20 +53,12 @@ public struct WebApp: Sendable {
         return router
     }
 
-    /// The HTTP service for the ServiceGroup; with `tls` (certificate chain, key: PEM files) HTTPS.
+    /// The HTTP service for the ServiceGroup; with `tls` HTTPS, its certificate reloadable.
     public func application(
-        logger: Logger, tls: (certificate: String, key: String)? = nil,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) throws -> some Service {
-        var server: HTTPServerBuilder = .http1()
-        if let tls {
-            let configuration = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: configuration)
-        }
-        return Application(
-            router: router(), server: server,
+        logger: Logger, tls: ServerTLS? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some Service {
+        Application(
+            router: router(), server: tls.map { .reloadingTLS($0) } ?? .http1(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -119,15 +119,18 @@ import Testing
     }
 }
 
-/// The web workspace over HTTPS (`--web-tls-cert`/`--web-tls-key`): HSTS on every response, and
-/// cookies marked Secure.
+/// The web workspace over HTTPS (`--web-tls-cert`/`--web-tls-key`): HSTS on every response,
+/// cookies marked Secure, and a certificate replaced on SIGHUP like the console's.
 @Suite struct WebTLSTests {
     @Test func httpsWithHSTSAndSecureCookies() async throws {
         let directory = temporaryPath("webtls")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let authority = try await TLSTests.Authority(directory: directory, name: "web-ca")
-        let server = try await authority.issue("web", server: true)
+        let issued = try await authority.issue("web", server: true)
+        let server = (certificate: directory + "/served.pem", key: directory + "/served.key")
+        try FileManager.default.copyItem(atPath: issued.certificate, toPath: server.certificate)
+        try FileManager.default.copyItem(atPath: issued.key, toPath: server.key)
         try await TestDatabase.with { database in
             let port = try LoopbackPort.free()
             let process = try BackgroundProcess(
@@ -150,6 +153,22 @@ import Testing
             // Plain HTTP to the TLS port gets no page.
             let plain = try await BackgroundProcess.run("curl", ["-sS", "-m", "5", "http://127.0.0.1:\(port)/signin"])
             #expect(plain.status != 0 || !plain.output.contains("轮值工作台"))
+            // A renewed certificate from another CA, taken on SIGHUP without a restart.
+            let renewing = try await TLSTests.Authority(directory: directory, name: "web-ca-two")
+            let renewed = try await renewing.issue("web-two", server: true)
+            for (from, to) in [(renewed.certificate, server.certificate), (renewed.key, server.key)] {
+                try FileManager.default.removeItem(atPath: to)
+                try FileManager.default.copyItem(atPath: from, toPath: to)
+            }
+            kill(process.pid, SIGHUP)
+            var taken = false
+            for _ in 0..<50 where !taken {
+                try await Task.sleep(for: .milliseconds(100))
+                taken = try await BackgroundProcess.run(
+                    "curl", ["-sS", "-o", "/dev/null", "--cacert", renewing.certificate, "https://127.0.0.1:\(port)/signin"]
+                ).status == 0
+            }
+            #expect(taken)
         }
     }
 }

@@ -151,16 +151,17 @@ struct ServeCommand: AsyncParsableCommand {
         // the pools, which every other service uses.
         let pools = PoolService(pools: [pool] + (readPool.map { [$0] } ?? []))
         var webServices: [any Service] = []
+        let webTLS = try webTLSCertificate.map { try ServerTLS(files: .init(certificate: $0, key: webTLSKey!)) }
         if let (webHost, webPort) = web {
             let app = WebApp(
-                service: service, configuration: WebConfiguration(host: webHost, port: webPort, tls: webTLSCertificate != nil))
+                service: service, configuration: WebConfiguration(host: webHost, port: webPort, tls: webTLS != nil))
             webServices.append(
-                try app.application(logger: logger, tls: try webTLSCertificate.map { ($0, webTLSKey!) }) { port in
+                app.application(logger: logger, tls: webTLS) { port in
                     logger.notice("web workspace listening", metadata: ["url": "\(webTLSCertificate == nil ? "http" : "https")://\(webHost):\(port)/"])
                 })
         }
         let services: [any Service] =
-            [pools, TLSReloadService(tls: tls, logger: logger), server, cacheService] + webServices + operationsServices
+            [pools, TLSReloadService(certificates: [tls, webTLS].compactMap { $0 }, logger: logger), server, cacheService] + webServices + operationsServices
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
