@@ -15,14 +15,14 @@ enum UI {
         h.markup("</label>")
         if type == "textarea" {
             h.markup("<textarea id=\"\(id)\" name=\"\(name)\" rows=\"6\"\(required ? " required" : "") \(attributes)")
-            if let hint { h.markup(" aria-describedby=\"\(id)-hint\"") }
+            if hint != nil { h.markup(" aria-describedby=\"\(id)-hint\"") }
             h.markup(">")
             h.text(value)
             h.markup("</textarea>")
         } else {
             h.markup("<input id=\"\(id)\" name=\"\(name)\" type=\"\(type)\" value=\"\(HTML.attribute(value))\"")
             h.markup(required ? " required" : "")
-            if let hint { h.markup(" aria-describedby=\"\(id)-hint\"") }
+            if hint != nil { h.markup(" aria-describedby=\"\(id)-hint\"") }
             h.markup(" \(attributes)>")
         }
         if let hint {

@@ -201,12 +201,6 @@ enum AuditCommands {
             + " \(e.action) \(e.entity) \(e.entityID)" + (e.reason.map { " — \($0)" } ?? "")
     }
 
-    static func eventJSON(_ e: AuditEvent) -> JSONValue {
-        .object([
-            ("seq", .int(e.seq)), ("at", .string(Formatting.time(e.at))), ("principal", .string(e.principal)),
-            ("member", .optional(e.member)), ("action", .string(e.action)), ("entity", .string(e.entity)),
-            ("entity_id", .string(e.entityID)), ("before", .optional(e.before)), ("after", .optional(e.after)),
-            ("reason", .optional(e.reason)),
-        ])
-    }
+    static func eventJSON(_ e: AuditEvent) -> JSONValue { Formatting.represented(e) }
+
 }

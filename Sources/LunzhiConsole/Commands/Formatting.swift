@@ -4,15 +4,17 @@ import PostgresLibPQ
 
 /// How domain values appear in replies: times in Shanghai with their offset, money in CNY.
 enum Formatting {
-    static func time(_ date: Date) -> String {
-        let micros = PostgresTimestamp.microseconds(date) + 8 * 3_600_000_000
-        let utcLike = PostgresTimestamp.format(microseconds: micros)
-        return String(utcLike.prefix(19)) + "+08:00"
-    }
+    static func time(_ date: Date) -> String { ShanghaiCalendar.timestamp(date) }
 
     static func time(_ date: Date?) -> String { date.map { time($0) } ?? "-" }
 
     static func money(_ value: Decimal) -> String { "\(value)" }
+
+    /// An entity's JSON as the domain represents it (LunzhiCore's `Representations.swift`).
+    static func represented(_ value: some Encodable) -> JSONValue {
+        // The representations write strings, numbers, booleans and nulls only: they cannot fail.
+        (try? JSONValue(encoding: value)) ?? .null
+    }
 
     /// `key=value` pairs for a text line; values with spaces are quoted.
     static func pairs(_ pairs: [(String, String?)]) -> String {
@@ -38,15 +40,7 @@ enum Formatting {
             ("category", item.category.rawValue),
             ("track", item.track.rawValue), ("title", item.title),
         ])
-        let json = JSONValue.object([
-            ("id", .int(item.id)), ("mechanism", .string(item.mechanism)), ("member", .string(item.member)),
-            ("category", .string(item.category.rawValue)), ("track", .string(item.track.rawValue)),
-            ("title", .string(item.title)), ("body", .string(item.body)),
-            ("justification", .optional(item.justification)),
-            ("project", item.projectID.map(JSONValue.int) ?? .null), ("state", .string(item.state.rawValue)),
-            ("return_reason", .optional(item.returnReason)), ("created_at", .string(time(item.createdAt))),
-            ("updated_at", .string(time(item.updatedAt))),
-        ])
+        let json = represented(item)
         return (line, json)
     }
 
@@ -75,7 +69,6 @@ enum Formatting {
                 ("respond_by", c.responseDeadline.map { time($0) }),
             ])
         ]
-        var agenda: [JSONValue] = []
         for entry in c.agenda {
             let positions = entry.positions.keys.sorted().map { member in
                 let p = entry.positions[member]!
@@ -85,34 +78,10 @@ enum Formatting {
                 "\(entry.ordinal). item \(entry.itemID) [\(entry.track.rawValue)] \(entry.title) — "
                     + (entry.outcome.map { $0.rawValue + (entry.decisionNumber.map { " \($0)" } ?? "") } ?? "undecided")
                     + (positions.isEmpty ? "" : " — " + positions.joined(separator: " ")))
-            agenda.append(
-                .object([
-                    ("ordinal", .int(entry.ordinal)), ("item", .int(entry.itemID)), ("title", .string(entry.title)),
-                    ("track", .string(entry.track.rawValue)), ("outcome", .optional(entry.outcome?.rawValue)),
-                    ("decision", .optional(entry.decisionNumber)),
-                    (
-                        "positions",
-                        .object(
-                            entry.positions.keys.sorted().map { member in
-                                let p = entry.positions[member]!
-                                return (
-                                    member,
-                                    .object([("stance", .string(p.stance.rawValue)), ("note", .optional(p.note))])
-                                )
-                            })
-                    ),
-                ]))
         }
         if let minutes = c.minutes { lines.append("minutes: \(minutes)") }
         if let reason = c.cancelReason { lines.append("cancelled: \(reason)") }
-        let json = JSONValue.object([
-            ("id", .int(c.id)), ("mechanism", .string(c.mechanism)), ("kind", .string(c.kind.rawValue)),
-            ("state", .string(c.state.rawValue)), ("chair", .string(c.chairMember)), ("rule", .string(c.rule.rawValue)),
-            ("at", .optional(c.at.map { time($0) })), ("place", .optional(c.place)),
-            ("agenda_deadline", .string(time(c.agendaDeadline))),
-            ("response_deadline", .optional(c.responseDeadline.map { time($0) })),
-            ("minutes", .optional(c.minutes)), ("cancel_reason", .optional(c.cancelReason)), ("agenda", .array(agenda)),
-        ])
+        let json = represented(c)
         return (lines, json)
     }
 
@@ -132,30 +101,7 @@ enum Formatting {
             lines.append(
                 "party \(party.member): \(party.answer?.rawValue ?? "waiting")" + (party.note.map { " — \($0)" } ?? ""))
         }
-        let json = JSONValue.object([
-            ("id", .int(a.id)), ("mechanism", .string(a.mechanism)), ("project", .int(a.projectID)),
-            ("requester", .string(a.requesterMember)), ("track", .string(a.track.rawValue)), ("ask", .string(a.ask)),
-            ("justification", .optional(a.justification)), ("state", .string(a.state.rawValue)),
-            ("overdue", .bool(a.overdue)),
-            ("requested_at", .string(time(a.requestedAt))), ("due_at", .string(time(a.dueAt))),
-            (
-                "screening",
-                .object([
-                    ("catalogue_version", .int(a.screening.catalogueVersion)),
-                    ("screened", .optional(a.screening.screenedCode)),
-                ])
-            ),
-            (
-                "parties",
-                .array(
-                    a.parties.map {
-                        .object([
-                            ("member", .string($0.member)), ("answer", .optional($0.answer?.rawValue)),
-                            ("note", .optional($0.note)),
-                        ])
-                    })
-            ),
-        ])
+        let json = represented(a)
         return (lines, json)
     }
 
@@ -165,18 +111,7 @@ enum Formatting {
             ("source", p.source.rawValue),
             ("stage", p.stage.rawValue), ("investment", money(p.investment)), ("name", p.name),
         ])
-        let json = JSONValue.object([
-            ("id", .int(p.id)), ("mechanism", .string(p.mechanism)), ("name", .string(p.name)),
-            ("enterprises", .array(p.enterprises.map(JSONValue.string))), ("investment", .string(money(p.investment))),
-            ("industry", .string(p.industry.rawValue)), ("sub_industry", .string(p.subIndustry)),
-            ("source", .string(p.source.rawValue)), ("host", .string(p.hostMember)), ("place", .string(p.place)),
-            ("stage", .string(p.stage.rawValue)),
-            (
-                "history",
-                .array(
-                    p.history.map { .object([("stage", .string($0.stage.rawValue)), ("at", .string(time($0.at)))]) })
-            ),
-        ])
+        let json = represented(p)
         return (line, json)
     }
 }

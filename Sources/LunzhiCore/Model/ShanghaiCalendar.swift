@@ -24,6 +24,12 @@ public enum ShanghaiCalendar {
 
     public static func year(of instant: Date) -> Int { date(of: instant).year }
 
+    /// An instant as the replies show it: `2026-05-01T09:30:00+08:00` (Shanghai, to the second).
+    public static func timestamp(_ instant: Date) -> String {
+        let micros = PostgresTimestamp.microseconds(instant) + offsetSeconds * 1_000_000
+        return String(PostgresTimestamp.format(microseconds: micros).prefix(19)) + "+08:00"
+    }
+
     /// An ISO 8601 time as people type it: a date (00:00 in Shanghai), a date and time without a
     /// zone (Shanghai), or with one (`Z`, `+08:00`). Nil when it is none of these.
     public static func parseTime(_ text: String) -> Date? {
