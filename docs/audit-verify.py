@@ -147,10 +147,18 @@ def open_checkpoint(note, key):
             if not ed25519_verify(public, text.encode(), blob[4:]):
                 raise ValueError("the signature does not verify")
             lines = text.rstrip("\n").split("\n")
-            head = base64.b64decode(lines[2])
-            if len(head) != 32 or str(int(lines[1])) != lines[1]:
+            third = base64.b64decode(lines[2])
+            if len(third) != 32 or str(int(lines[1])) != lines[1]:
                 raise ValueError("not a checkpoint")
-            return int(lines[1]), head
+            # Version 2: the Merkle root on the third line, the chain head on a "chain" line;
+            # version 1: the chain head on the third line, no root.
+            chain = [l for l in lines[3:] if l.startswith("chain ")]
+            if chain:
+                head = base64.b64decode(chain[0][6:])
+                if len(head) != 32:
+                    raise ValueError("not a checkpoint: the chain line is not a hash")
+                return int(lines[1]), head, third
+            return int(lines[1]), third, None
     raise ValueError("not signed by " + name)
 
 
@@ -278,7 +286,7 @@ def main(directory):
         last_size = 0
         for i, note in enumerate(notes, 1):
             try:
-                size, head = open_checkpoint(note, key)
+                size, head, root = open_checkpoint(note, key)
             except ValueError as e:
                 print("FAILED: checkpoint %d: %s" % (i, e))
                 return 1
@@ -286,10 +294,13 @@ def main(directory):
                 print("FAILED: checkpoint %d: the log shrinks from %d to %d events" % (i, last_size, size))
                 return 1
             last_size = size
-            checkpoints.append((i, size, head))
+            checkpoints.append((i, size, head, root))
     except FileNotFoundError:
         pass
     by_size = {}
+    roots = {}
+    leaves = []
+    root_sizes = {size for _, size, _, root in checkpoints if root is not None}
     previous = None
     expected = None
     for event in events:
@@ -310,11 +321,18 @@ def main(directory):
         previous = bytes.fromhex(event["hash"])
         expected = seq + 1
         by_size[seq] = previous
+        leaves.append(merkle_leaf(canonical(event)))
+        if seq in root_sizes and events[0]["seq"] == 1:
+            roots[seq] = merkle_root(leaves)
     first = events[0]["seq"] if events else 0
     last = events[-1]["seq"] if events else 0
-    for i, size, head in checkpoints:
+    for i, size, head, root in checkpoints:
         if first <= size <= last and by_size[size] != head:
             print("FAILED at seq %d: its hash is not the head signed by checkpoint %d" % (size, i))
+            return 1
+        if root is not None and size in roots and roots[size] != root:
+            print("FAILED at seq %d: the Merkle root of events 1..%d is not the root signed by checkpoint %d"
+                  % (size, size, i))
             return 1
     print("ok %d events, seq %d..%d, head %s, %d checkpoints"
           % (len(events), first, last, (previous or bytes(32)).hex(), len(checkpoints)))

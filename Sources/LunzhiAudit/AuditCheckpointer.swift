@@ -55,8 +55,10 @@ public struct AuditCheckpointer: Sendable {
             throw Refused(description: "refusing to sign: the audit log does not verify at \(failure)")
         }
         if let last = existing.last, last.size == verification.headSeq { return .unchanged(last) }
+        // Version 2: the Merkle root (verified above against the events) and the chain head.
         let checkpoint = try Checkpoint(
-            origin: origin, size: verification.headSeq, head: verification.headHash, time: now, signer: signer)
+            origin: origin, size: verification.headSeq, head: verification.headHash, root: verification.treeRoot,
+            time: now, signer: signer)
         try log.append(checkpoint.note)
         try await pool.transaction { connection in
             try await CheckpointStore.insert(checkpoint, keyName: signer.name, on: connection)

@@ -78,6 +78,15 @@ public struct AuditRecord: Sendable, Equatable {
     }
 
     /// sha256(prev_hash ‖ canonical bytes).
+    /// The chain hash and the Merkle leaf hash, from one encoding of the contents.
+    public func computedHashes(previous: [UInt8]) -> (chain: [UInt8], leaf: [UInt8]) {
+        let canonical = canonicalBytes
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: canonical)
+        return (Array(hasher.finalize()), MerkleTree.leafHash(canonical))
+    }
+
     public func computedHash(previous: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: previous)

@@ -27,6 +27,10 @@ public struct AuditVerification: Sendable, Equatable {
     public var trustedFromCheckpoint = false
     /// The largest size a compared checkpoint covers (0: no checkpoint anchors the rows).
     public var anchoredThrough = 0
+    /// The Merkle root at `headSeq`, recomputed from the events (and equal to the stored tree's
+    /// when `failure` is nil); checkpoints whose signed root (version 2) was compared.
+    public var treeRoot: [UInt8] = []
+    public var rootsChecked = 0
 
     public var ok: Bool { failure == nil }
 
@@ -47,11 +51,17 @@ public struct AuditVerification: Sendable, Equatable {
                     : "rows 1–\(trustedThrough) trusted from the stored hash of seq \(trustedThrough), not recomputed")
         }
         lines.append(count > 0 ? "rows \(firstSeq)–\(firstSeq + count - 1) recomputed from their contents" : "no row recomputed")
+        if failure == nil && !treeRoot.isEmpty && headSeq > 0 {
+            lines.append("Merkle root at \(headSeq): \(Hex.encode(treeRoot)) (the stored tree agrees with the events)")
+        }
         if unanchored {
             lines.append(
                 "no signed checkpoint was compared: the chain is consistent, but nothing proves it was not rewritten as a whole")
         } else {
             lines.append("\(checkpointsChecked) signed checkpoints compared with the rows at their sizes")
+            if rootsChecked > 0 {
+                lines.append("\(rootsChecked) of them (version 2) also by their Merkle roots, against the stored tree")
+            }
             if headSeq > anchoredThrough {
                 lines.append(
                     "rows \(anchoredThrough + 1)–\(headSeq) are newer than the last checkpoint (size \(anchoredThrough)): no signature covers them yet"
@@ -133,14 +143,26 @@ public struct AuditVerifier: Sendable {
         let first = expected
         var count = 0
         var failure: AuditFailure?
+        let store = MerkleStore(pool: pool)
+        // The tree up to where recomputation starts, from the stored nodes (checked against the
+        // signed roots by compare()); the recomputed leaves go on from there.
+        var frontier: MerkleFrontier
+        do {
+            frontier = try await store.frontier(size: expected - 1)
+        } catch let missing as MerkleStore.Missing {
+            return report(
+                first: 0, count: 0, head: (expected - 1, previous), checkpoints: checkpoints.count,
+                failure: AuditFailure(seq: max(1, missing.index << missing.level), problem: "\(missing)"),
+                checkpointFailure: checkpointFailure)
+        }
         var upcoming = Task { [pool, pageSize, expected] in try await Self.page(pool, from: expected, limit: pageSize) }
         scan: while true {
             let page = try await upcoming.value
-            guard let last = page.last else { break }
+            guard let last = page.last?.record else { break }
             if page.count == pageSize {
                 upcoming = Task { [pool, pageSize] in try await Self.page(pool, from: last.seq + 1, limit: pageSize) }
             }
-            for record in page {
+            for (record, storedLeaf) in page {
                 if record.seq != expected {
                     failure = AuditFailure(
                         seq: record.seq,
@@ -155,11 +177,21 @@ public struct AuditVerifier: Sendable {
                     )
                     break scan
                 }
-                if record.computedHash(previous: previous) != record.hash {
+                let computed = record.computedHashes(previous: previous)
+                if computed.chain != record.hash {
                     failure = AuditFailure(
                         seq: record.seq, problem: "its contents do not match its hash (the event was altered)")
                     break scan
                 }
+                if storedLeaf != computed.leaf {
+                    failure = AuditFailure(
+                        seq: record.seq,
+                        problem: storedLeaf == nil
+                            ? "the Merkle tree has no leaf for it (audit_tree is incomplete)"
+                            : "its contents do not match its leaf in the Merkle tree (the event or the tree was altered)")
+                    break scan
+                }
+                frontier.append(computed.leaf)
                 previous = record.hash
                 expected += 1
                 count += 1
@@ -167,9 +199,22 @@ public struct AuditVerifier: Sendable {
             if page.count < pageSize { break }
         }
         upcoming.cancel()
-        return report(
+        // The stored tree must be the tree of these events: its root at the head, against the root
+        // recomputed from the events' contents.
+        if failure == nil, frontier.size > 0 {
+            let stored = try? await store.root(size: frontier.size)
+            if stored != frontier.root {
+                failure = AuditFailure(
+                    seq: frontier.size,
+                    problem: "the stored Merkle tree's root at size \(frontier.size) is not the root of the events (audit_tree was altered)")
+            }
+        }
+        var result = report(
             first: count > 0 ? first : 0, count: count, head: (expected - 1, previous), checkpoints: checkpoints.count,
             failure: failure, checkpointFailure: checkpointFailure)
+        result.treeRoot = frontier.root
+        result.rootsChecked = checkpoints.filter { $0.root != nil && $0.size > 0 }.count
+        return result
     }
 
     private func report(
@@ -211,6 +256,11 @@ public struct AuditVerifier: Sendable {
                     problem:
                         "its hash is not the head signed by checkpoint \(i + 1) (the history up to here was rewritten)")
             }
+            if let root = checkpoint.root, try await MerkleStore(pool: pool).root(size: checkpoint.size) != root {
+                return AuditFailure(
+                    seq: checkpoint.size,
+                    problem: "the stored tree's root at size \(checkpoint.size) is not the root signed by checkpoint \(i + 1)")
+            }
         }
         return nil
     }
@@ -221,10 +271,18 @@ public struct AuditVerifier: Sendable {
         }
     }
 
-    static func page(_ pool: PostgresPool, from seq: Int, limit: Int) async throws -> [AuditRecord] {
+    /// A page of events with their stored Merkle leaves (nil where the tree has none).
+    static func page(_ pool: PostgresPool, from seq: Int, limit: Int) async throws -> [(record: AuditRecord, leaf: [UInt8]?)] {
         try await pool.query(
-            "SELECT \(AuditRecord.selectList) FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2", [seq, limit]
-        ).map(AuditRecord.init(row:))
+            """
+            SELECT e.*, t.hash AS stored_leaf
+            FROM (SELECT \(AuditRecord.selectList) FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2) e
+            LEFT JOIN audit_tree t ON t.level = 0 AND t.idx = e.seq - 1
+            ORDER BY e.seq
+            """, [seq, limit]
+        ).map { row in
+            (try AuditRecord(row: row), try row.decode("stored_leaf", as: Data?.self).map { Array($0) })
+        }
     }
 
     /// The current head: the highest seq and its hash.

@@ -2,32 +2,44 @@ public import Foundation
 import PostgresLibPQ
 
 /// A signed statement of the audit log's head, in the C2SP tlog-checkpoint layout
-/// (https://c2sp.org/tlog-checkpoint):
+/// (https://c2sp.org/tlog-checkpoint). Version 2 (since SQL/0012):
 ///
 /// ```
 /// <origin>
 /// <size: the number of events, which is the seq of the last>
-/// <base64 of the head hash: the hash of event `size`, all zeros when empty>
+/// <base64 of the RFC 9162 Merkle root of the first `size` events>
+/// chain <base64 of the chain hash of event `size`>
 /// time <UTC, microseconds, RFC 3339>
 /// ```
 ///
-/// Lunzhi's log is a hash chain, not a Merkle tree, so the third line is the chain's head hash
-/// rather than a tree root; the rest follows the format.
+/// Version 1 (before the tree) had the chain's head hash on the third line and no `chain` line;
+/// such checkpoints, already signed, keep verifying as they are (`root` is nil for them).
 public struct Checkpoint: Sendable, Equatable {
     public var origin: String
     public var size: Int
     public var head: [UInt8]
+    /// The Merkle root at `size` (version 2); nil for a version-1 checkpoint.
+    public var root: [UInt8]?
     public var time: String
     /// The signed note (text, empty line, signature lines).
     public var note: String
 
-    public init(origin: String, size: Int, head: [UInt8], time: Date, signer: SignedNote.Signer) throws {
+    /// Signs a checkpoint: version 2 with `root`, version 1 without.
+    public init(
+        origin: String, size: Int, head: [UInt8], root: [UInt8]? = nil, time: Date, signer: SignedNote.Signer
+    ) throws {
         self.origin = origin
         self.size = size
         self.head = head
+        self.root = root
         self.time = PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(time))
         guard !origin.isEmpty, !origin.contains("\n") else { throw SignedNote.NoteError("the origin must be one line") }
-        let text = "\(origin)\n\(size)\n\(Data(head).base64EncodedString())\ntime \(self.time)\n"
+        let text =
+            if let root {
+                "\(origin)\n\(size)\n\(Data(root).base64EncodedString())\nchain \(Data(head).base64EncodedString())\ntime \(self.time)\n"
+            } else {
+                "\(origin)\n\(size)\n\(Data(head).base64EncodedString())\ntime \(self.time)\n"
+            }
         self.note = try SignedNote.sign(text, with: signer)
     }
 
@@ -40,7 +52,16 @@ public struct Checkpoint: Sendable, Equatable {
         else { throw SignedNote.NoteError("not a checkpoint: origin, size and head hash expected") }
         self.origin = lines[0]
         self.size = size
-        self.head = Array(head)
+        if let chain = lines.dropFirst(3).first(where: { $0.hasPrefix("chain ") }) {
+            guard let chainHead = Data(base64Encoded: String(chain.dropFirst(6))), chainHead.count == 32 else {
+                throw SignedNote.NoteError("not a checkpoint: the chain line is not a hash")
+            }
+            self.root = Array(head)
+            self.head = Array(chainHead)
+        } else {
+            self.root = nil
+            self.head = Array(head)
+        }
         self.time = lines.dropFirst(3).first { $0.hasPrefix("time ") }.map { String($0.dropFirst(5)) } ?? ""
         self.note = note
     }

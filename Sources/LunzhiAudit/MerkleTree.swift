@@ -42,33 +42,73 @@ public enum MerkleTree {
 
     public static func root(_ leaves: [Hash]) -> Hash { root(leaves[...]) }
 
+    /// The hash of the subtree over leaves `lo..<hi`, however it is found (from leaves in memory,
+    /// or from the nodes stored in PostgreSQL: `MerkleStore`).
+    public typealias Subtree = (_ lo: Int, _ hi: Int) throws -> Hash
+
     /// PATH(m, D[n]): the audit path of leaf `index` in the tree of `leaves`, leaf to root.
     public static func inclusionProof(index: Int, _ leaves: ArraySlice<Hash>) -> [Hash] {
         precondition(index >= 0 && index < leaves.count, "leaf index out of the tree")
-        guard leaves.count > 1 else { return [] }
-        let k = split(leaves.count)
-        let middle = leaves.startIndex + k
-        if index < k {
-            return inclusionProof(index: index, leaves[..<middle]) + [root(leaves[middle...])]
-        }
-        return inclusionProof(index: index - k, leaves[middle...]) + [root(leaves[..<middle])]
+        let base = leaves.startIndex
+        // The closure never throws.
+        return (try? inclusionProof(index: index, size: leaves.count) { lo, hi in
+            root(leaves[(base + lo)..<(base + hi)])
+        }) ?? []
+    }
+
+    /// PATH(index, D[0:size]) from subtree hashes.
+    public static func inclusionProof(index: Int, size: Int, _ subtree: Subtree) throws -> [Hash] {
+        precondition(index >= 0 && index < size, "leaf index out of the tree")
+        return try path(index, 0, size, subtree)
+    }
+
+    private static func path(_ m: Int, _ lo: Int, _ hi: Int, _ subtree: Subtree) throws -> [Hash] {
+        let n = hi - lo
+        guard n > 1 else { return [] }
+        let k = split(n)
+        if m < k { return try path(m, lo, lo + k, subtree) + [subtree(lo + k, hi)] }
+        return try path(m - k, lo + k, hi, subtree) + [subtree(lo, lo + k)]
     }
 
     /// PROOF(m, D[n]): that the tree of the first `oldSize` leaves is a prefix of the tree of all.
     public static func consistencyProof(oldSize: Int, _ leaves: ArraySlice<Hash>) -> [Hash] {
         precondition(oldSize > 0 && oldSize <= leaves.count, "old size out of the tree")
-        return subproof(oldSize, leaves, complete: true)
+        let base = leaves.startIndex
+        return (try? consistencyProof(oldSize: oldSize, size: leaves.count) { lo, hi in
+            root(leaves[(base + lo)..<(base + hi)])
+        }) ?? []
     }
 
-    private static func subproof(_ m: Int, _ leaves: ArraySlice<Hash>, complete: Bool) -> [Hash] {
-        let n = leaves.count
-        if m == n { return complete ? [] : [root(leaves)] }
+    /// PROOF(oldSize, D[0:size]) from subtree hashes.
+    public static func consistencyProof(oldSize: Int, size: Int, _ subtree: Subtree) throws -> [Hash] {
+        precondition(oldSize > 0 && oldSize <= size, "old size out of the tree")
+        return try subproof(oldSize, 0, size, complete: true, subtree)
+    }
+
+    private static func subproof(_ m: Int, _ lo: Int, _ hi: Int, complete: Bool, _ subtree: Subtree) throws -> [Hash] {
+        let n = hi - lo
+        if m == n { return complete ? [] : [try subtree(lo, hi)] }
         let k = split(n)
-        let middle = leaves.startIndex + k
-        if m <= k {
-            return subproof(m, leaves[..<middle], complete: complete) + [root(leaves[middle...])]
-        }
-        return subproof(m - k, leaves[middle...], complete: false) + [root(leaves[..<middle])]
+        if m <= k { return try subproof(m, lo, lo + k, complete: complete, subtree) + [subtree(lo + k, hi)] }
+        return try subproof(m - k, lo + k, hi, complete: false, subtree) + [subtree(lo, lo + k)]
+    }
+
+    /// The stored (complete, aligned) subtrees whose hashes make up `lo..<hi`, as (level, index):
+    /// a range of 2^j leaves starting at a multiple of 2^j is one node; any other splits at the
+    /// largest power of two, as the tree does.
+    public static func storedNodes(_ lo: Int, _ hi: Int) -> [(level: Int, index: Int)] {
+        let n = hi - lo
+        if n & (n - 1) == 0 && lo % n == 0 { return [(n.trailingZeroBitCount, lo / n)] }
+        let k = split(n)
+        return storedNodes(lo, lo + k) + storedNodes(lo + k, hi)
+    }
+
+    /// The hash of `lo..<hi` from the stored nodes `node(level, index)`.
+    public static func subtree(_ lo: Int, _ hi: Int, _ node: (Int, Int) throws -> Hash) rethrows -> Hash {
+        let n = hi - lo
+        if n & (n - 1) == 0 && lo % n == 0 { return try node(n.trailingZeroBitCount, lo / n) }
+        let k = split(n)
+        return nodeHash(try subtree(lo, lo + k, node), try subtree(lo + k, hi, node))
     }
 
     /// RFC 9162 §2.1.3.2: whether `proof` shows the leaf at `index` in the tree of `size` with `root`.
