@@ -2,6 +2,7 @@
 """Verifies a Lunzhi audit export (docs/audit-format.md, version 1) without Lunzhi.
 
 Usage: audit-verify.py EXPORT_DIR
+       audit-verify.py check-proof PROOF.json AUDIT.pub
        audit-verify.py merkle-check < CASES.jsonl
 
 
@@ -9,6 +10,11 @@ Reads events.jsonl, checkpoints.txt and audit.pub from the directory. Prints
 "ok <events> events, seq <first>..<last>, head <hex>, <n> checkpoints" and exits 0, or prints
 "FAILED at seq <k>: <what>" (or "FAILED: <what>" for a checkpoint file problem) and exits 1.
 Standard library only; Ed25519 verification follows RFC 8032, section 5.1.7.
+
+check-proof checks an inclusion proof from `lunzhi audit prove --json` (or the console's AUDIT
+PROVE in JSON mode) with the public key alone: the version-2 checkpoint's signature, the event's leaf
+recomputed from its contents, and the audit path to the signed Merkle root. Prints "ok event <seq>
+is in the log of <size> events" and exits 0, or "FAILED: <what>" and exits 1.
 
 merkle-check reads one JSON object a line — {"leaves": [hex data…], "root": hex, "index": i,
 "path": [hex…], "old": m, "old_root": hex, "consistency": [hex…]} — and checks each with this
@@ -339,7 +345,38 @@ def main(directory):
     return 0
 
 
+def check_proof(proof_path, key_path):
+    with open(proof_path, encoding="utf-8") as f:
+        proof = json.load(f)
+    with open(key_path, encoding="utf-8") as f:
+        key = parse_verifier_key(f.read())
+    try:
+        size, _, root = open_checkpoint(proof["checkpoint"], key)
+    except ValueError as e:
+        print("FAILED: the checkpoint does not verify: %s" % e)
+        return 1
+    if root is None:
+        print("FAILED: the checkpoint is version 1 (no Merkle root): it proves no inclusion")
+        return 1
+    if size != proof["tree_size"]:
+        print("FAILED: the proof is for %d events, the checkpoint signs %d" % (proof["tree_size"], size))
+        return 1
+    event = json.loads(proof["event"])
+    leaf = merkle_leaf(canonical(event))
+    if event["seq"] != proof["seq"] or leaf.hex() != proof["leaf_hash"]:
+        print("FAILED: the event's contents do not match the leaf hash (the event was altered)")
+        return 1
+    path = [bytes.fromhex(h) for h in proof["path"]]
+    if not verify_inclusion(leaf, proof["seq"] - 1, size, path, root):
+        print("FAILED: the audit path does not lead to the signed root")
+        return 1
+    print("ok event %d is in the log of %d events" % (proof["seq"], size))
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "check-proof":
+        sys.exit(check_proof(sys.argv[2], sys.argv[3]))
     if len(sys.argv) != 2:
         sys.stderr.write(__doc__)
         sys.exit(2)

@@ -201,6 +201,27 @@ public struct AuditVerifier: Sendable {
         upcoming.cancel()
         // The stored tree must be the tree of these events: its root at the head, against the root
         // recomputed from the events' contents.
+        if failure == nil, count > 0 {
+            // Every stored interior node over the recomputed rows must be the hash of its two
+            // children (the leaves were compared one by one above): one query.
+            let bad = try await pool.query(
+                """
+                SELECT p.level, p.idx FROM audit_tree p
+                JOIN audit_tree l ON l.level = p.level - 1 AND l.idx = 2 * p.idx
+                JOIN audit_tree r ON r.level = p.level - 1 AND r.idx = 2 * p.idx + 1
+                WHERE p.level > 0 AND ((p.idx + 1) << p.level) > $1
+                  AND p.hash <> sha256('\\x01'::bytea || l.hash || r.hash)
+                ORDER BY p.level, p.idx LIMIT 1
+                """, [first - 1]
+            ).first
+            if let bad {
+                let level: Int = try bad.decode("level")
+                let index: Int = try bad.decode("idx")
+                failure = AuditFailure(
+                    seq: (index << level) + 1,
+                    problem: "the Merkle tree's node (\(level), \(index)) over events \((index << level) + 1)…\((index + 1) << level) is not the hash of its children (audit_tree was altered)")
+            }
+        }
         if failure == nil, frontier.size > 0 {
             let stored = try? await store.root(size: frontier.size)
             if stored != frontier.root {

@@ -10,7 +10,9 @@ import PostgresLibPQ
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Prove the decision history was not altered; export it; query it.",
-        subcommands: [Keygen.self, CheckpointSubcommand.self, Verify.self, Export.self, Query.self])
+        subcommands: [
+            Keygen.self, CheckpointSubcommand.self, Verify.self, Prove.self, CheckProof.self, Export.self, Query.self,
+        ])
 
     struct Keygen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -120,6 +122,69 @@ struct AuditCommand: AsyncParsableCommand {
                 "\(v.verdict): \(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
                     + ", head seq \(v.headSeq) \(Hex.encode(v.headHash)), \(list.count) checkpoints checked, in \(took)"
             )
+        }
+    }
+
+    struct Prove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove that one event (or the event of one decision) is in the signed log.",
+            discussion:
+                "Prints the event's leaf hash, audit path and the version-2 checkpoint it leads to; with --json the proof as one JSON object, for `lunzhi audit check-proof` or docs/audit-verify.py check-proof.")
+
+        @Argument(help: "The event's seq.") var seq: Int?
+        @Option(help: "The decision number (2026-001) instead of a seq.") var decision: String?
+        @Option(name: .customLong("as"), help: "The auditor (or operator) principal the proof is recorded for.")
+        var principal: String
+        @Option(help: "The checkpoint log file (default: the database's copies).") var checkpoints: String?
+        @Option(name: .customLong("public-key"), help: "The checkpoint signer's verifier key file (audit.pub).")
+        var publicKey: String
+        @Flag(help: "Print the proof as JSON.") var json = false
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            guard (seq == nil) != (decision == nil) else { throw ValidationError("give a seq or --decision, not both") }
+            let key = try SignedNote.Verifier(encoded: try String(contentsOfFile: publicKey, encoding: .utf8))
+            try await withService(database.configuration) { service in
+                let desk = AuditDesk(service: service, key: key, checkpointLog: checkpoints.map(CheckpointLog.init(path:)))
+                let id = try await service.principalID(named: principal)
+                let proof =
+                    if let decision { try await desk.prove(by: id, decision: decision) } else {
+                        try await desk.prove(by: id, seq: seq!)
+                    }
+                if json {
+                    print(proof.json())
+                } else {
+                    print("event \(proof.seq) is in the log of \(proof.treeSize) events")
+                    print("leaf \(Hex.encode(proof.leafHash)) (index \(proof.index))")
+                    print("path (\(proof.path.count) hashes): " + proof.path.map { Hex.encode($0) }.joined(separator: " "))
+                    print("checkpoint:\n" + proof.checkpoint)
+                }
+            }
+        }
+    }
+
+    struct CheckProof: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check-proof",
+            abstract: "Check an inclusion proof (from `audit prove --json`) offline, with the public key alone.",
+            discussion: "Prints 'ok' and exits 0, or what is wrong and exits 1. Needs no database.")
+
+        @Argument(help: "The proof file (JSON).") var file: String
+        @Option(name: .customLong("public-key"), help: "The checkpoint signer's verifier key file (audit.pub).")
+        var publicKey: String
+
+        func run() throws {
+            let key = try SignedNote.Verifier(encoded: try String(contentsOfFile: publicKey, encoding: .utf8))
+            do {
+                let proof = try InclusionProof(json: try String(contentsOfFile: file, encoding: .utf8))
+                let checkpoint = try proof.verify(with: key)
+                print(
+                    "ok: event \(proof.seq) is in the log of \(proof.treeSize) events signed by \(key.name) "
+                        + "(\(checkpoint.origin), \(checkpoint.time)); \(proof.path.count) hashes in its path")
+            } catch let invalid as InclusionProof.Invalid {
+                print("FAILED: \(invalid)")
+                throw ExitCode(1)
+            }
         }
     }
 

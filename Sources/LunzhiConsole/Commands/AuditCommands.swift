@@ -56,6 +56,48 @@ enum AuditCommands {
                 lines: [checked] + v.explanation, data: data)
         },
         ConsoleCommand(
+            "AUDIT PROVE", usage: "AUDIT PROVE <seq>|decision=<number>",
+            summary: "That one event is in the signed log: its leaf, audit path and checkpoint (auditors, operators).",
+            keys: ["decision"]
+        ) { call in
+            let desk = call.environment.auditDesk
+            let proof =
+                if let number = call.arguments.optional("decision") {
+                    try await desk.prove(by: call.principal, decision: number)
+                } else {
+                    try await desk.prove(by: call.principal, seq: try call.arguments.int(0, "seq"))
+                }
+            return .ok(
+                "event \(proof.seq) is in the log of \(proof.treeSize) events",
+                lines: [
+                    "leaf \(Hex.encode(proof.leafHash)) (index \(proof.index))",
+                    "path (\(proof.path.count) hashes, leaf to root): " + proof.path.map { Hex.encode($0) }.joined(separator: " "),
+                    "checkpoint:",
+                ] + proof.checkpoint.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    .filter { !$0.isEmpty },
+                data: proof.jsonValue)
+        },
+        ConsoleCommand(
+            "AUDIT CONSISTENCY", usage: "AUDIT CONSISTENCY <old size> <new size>",
+            summary: "That the log at the old size is a prefix of the log at the new (auditors, operators)."
+        ) { call in
+            let proof = try await call.environment.auditDesk.consistency(
+                by: call.principal, oldSize: try call.arguments.int(0, "old size"), newSize: try call.arguments.int(1, "new size"))
+            return .ok(
+                "the log at \(proof.oldSize) events is a prefix of the log at \(proof.newSize)"
+                    + (proof.verifies ? "" : " — BUT THE PROOF DOES NOT VERIFY"),
+                lines: [
+                    "root at \(proof.oldSize): \(Hex.encode(proof.oldRoot))",
+                    "root at \(proof.newSize): \(Hex.encode(proof.newRoot))",
+                    "path (\(proof.path.count) hashes): " + proof.path.map { Hex.encode($0) }.joined(separator: " "),
+                ],
+                data: .object([
+                    ("old_size", .int(proof.oldSize)), ("new_size", .int(proof.newSize)),
+                    ("old_root", .string(Hex.encode(proof.oldRoot))), ("new_root", .string(Hex.encode(proof.newRoot))),
+                    ("path", .array(proof.path.map { .string(Hex.encode($0)) })), ("verifies", .bool(proof.verifies)),
+                ]))
+        },
+        ConsoleCommand(
             "AUDIT LOG",
             usage: "AUDIT LOG [actor=…] [member=…] [action=…] [since=…] [until=…] [after=<seq>] [limit=…]",
             summary: "Audit events, oldest first, filtered and paged (auditors).",
