@@ -130,7 +130,7 @@ run)
         touch "$state/contacts.done"
     fi
     lunzhi_log "the web workspace (工作台): open http://$web/ and sign in as operator with the secret in .lunzhi/operator.secret:"
-    lunzhi_log "  $(cat "$state/operator.secret" 2>/dev/null || echo '(see .lunzhi/operator.secret)')"
+    lunzhi_log "  $(cat "$state/operator.secret" 2>/dev/null || echo '(see .lunzhi/operator.secret)')   (until you choose a passphrase there; then use it, here too)"
     lunzhi_log "console server on $listen and the reminder daemon are running; connect with:"
     lunzhi_log "  LUNZHI_SECRET=\$(cat .lunzhi/operator.secret) $LUNZHI_BIN console --port $port --user operator"
     lunzhi_log "reminders are appended to .lunzhi/reminders.jsonl; Ctrl-C stops both"
