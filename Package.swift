@@ -100,10 +100,15 @@ let package = Package(
             swiftSettings: strict
         ),
         // The decision history's proofs: the canonical encoding recomputed, chain verification,
-        // Ed25519-signed checkpoints (C2SP signed notes), evidence exports.
+        // the Merkle tree and its proofs, Ed25519-signed checkpoints (C2SP signed notes), witnesses
+        // and their cosignatures (C2SP tlog-witness, tlog-cosignature), evidence exports.
         .target(
             name: "LunzhiAudit",
-            dependencies: ["LunzhiCore", "PostgresLibPQ", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "LunzhiCore", "PostgresLibPQ", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // The web workspace (工作台): HTTP routes, sessions in PostgreSQL, pages rendered on the
@@ -156,6 +161,7 @@ let package = Package(
                 "LunzhiOperations",
                 "LunzhiWeb",
                 "CLibEdit",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

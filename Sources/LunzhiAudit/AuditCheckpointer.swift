@@ -10,12 +10,25 @@ public struct AuditCheckpointer: Sendable {
     public let signer: SignedNote.Signer
     public let log: CheckpointLog
     public let origin: String
+    /// Witnesses asked to cosign each new checkpoint, and how many cosignatures make it witnessed.
+    public let witnesses: [WitnessEndpoint]
+    public let quorum: Int
 
-    public init(pool: PostgresPool, signer: SignedNote.Signer, log: CheckpointLog, origin: String = "lunzhi-audit") {
+    public init(
+        pool: PostgresPool, signer: SignedNote.Signer, log: CheckpointLog, origin: String = "lunzhi-audit",
+        witnesses: [WitnessEndpoint] = [], quorum: Int? = nil
+    ) {
         self.pool = pool
         self.signer = signer
         self.log = log
         self.origin = origin
+        self.witnesses = witnesses
+        self.quorum = quorum ?? min(3, witnesses.count)
+    }
+
+    /// How the configured witnesses cosigned a checkpoint's note.
+    public func report(_ checkpoint: Checkpoint) -> WitnessReport {
+        WitnessReport(note: checkpoint.note, witnesses: witnesses, quorum: quorum)
     }
 
     public enum Outcome: Sendable, Equatable {
@@ -56,9 +69,14 @@ public struct AuditCheckpointer: Sendable {
         }
         if let last = existing.last, last.size == verification.headSeq { return .unchanged(last) }
         // Version 2: the Merkle root (verified above against the events) and the chain head.
-        let checkpoint = try Checkpoint(
+        var checkpoint = try Checkpoint(
             origin: origin, size: verification.headSeq, head: verification.headHash, root: verification.treeRoot,
             time: now, signer: signer)
+        // The witnesses' cosignatures join the note before it is kept anywhere.
+        if !witnesses.isEmpty {
+            let lines = await cosignatures(for: checkpoint, previousSize: existing.last?.size ?? 0)
+            checkpoint.note = Cosignature.adding(lines, to: checkpoint.note)
+        }
         try log.append(checkpoint.note)
         try await pool.transaction { connection in
             try await CheckpointStore.insert(checkpoint, keyName: signer.name, on: connection)

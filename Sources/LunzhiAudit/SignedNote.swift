@@ -16,6 +16,8 @@ public enum SignedNote {
     }
 
     static let algorithmEd25519: UInt8 = 0x01
+    /// C2SP tlog-cosignature's cosignature/v1 (timestamped Ed25519): its key id uses this byte.
+    static let algorithmCosignatureV1: UInt8 = 0x04
     static let dash = "\u{2014} "
 
     public struct Signer: Sendable {
@@ -100,9 +102,9 @@ public enum SignedNote {
         }
     }
 
-    static func keyID(name: String, publicKey: [UInt8]) -> UInt32 {
+    static func keyID(name: String, publicKey: [UInt8], algorithm: UInt8 = algorithmEd25519) -> UInt32 {
         var hasher = SHA256()
-        hasher.update(data: Array(name.utf8) + [0x0A, algorithmEd25519] + publicKey)
+        hasher.update(data: Array(name.utf8) + [0x0A, algorithm] + publicKey)
         let digest = Array(hasher.finalize())
         return digest[0..<4].reduce(0) { $0 << 8 | UInt32($1) }
     }
@@ -128,7 +130,8 @@ public enum SignedNote {
         for line in signatureLines where !line.isEmpty {
             guard line.hasPrefix(dash) else { throw NoteError("malformed signature line") }
             let fields = line.dropFirst(dash.count).split(separator: " ")
-            guard fields.count == 2, let blob = Data(base64Encoded: String(fields[1])), blob.count == 68 else {
+            // Other signers' lines (witnesses' cosignatures are 76 bytes) are skipped, not parsed.
+            guard fields.count == 2, let blob = Data(base64Encoded: String(fields[1])), blob.count >= 4 else {
                 throw NoteError("malformed signature line")
             }
             let id = blob.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
@@ -136,6 +139,7 @@ public enum SignedNote {
                 if fields[0] == verifier.name { sawOurName = true }
                 continue
             }
+            guard blob.count == 68 else { throw NoteError("malformed signature line") }
             guard verifier.key.isValidSignature(blob.dropFirst(4), for: Data(text.utf8)) else {
                 throw NoteError("the signature by \(verifier.name) does not verify")
             }

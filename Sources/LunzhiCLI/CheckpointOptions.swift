@@ -15,7 +15,19 @@ struct CheckpointOptions: ParsableArguments {
     @Flag(name: .customLong("checkpoint-notify"), help: "Also send each checkpoint to every member as a reminder.")
     var notify = false
 
+    @Option(
+        name: .customLong("witness"),
+        help: "A witness to ask for a cosignature: URL+KEY (its address, then its verifier key); repeat it, or separate several with commas.")
+    var witness: [String] = []
+    @Option(name: .customLong("witness-quorum"), help: "Cosignatures that make a checkpoint witnessed (default: 3, or all when fewer).")
+    var witnessQuorum: Int?
+
     var configured: Bool { key != nil || log != nil }
+
+    /// The witnesses configured.
+    func witnesses() throws -> [WitnessEndpoint] {
+        try witness.flatMap { $0.split(separator: ",") }.map { try WitnessEndpoint(parsing: String($0)) }
+    }
 
     /// The verifier of the signer key, when one is given.
     func verifier() throws -> SignedNote.Verifier? {
@@ -27,6 +39,12 @@ struct CheckpointOptions: ParsableArguments {
     func checkpointer(pool: PostgresPool) throws -> AuditCheckpointer {
         guard let key, let log else { throw ValidationError("--checkpoint-key and --checkpoint-log are both needed") }
         let signer = try SignedNote.Signer(encoded: try String(contentsOfFile: key, encoding: .utf8))
-        return AuditCheckpointer(pool: pool, signer: signer, log: CheckpointLog(path: log), origin: origin)
+        let witnesses = try self.witnesses()
+        if let witnessQuorum, !(0...witnesses.count).contains(witnessQuorum) {
+            throw ValidationError("--witness-quorum must be between 0 and the number of witnesses (\(witnesses.count))")
+        }
+        return AuditCheckpointer(
+            pool: pool, signer: signer, log: CheckpointLog(path: log), origin: origin, witnesses: witnesses,
+            quorum: witnessQuorum)
     }
 }

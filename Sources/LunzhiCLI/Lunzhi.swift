@@ -11,8 +11,7 @@ struct Lunzhi: AsyncParsableCommand {
         abstract: "Lunzhi (轮值): the rotating-chair cooperation mechanism service.",
         subcommands: [
             ServeCommand.self, RemindCommand.self, ConsoleClientCommand.self, MigrateCommand.self, UserCommand.self,
-            AuditCommand.self, SettingsCommand.self,
-            VersionCommand.self,
+            AuditCommand.self, WitnessCommand.self, SettingsCommand.self, VersionCommand.self,
         ]
     )
 }

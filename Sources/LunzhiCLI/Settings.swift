@@ -63,6 +63,8 @@ struct Setting: Sendable {
         Setting(key: "checkpoint_key", flag: "--checkpoint-key", commands: ["remind"], kind: .file),
         Setting(key: "checkpoint_origin", flag: "--checkpoint-origin", commands: ["remind"], kind: .text, defaultValue: SettingDefaults.checkpointOrigin),
         Setting(key: "checkpoint_notify", flag: "--checkpoint-notify", commands: ["remind"], kind: .flag, defaultValue: "false"),
+        Setting(key: "witness", flag: "--witness", commands: ["remind"], kind: .text),
+        Setting(key: "witness_quorum", flag: "--witness-quorum", commands: ["remind"], kind: .integer),
         Setting(key: "checkpoint_interval", flag: "--checkpoint-interval", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.checkpointInterval)),
         Setting(key: "verify_interval", flag: "--verify-interval", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.verifyInterval)),
     ]

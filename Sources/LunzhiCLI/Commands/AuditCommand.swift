@@ -56,7 +56,9 @@ struct AuditCommand: AsyncParsableCommand {
                 pool: PostgresPool(configuration: database.configuration, options: .init(maximumConnections: 4)))
             do {
                 switch try await checkpointer.checkpoint(now: Date(), notify: checkpointing.notify) {
-                case .signed(let c): print("signed checkpoint: \(c.size) events, head \(Hex.encode(c.head))")
+                case .signed(let c):
+                    print("signed checkpoint: \(c.size) events, head \(Hex.encode(c.head))")
+                    if !checkpointer.witnesses.isEmpty { print(checkpointer.report(c).summary) }
                 case .unchanged(let c): print("unchanged since the last checkpoint: \(c.size) events")
                 }
                 await checkpointer.pool.close()
@@ -82,9 +84,16 @@ struct AuditCommand: AsyncParsableCommand {
         var publicKey: String?
         @Option(help: "Start at this seq, trusting the stored hash before it.") var from: Int?
         @Flag(help: "Start at the newest checkpoint (only what was added since is recomputed).") var incremental = false
+        @Option(name: .customLong("witness-key"), help: "A witness's verifier key file; repeat for each member's witness.")
+        var witnessKeys: [String] = []
+        @Option(name: .customLong("witness-quorum"), help: "Cosignatures a checkpoint needs (default: 3, or all when fewer).")
+        var witnessQuorum: Int?
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
+            let witnesses = try witnessKeys.map {
+                WitnessEndpoint(url: "", key: try Cosignature.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8)))
+            }
             guard (checkpoints == nil) == (publicKey == nil) else {
                 throw ValidationError("--checkpoints and --public-key go together")
             }
@@ -117,7 +126,22 @@ struct AuditCommand: AsyncParsableCommand {
                 for line in v.explanation { print(line) }
                 throw ExitCode(1)
             }
-            defer { for line in v.explanation { print(line) } }
+            defer {
+                for line in v.explanation { print(line) }
+                // The witnesses: each checkpoint's cosignatures that verify, k of n.
+                if !witnesses.isEmpty {
+                    let quorum = witnessQuorum ?? min(3, witnesses.count)
+                    let reports = list.map { WitnessReport(note: $0.note, witnesses: witnesses, quorum: quorum) }
+                    if let last = list.last, let report = reports.last {
+                        print("newest checkpoint (size \(last.size)) \(report.summary)")
+                    }
+                    let under = zip(list, reports).filter { !$0.1.witnessed }.map { String($0.0.size) }
+                    print(
+                        under.isEmpty
+                            ? "every checkpoint has \(quorum) or more valid cosignatures"
+                            : "under-witnessed checkpoints (sizes): \(under.joined(separator: ", "))")
+                }
+            }
             print(
                 "\(v.verdict): \(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
                     + ", head seq \(v.headSeq) \(Hex.encode(v.headHash)), \(list.count) checkpoints checked, in \(took)"

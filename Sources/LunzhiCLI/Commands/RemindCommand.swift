@@ -66,7 +66,9 @@ struct RemindCommand: AsyncParsableCommand {
             let notify = checkpointing.notify
             configuration.checkpoint = .init(interval: checkpointInterval) { now in
                 switch try await checkpointer.checkpoint(now: now, notify: notify) {
-                case .signed(let c): "signed audit checkpoint at \(c.size) events"
+                case .signed(let c):
+                    "signed audit checkpoint at \(c.size) events"
+                        + (checkpointer.witnesses.isEmpty ? "" : "; " + checkpointer.report(c).summary)
                 case .unchanged: nil
                 }
             }
