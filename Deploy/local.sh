@@ -109,6 +109,20 @@ run)
         "$LUNZHI_BIN" audit keygen --name lunzhi-local --out "$state/audit" >/dev/null
         lunzhi_log "created an audit checkpoint key in .lunzhi/audit/ (checkpoints go to .lunzhi/audit/checkpoints.log)"
     fi
+    # Five witnesses, one per member, as each province would run its own (keys and state under
+    # .lunzhi/witness/): a newcomer sees witnessed checkpoints.
+    witness_pids=()
+    witness_args=()
+    witness_port=7791
+    for member in sn gs qh nx xj; do
+        dir="$state/witness/$member"
+        [ -f "$dir/witness.key" ] || "$LUNZHI_BIN" witness keygen --name "witness.$member.local" --out "$dir" >/dev/null
+        "$LUNZHI_BIN" witness serve --listen "127.0.0.1:$witness_port" --key "$dir/witness.key" \
+            --log-key "$state/audit/audit.pub" --state "$dir/state.json" --evidence "$dir/evidence" --log-level warning &
+        witness_pids+=($!)
+        witness_args+=(--witness "http://127.0.0.1:$witness_port+$(cat "$dir/witness.pub")")
+        witness_port=$((witness_port + 1))
+    done
     port=${listen##*:}
     web=${LUNZHI_WEB_LISTEN:-127.0.0.1:7780}
     # The console server (and the web workspace) and the reminder daemon together; Ctrl-C stops both.
@@ -116,9 +130,9 @@ run)
         --checkpoint-log "$state/audit/checkpoints.log" &
     serve_pid=$!
     "$LUNZHI_BIN" remind --poll-interval 2 --checkpoint-key "$state/audit/audit.key" --file-channel-dir "$state" \
-        --checkpoint-log "$state/audit/checkpoints.log" --checkpoint-interval 600 &
+        --checkpoint-log "$state/audit/checkpoints.log" --checkpoint-interval 600 "${witness_args[@]}" &
     remind_pid=$!
-    trap 'kill $serve_pid $remind_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+    trap 'kill $serve_pid $remind_pid "${witness_pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
     # First run: every member of the default mechanism is reminded through a file, so reminders
     # are visible without a mail server (added through the console, so it is audited).
@@ -134,7 +148,8 @@ run)
     lunzhi_log "console server on $listen and the reminder daemon are running; connect with:"
     lunzhi_log "  LUNZHI_SECRET=\$(cat .lunzhi/operator.secret) $LUNZHI_BIN console --port $port --user operator"
     lunzhi_log "reminders are appended to .lunzhi/reminders.jsonl; Ctrl-C stops both"
-    lunzhi_log "verify the decision history: $LUNZHI_BIN audit verify --checkpoints .lunzhi/audit/checkpoints.log --public-key .lunzhi/audit/audit.pub"
+    lunzhi_log "verify the decision history: $LUNZHI_BIN audit verify --checkpoints .lunzhi/audit/checkpoints.log --public-key .lunzhi/audit/audit.pub $(for m in sn gs qh nx xj; do printf -- '--witness-key .lunzhi/witness/%s/witness.pub ' "$m"; done)"
+    lunzhi_log "five local witnesses (one per member) on 127.0.0.1:7791-7795 cosign each checkpoint"
     wait $serve_pid
     ;;
 stop)
