@@ -24,6 +24,7 @@ of LunzhiAudit/MerkleTree.swift.
 """
 import base64
 import hashlib
+import os
 import json
 import sys
 
@@ -107,6 +108,39 @@ def ed25519_verify(public, message, signature):
 
 
 # --- C2SP signed notes and checkpoints ------------------------------------------------------
+def parse_witness_key(text):
+    """A witness's cosignature/v1 verifier key: name+id+base64(0x04 || public key)."""
+    name, key_id, key = text.strip().split("+", 2)
+    raw = base64.b64decode(key)
+    if len(raw) != 33 or raw[0] != 4:
+        raise ValueError("not a cosignature/v1 witness key")
+    expected = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
+    if expected.hex() != key_id.lower():
+        raise ValueError("the witness key's id does not match")
+    return name, expected, raw[1:]
+
+
+def cosigned(note, witness):
+    """Whether the note carries a valid cosignature/v1 line by the witness (C2SP tlog-cosignature)."""
+    name, key_id, public = witness
+    text, _, signatures = note.partition("\n\n")
+    text += "\n"
+    for line in signatures.split("\n"):
+        if not line.startswith("\u2014 "):
+            continue
+        parts = line[2:].split(" ")
+        if len(parts) != 2 or parts[0] != name:
+            continue
+        blob = base64.b64decode(parts[1])
+        if len(blob) != 76 or blob[:4] != key_id:
+            continue
+        time = int.from_bytes(blob[4:12], "big")
+        message = ("cosignature/v1\ntime %d\n" % time).encode() + text.encode()
+        if ed25519_verify(public, message, blob[12:]):
+            return True
+    return False
+
+
 def parse_verifier_key(text):
     name, key_id, key = text.strip().split("+", 2)
     raw = base64.b64decode(key)
@@ -342,6 +376,23 @@ def main(directory):
             return 1
     print("ok %d events, seq %d..%d, head %s, %d checkpoints"
           % (len(events), first, last, (previous or bytes(32)).hex(), len(checkpoints)))
+    # The members' witnesses, when the export carries their keys: k of n valid cosignatures.
+    witnesses = []
+    if os.path.isdir(directory + "/witnesses"):
+        for file in sorted(os.listdir(directory + "/witnesses")):
+            with open(directory + "/witnesses/" + file, encoding="utf-8") as f:
+                witnesses.append(parse_witness_key(f.read()))
+    if witnesses and checkpoints:
+        quorum = min(3, len(witnesses))
+        under = []
+        for (i, size, _, _), note in zip(checkpoints, notes):
+            signers = [w[0] for w in witnesses if cosigned(note, w)]
+            if len(signers) < quorum:
+                under.append(size)
+        newest = [w[0] for w in witnesses if cosigned(notes[-1], w)]
+        print("newest checkpoint (size %d) cosigned by %d of %d witnesses: %s"
+              % (checkpoints[-1][1], len(newest), len(witnesses), ", ".join(newest) or "none"))
+        print("under-witnessed checkpoints (sizes): %s" % (", ".join(map(str, under)) if under else "none"))
     return 0
 
 

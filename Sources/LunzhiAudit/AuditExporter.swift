@@ -24,7 +24,7 @@ public struct AuditExporter: Sendable {
     /// `at < until` (the whole log when both are nil).
     public func export(
         by principal: Int, since: Date?, until: Date?, to directory: String, checkpointNotes: [String] = [],
-        verifierKey: String? = nil
+        verifierKey: String? = nil, witnessKeys: [Cosignature.Verifier] = []
     ) async throws -> Summary {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let pool = service.pool
@@ -68,6 +68,11 @@ public struct AuditExporter: Sendable {
         try Self.write(directory + "/approvals.csv", Self.approvalsCSV(chosenApprovals))
         try Self.write(directory + "/checkpoints.txt", checkpointNotes.map { $0 + "\n" }.joined())
         if let verifierKey { try Self.write(directory + "/audit.pub", verifierKey + "\n") }
+        // The members' witnesses' keys, so the checkpoints' cosignatures can be checked too.
+        if !witnessKeys.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory + "/witnesses", withIntermediateDirectories: true)
+            for key in witnessKeys { try Self.write(directory + "/witnesses/\(key.name).pub", key.encoded + "\n") }
+        }
         try Self.write(
             directory + "/README.md",
             Self.readme(first: first, last: last, count: count, period: description, hasKey: verifierKey != nil))
@@ -145,6 +150,7 @@ public struct AuditExporter: Sendable {
         | `events.jsonl` | one event per line: every hashed field, `prev_hash`, `hash` (hex) |
         | `checkpoints.txt` | the signed checkpoints (C2SP signed notes), one after another |
         | `audit.pub` | the checkpoint signer's Ed25519 verifier key\(hasKey ? "" : " (not included in this export)") |
+        | `witnesses/*.pub` | the members' witnesses' keys (cosignature/v1), when given: each checkpoint's cosignatures are checked with them |
         | `decisions.csv` | decided agenda items: number, procedure, track, each member's position |
         | `approvals.csv` | case-by-case approvals: each party's answer, overdue or not |
 

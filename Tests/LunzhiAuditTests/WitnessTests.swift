@@ -92,6 +92,20 @@ import Testing
             #expect(verify.status == 0, "\(verify.output)")
             #expect(verify.output.contains("newest checkpoint (size \(fourth.size)) witnessed: 3 of 5"), "\(verify.output)")
             #expect(verify.output.contains("under-witnessed checkpoints (sizes): \(third.size)"), "\(verify.output)")
+
+            // An export with the witnesses' keys: python (standard library only) counts the same.
+            let export = root + "/export"
+            let exported = try await BackgroundProcess.run(
+                try lunzhiBinary(),
+                ["audit", "export", "--as", "auditor", "--out", export, "--checkpoints", log.path, "--public-key", logKey,
+                 "--database-url", "dbname=\(f.database.name)"] + keys)
+            #expect(exported.status == 0, "\(exported.output)")
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../../docs/audit-verify.py").standardized.path
+            let python = try await BackgroundProcess.run("python3", [script, export])
+            #expect(python.status == 0, "\(python.output)")
+            #expect(python.output.contains("newest checkpoint (size \(fourth.size)) cosigned by 3 of 5 witnesses"), "\(python.output)")
+            #expect(python.output.contains("under-witnessed checkpoints (sizes): \(third.size)"), "\(python.output)")
         }
     }
 

@@ -223,9 +223,14 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "The directory to write.") var out: String
         @Option(help: "The checkpoint log file to include.") var checkpoints: String?
         @Option(name: .customLong("public-key"), help: "The verifier key file to include.") var publicKey: String?
+        @Option(name: .customLong("witness-key"), help: "A witness's verifier key file to include; repeat for each.")
+        var witnessKeys: [String] = []
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
+            let witnesses = try witnessKeys.map {
+                try Cosignature.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8))
+            }
             let since = try self.since.map { try parseTime($0, "--since") }
             let until = try self.until.map { try parseTime($0, "--until") }
             let notes = try checkpoints.map { try CheckpointLog(path: $0).notes() } ?? []
@@ -236,7 +241,8 @@ struct AuditCommand: AsyncParsableCommand {
             try await withService(database.configuration) { service in
                 let id = try await service.principalID(named: principal)
                 let summary = try await AuditExporter(service: service).export(
-                    by: id, since: since, until: until, to: out, checkpointNotes: notes, verifierKey: key)
+                    by: id, since: since, until: until, to: out, checkpointNotes: notes, verifierKey: key,
+                    witnessKeys: witnesses)
                 print(
                     "exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)), "
                         + "\(summary.decisions) decisions, \(summary.approvals) approvals, "
