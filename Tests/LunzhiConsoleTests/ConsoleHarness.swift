@@ -42,6 +42,13 @@ struct ConsoleHarness {
         _ service: Cooperation, configuration: ConsoleServer.Configuration = .init(port: 0),
         auditKey: SignedNote.Verifier? = nil, _ body: (Int) async throws -> Void
     ) async throws {
+        // Connections that never sign in are closed after 10 s by default; inside the loaded
+        // parallel suite (web, witnesses, browser) a test's own steps were seen to take longer,
+        // so only tests that ask for a sign-in timeout get one that short (AdmissionTests).
+        var configuration = configuration
+        if configuration.authTimeout == ConsoleServer.Configuration(port: 0).authTimeout {
+            configuration.authTimeout = .seconds(600)
+        }
         let environment = ConsoleEnvironment(service: service, version: "test", auditKey: auditKey)
         var logger = Logger(label: "test.console")
         logger.logLevel = .critical
