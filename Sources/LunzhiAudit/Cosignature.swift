@@ -22,43 +22,19 @@ public enum Cosignature {
         var key: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
 
         public init(encoded: String) throws {
-            let parts = encoded.trimmingCharacters(in: .whitespacesAndNewlines).split(
-                separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
-            guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
-                let raw = Data(base64Encoded: String(parts[4])), raw.count == 33,
-                raw.first == SignedNote.algorithmCosignatureV1,
-                let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw.dropFirst())
-            else { throw SignedNote.NoteError("not a cosignature/v1 witness key (PRIVATE+KEY+name+id+key)") }
-            let name = String(parts[2])
-            try SignedNote.checkName(name)
-            self.name = name
-            self.seed = key.rawRepresentation
-            self.keyID = SignedNote.keyID(
-                name: name, publicKey: Array(key.publicKey.rawRepresentation), algorithm: SignedNote.algorithmCosignatureV1)
-            guard String(format: "%08x", keyID) == parts[3].lowercased() else {
-                throw SignedNote.NoteError("the witness key's id does not match its name and key")
-            }
+            let parsed = try SignedNote.parseSigner(
+                encoded, algorithm: SignedNote.algorithmCosignatureV1, what: "a cosignature/v1 witness key")
+            (name, keyID, seed) = (parsed.name, parsed.keyID, parsed.key.rawRepresentation)
         }
 
         public static func generate(name: String) throws -> (signer: String, verifier: String) {
-            try SignedNote.checkName(name)
-            let key = Curve25519.Signing.PrivateKey()
-            let id = String(
-                format: "%08x",
-                SignedNote.keyID(
-                    name: name, publicKey: Array(key.publicKey.rawRepresentation),
-                    algorithm: SignedNote.algorithmCosignatureV1))
-            let a = Data([SignedNote.algorithmCosignatureV1])
-            return (
-                "PRIVATE+KEY+\(name)+\(id)+\((a + key.rawRepresentation).base64EncodedString())",
-                "\(name)+\(id)+\((a + key.publicKey.rawRepresentation).base64EncodedString())"
-            )
+            try SignedNote.generateKeys(name: name, algorithm: SignedNote.algorithmCosignatureV1)
         }
 
         /// The matching verifier key, encoded.
         public var verifierKey: String {
-            let a = Data([SignedNote.algorithmCosignatureV1])
-            return "\(name)+\(String(format: "%08x", keyID))+\((a + key.publicKey.rawRepresentation).base64EncodedString())"
+            SignedNote.encodeVerifier(
+                name: name, keyID: keyID, publicKey: key.publicKey, algorithm: SignedNote.algorithmCosignatureV1)
         }
 
         /// The signature line for a checkpoint's text, made at `time`.
@@ -79,23 +55,10 @@ public enum Cosignature {
         public let encoded: String
 
         public init(encoded: String) throws {
-            let trimmed = encoded.trimmingCharacters(in: .whitespacesAndNewlines)
-            let parts = trimmed.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let raw = Data(base64Encoded: String(parts[2])), raw.count == 33,
-                raw.first == SignedNote.algorithmCosignatureV1,
-                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw.dropFirst())
-            else { throw SignedNote.NoteError("not a cosignature/v1 witness verifier key (name+id+key)") }
-            let name = String(parts[0])
-            try SignedNote.checkName(name)
-            let id = SignedNote.keyID(
-                name: name, publicKey: Array(key.rawRepresentation), algorithm: SignedNote.algorithmCosignatureV1)
-            guard String(format: "%08x", id) == parts[1].lowercased() else {
-                throw SignedNote.NoteError("the witness verifier key's id does not match its name and key")
-            }
-            self.name = name
-            self.keyID = id
-            self.publicKey = key.rawRepresentation
-            self.encoded = trimmed
+            let parsed = try SignedNote.parseVerifier(
+                encoded, algorithm: SignedNote.algorithmCosignatureV1, what: "a cosignature/v1 witness verifier key")
+            (name, keyID, publicKey, self.encoded) =
+                (parsed.name, parsed.keyID, parsed.key.rawRepresentation, parsed.trimmed)
         }
 
         /// The time of this witness's valid cosignature in `note`, or nil when it has none that verifies.

@@ -29,41 +29,18 @@ public enum SignedNote {
 
         /// Parses a signer key (the contents of a key file, surrounding whitespace ignored).
         public init(encoded: String) throws {
-            // Base64 may contain '+': split off the first four fields only.
-            let parts = encoded.trimmingCharacters(in: .whitespacesAndNewlines).split(
-                separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
-            guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
-                let raw = Data(base64Encoded: String(parts[4])), raw.count == 33, raw.first == algorithmEd25519,
-                let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw.dropFirst())
-            else { throw NoteError("not an Ed25519 signer key (PRIVATE+KEY+name+id+key)") }
-            let name = String(parts[2])
-            try SignedNote.checkName(name)
-            self.name = name
-            self.seed = key.rawRepresentation
-            self.keyID = SignedNote.keyID(name: name, publicKey: Array(key.publicKey.rawRepresentation))
-            guard String(format: "%08x", keyID) == parts[3].lowercased() else {
-                throw NoteError("the signer key's id does not match its name and key")
-            }
+            let parsed = try SignedNote.parseSigner(encoded, algorithm: algorithmEd25519, what: "an Ed25519 signer key")
+            (name, keyID, seed) = (parsed.name, parsed.keyID, parsed.key.rawRepresentation)
         }
 
         /// A new key pair: the signer key and the verifier key, encoded.
         public static func generate(name: String) throws -> (signer: String, verifier: String) {
-            try SignedNote.checkName(name)
-            let key = Curve25519.Signing.PrivateKey()
-            let id = String(
-                format: "%08x", SignedNote.keyID(name: name, publicKey: Array(key.publicKey.rawRepresentation)))
-            let seed = Data([algorithmEd25519]) + key.rawRepresentation
-            let public_ = Data([algorithmEd25519]) + key.publicKey.rawRepresentation
-            return (
-                "PRIVATE+KEY+\(name)+\(id)+\(seed.base64EncodedString())",
-                "\(name)+\(id)+\(public_.base64EncodedString())"
-            )
+            try SignedNote.generateKeys(name: name, algorithm: algorithmEd25519)
         }
 
         /// The matching verifier key, encoded.
         public var verifierKey: String {
-            let public_ = Data([algorithmEd25519]) + key.publicKey.rawRepresentation
-            return "\(name)+\(String(format: "%08x", keyID))+\(public_.base64EncodedString())"
+            SignedNote.encodeVerifier(name: name, keyID: keyID, publicKey: key.publicKey, algorithm: algorithmEd25519)
         }
 
         public var verifier: Verifier { try! Verifier(encoded: verifierKey) }
@@ -77,23 +54,65 @@ public enum SignedNote {
         public let encoded: String
 
         public init(encoded: String) throws {
-            let trimmed = encoded.trimmingCharacters(in: .whitespacesAndNewlines)
-            let parts = trimmed.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let raw = Data(base64Encoded: String(parts[2])), raw.count == 33,
-                raw.first == algorithmEd25519,
-                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw.dropFirst())
-            else { throw NoteError("not an Ed25519 verifier key (name+id+key)") }
-            let name = String(parts[0])
-            try SignedNote.checkName(name)
-            let id = SignedNote.keyID(name: name, publicKey: Array(key.rawRepresentation))
-            guard String(format: "%08x", id) == parts[1].lowercased() else {
-                throw NoteError("the verifier key's id does not match its name and key")
-            }
-            self.name = name
-            self.keyID = id
-            self.publicKey = key.rawRepresentation
-            self.encoded = trimmed
+            let parsed = try SignedNote.parseVerifier(encoded, algorithm: algorithmEd25519, what: "an Ed25519 verifier key")
+            (name, keyID, publicKey, self.encoded) =
+                (parsed.name, parsed.keyID, parsed.key.rawRepresentation, parsed.trimmed)
         }
+    }
+
+    // Keys of both kinds (the log's, 0x01; witnesses' cosignature/v1, 0x04) share one encoding.
+
+    static func parseSigner(_ encoded: String, algorithm: UInt8, what: String) throws
+        -> (name: String, keyID: UInt32, key: Curve25519.Signing.PrivateKey)
+    {
+        // Base64 may contain '+': split off the first four fields only.
+        let parts = encoded.trimmingCharacters(in: .whitespacesAndNewlines).split(
+            separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
+            let raw = Data(base64Encoded: String(parts[4])), raw.count == 33, raw.first == algorithm,
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw.dropFirst())
+        else { throw NoteError("not \(what) (PRIVATE+KEY+name+id+key)") }
+        let name = String(parts[2])
+        try checkName(name)
+        let id = keyID(name: name, publicKey: Array(key.publicKey.rawRepresentation), algorithm: algorithm)
+        guard String(format: "%08x", id) == parts[3].lowercased() else {
+            throw NoteError("the key's id does not match its name and key")
+        }
+        return (name, id, key)
+    }
+
+    static func parseVerifier(_ encoded: String, algorithm: UInt8, what: String) throws
+        -> (name: String, keyID: UInt32, key: Curve25519.Signing.PublicKey, trimmed: String)
+    {
+        let trimmed = encoded.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = trimmed.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let raw = Data(base64Encoded: String(parts[2])), raw.count == 33,
+            raw.first == algorithm, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw.dropFirst())
+        else { throw NoteError("not \(what) (name+id+key)") }
+        let name = String(parts[0])
+        try checkName(name)
+        let id = keyID(name: name, publicKey: Array(key.rawRepresentation), algorithm: algorithm)
+        guard String(format: "%08x", id) == parts[1].lowercased() else {
+            throw NoteError("the verifier key's id does not match its name and key")
+        }
+        return (name, id, key, trimmed)
+    }
+
+    static func generateKeys(name: String, algorithm: UInt8) throws -> (signer: String, verifier: String) {
+        try checkName(name)
+        let key = Curve25519.Signing.PrivateKey()
+        let id = keyID(name: name, publicKey: Array(key.publicKey.rawRepresentation), algorithm: algorithm)
+        let seed = Data([algorithm]) + key.rawRepresentation
+        return (
+            "PRIVATE+KEY+\(name)+\(String(format: "%08x", id))+\(seed.base64EncodedString())",
+            encodeVerifier(name: name, keyID: id, publicKey: key.publicKey, algorithm: algorithm)
+        )
+    }
+
+    static func encodeVerifier(name: String, keyID: UInt32, publicKey: Curve25519.Signing.PublicKey, algorithm: UInt8)
+        -> String
+    {
+        "\(name)+\(String(format: "%08x", keyID))+\((Data([algorithm]) + publicKey.rawRepresentation).base64EncodedString())"
     }
 
     static func checkName(_ name: String) throws {

@@ -6,9 +6,10 @@ enum UI {
     /// A labelled input; `hint` under it; `invalid` marks it for assistive technology.
     static func field(
         _ label: String, name: String, value: String = "", type: String = "text", required: Bool = false,
-        hint: String? = nil, attributes: String = ""
+        hint: String? = nil, attributes: String = "", id: String? = nil
     ) -> HTML {
-        let id = "f-" + name
+        // A form repeated on one page (per agenda entry, per request kind) passes its own id.
+        let id = id ?? "f-" + name
         var h = HTML(markup: "<div class=\"field\"><label for=\"\(id)\">")
         h.text(label)
         if required { h.markup(" <span class=\"req\" aria-hidden=\"true\">*</span>") }
@@ -58,14 +59,15 @@ enum UI {
     }
 
     /// Radio buttons in a fieldset (positions, answers).
-    static func radios(_ legend: String, name: String, options: [(value: String, label: String)], selected: String?)
-        -> HTML
-    {
+    static func radios(
+        _ legend: String, name: String, options: [(value: String, label: String)], selected: String?,
+        idPrefix: String? = nil
+    ) -> HTML {
         var h = HTML(markup: "<fieldset class=\"radios\"><legend>")
         h.text(legend)
         h.markup("</legend>")
         for option in options {
-            let id = "r-\(name)-\(option.value)"
+            let id = "\(idPrefix ?? "r-" + name)-\(option.value)"
             h.markup("<label for=\"\(id)\"><input type=\"radio\" id=\"\(id)\" name=\"\(name)\" value=\"\(HTML.attribute(option.value))\"")
             h.markup(option.value == selected ? " checked" : "")
             h.markup("> ")

@@ -29,12 +29,4 @@ enum TimeFormat {
         }
         return date(from, language) + (language == .zh ? " 至 " : " – ") + date(last, language)
     }
-
-    /// The value of a `datetime-local` field: `2026-05-01T09:30` in Shanghai.
-    static func field(_ instant: Date) -> String {
-        let day = ShanghaiCalendar.date(of: instant)
-        let seconds = Int((instant.timeIntervalSince1970 + 8 * 3600).rounded(.down))
-        let minuteOfDay = ((seconds % 86_400) + 86_400) % 86_400 / 60
-        return day.description + String(format: "T%02d:%02d", minuteOfDay / 60, minuteOfDay % 60)
-    }
 }

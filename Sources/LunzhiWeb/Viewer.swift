@@ -20,7 +20,6 @@ struct Viewer: Sendable {
 
     /// The member this principal is a clerk of in the default mechanism (nil: not a clerk).
     var member: String? { caller.grants.first { $0.role == .clerk }?.member }
-    var mechanism: String? { caller.grants.first { $0.role == .clerk }?.mechanism }
     var isChair: Bool { !profile.chairToday.isEmpty }
     var isOperator: Bool { caller.isOperator() }
     var isAuditor: Bool { caller.isAuditor() }

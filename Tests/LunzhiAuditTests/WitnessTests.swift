@@ -160,11 +160,11 @@ import Testing
             // Every refusal is kept as evidence.
             #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/evidence").count == 4)
             // 5. A forged cosignature does not count.
-            let line = try witnessKey.cosign(String(honest.note.prefix { _ in true }.split(separator: "\n\n")[0]) + "\n", time: 1_800_000_000)
+            let line = try witnessKey.cosign(String(honest.note.split(separator: "\n\n")[0]) + "\n", time: 1_800_000_000)
             let witnessed = Cosignature.adding([line], to: honest.note)
             let verifier = try Cosignature.Verifier(encoded: try Cosignature.Signer.generate(name: "witness.gs.example.cn").verifier)
             #expect(verifier.cosignedAt(witnessed) == nil)  // same name, another key
-            let real = try WitnessEndpoint(parsing: "http://127.0.0.1:1+" + witnessVerifierKey(witnessKey))
+            let real = try WitnessEndpoint(parsing: "http://127.0.0.1:1+" + witnessKey.verifierKey)
             #expect(real.key.cosignedAt(witnessed) == 1_800_000_000)
             var bytes = Array(witnessed.utf8)
             bytes[bytes.count - 10] ^= 0x01
@@ -174,22 +174,15 @@ import Testing
             #expect(throws: Witness.StateError.self) {
                 _ = try Witness(signer: witnessKey, logKey: signer.verifier, statePath: statePath, evidenceDirectory: nil)
             }
-            let keyFile = root + "/witness.key"
             let logKeyFile = root + "/audit.pub"
             try signer.verifierKey.write(toFile: logKeyFile, atomically: true, encoding: .utf8)
             let gen = try await BackgroundProcess.run(try lunzhiBinary(), ["witness", "keygen", "--name", "w", "--out", root + "/w"])
             #expect(gen.status == 0)
-            _ = keyFile
             let start = try await BackgroundProcess.run(
                 try lunzhiBinary(),
                 ["witness", "serve", "--listen", "127.0.0.1:\(try LoopbackPort.free())", "--key", root + "/w/witness.key",
                  "--log-key", logKeyFile, "--state", statePath])
             #expect(start.status != 0 && start.output.contains("refusing to start"), "\(start.output)")
         }
-    }
-
-    func witnessVerifierKey(_ signer: Cosignature.Signer) throws -> String {
-        // The verifier key of a signer, as keygen writes it.
-        try signer.verifierKey
     }
 }

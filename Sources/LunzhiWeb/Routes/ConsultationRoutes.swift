@@ -189,8 +189,8 @@ struct ConsultationRoutes {
                     h.append(UI.formStart(viewer, "/consultations/\(c.id)/position", classes: "stack position"))
                     h.markup("<input type=\"hidden\" name=\"item\" value=\"\(entry.itemID)\">")
                     h.append(UI.radios(w["consultations.my_position"] + "（" + viewer.memberName(myMember) + "）", name: "stance",
-                                       options: Stance.allCases.map { ($0.rawValue, w["stance." + $0.rawValue]) }, selected: mine?.stance.rawValue).replacingID("r-stance", with: "r-\(entry.itemID)-stance"))
-                    h.append(UI.field(w["consultations.note"], name: "note", value: mine?.note ?? "", hint: w["consultations.note_hint"]).replacingID("f-note", with: "f-note-\(entry.itemID)"))
+                                       options: Stance.allCases.map { ($0.rawValue, w["stance." + $0.rawValue]) }, selected: mine?.stance.rawValue, idPrefix: "r-\(entry.itemID)-stance"))
+                    h.append(UI.field(w["consultations.note"], name: "note", value: mine?.note ?? "", hint: w["consultations.note_hint"], id: "f-note-\(entry.itemID)"))
                     h.append(UI.submit(w["consultations.record"]))
                     h.markup("</form>")
                 }
@@ -247,13 +247,5 @@ struct ConsultationRoutes {
         return Layout.page(
             viewer, title: w["kind." + c.kind.rawValue] + " #\(c.id)", section: .consultations,
             status: error.map(Layout.status(of:)) ?? .ok, notice: done.map { w.done($0) }, error: error, h)
-    }
-}
-
-extension HTML {
-    /// The same markup with one element id (and its label and hint) renamed: a form repeated
-    /// per agenda entry keeps its ids unique.
-    func replacingID(_ id: String, with new: String) -> HTML {
-        HTML(markup: raw.replacingOccurrences(of: "\"\(id)", with: "\"\(new)"))
     }
 }
