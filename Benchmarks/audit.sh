@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Audit log benchmark (issue 7), on one throwaway PostgreSQL cluster:
 #  1. appends stay linear: 10,000 and then 100,000 events in one transaction each (µs per event);
-#     and what the Merkle tree (SQL/0012) adds to an append: the same appends into two scratch
+#     and what the Merkle tree (SQL/0012, 0013) adds to an append: the same appends into two scratch
 #     databases, one sealing with the tree and one with the chain only (the seal before 0012),
 #     interleaved (goal: ≤ 1.2×);
 #  2. 1,000,000 events verified by `lunzhi audit verify` (goal < 10 s), against the reference of

@@ -162,7 +162,7 @@ public struct AuditVerifier: Sendable {
             if page.count == pageSize {
                 upcoming = Task { [pool, pageSize] in try await Self.page(pool, from: last.seq + 1, limit: pageSize) }
             }
-            for (record, storedLeaf) in page {
+            for (record, storedLeaf, storedTile) in page {
                 if record.seq != expected {
                     failure = AuditFailure(
                         seq: record.seq,
@@ -186,12 +186,24 @@ public struct AuditVerifier: Sendable {
                 if storedLeaf != computed.leaf {
                     failure = AuditFailure(
                         seq: record.seq,
-                        problem: storedLeaf == nil
-                            ? "the Merkle tree has no leaf for it (audit_tree is incomplete)"
-                            : "its contents do not match its leaf in the Merkle tree (the event or the tree was altered)")
+                        problem: "its contents do not match its stored Merkle leaf, leaf_hash (the event or its leaf was altered)")
                     break scan
                 }
-                frontier.append(computed.leaf)
+                var tile: MerkleTree.Hash?
+                frontier.append(computed.leaf) { level, hash in
+                    if level == MerkleStore.lowestStoredLevel { tile = hash }
+                }
+                // The lowest stored subtrees (16 leaves) against the leaves just recomputed; the
+                // higher ones against their children below.
+                if let tile, storedTile != tile {
+                    let width = 1 << MerkleStore.lowestStoredLevel
+                    failure = AuditFailure(
+                        seq: record.seq - width + 1,
+                        problem: storedTile == nil
+                            ? "the Merkle tree has no node for events \(record.seq - width + 1)…\(record.seq) (audit_tree is incomplete)"
+                            : "the Merkle tree's node (\(MerkleStore.lowestStoredLevel), \(record.seq / width - 1)) over events \(record.seq - width + 1)…\(record.seq) is not the hash of their leaves (audit_tree was altered)")
+                    break scan
+                }
                 previous = record.hash
                 expected += 1
                 count += 1
@@ -202,17 +214,17 @@ public struct AuditVerifier: Sendable {
         // The stored tree must be the tree of these events: its root at the head, against the root
         // recomputed from the events' contents.
         if failure == nil, count > 0 {
-            // Every stored interior node over the recomputed rows must be the hash of its two
-            // children (the leaves were compared one by one above): one query.
+            // Every stored node above the lowest stored level over the recomputed rows must be
+            // the hash of its two children (the lowest were compared above): one query.
             let bad = try await pool.query(
                 """
                 SELECT p.level, p.idx FROM audit_tree p
                 JOIN audit_tree l ON l.level = p.level - 1 AND l.idx = 2 * p.idx
                 JOIN audit_tree r ON r.level = p.level - 1 AND r.idx = 2 * p.idx + 1
-                WHERE p.level > 0 AND ((p.idx + 1) << p.level) > $1
+                WHERE p.level > $2 AND ((p.idx + 1) << p.level) > $1
                   AND p.hash <> sha256('\\x01'::bytea || l.hash || r.hash)
                 ORDER BY p.level, p.idx LIMIT 1
-                """, [first - 1]
+                """, [first - 1, MerkleStore.lowestStoredLevel]
             ).first
             if let bad {
                 let level: Int = try bad.decode("level")
@@ -292,17 +304,23 @@ public struct AuditVerifier: Sendable {
         }
     }
 
-    /// A page of events with their stored Merkle leaves (nil where the tree has none).
-    static func page(_ pool: PostgresPool, from seq: Int, limit: Int) async throws -> [(record: AuditRecord, leaf: [UInt8]?)] {
+    /// A page of events with their stored Merkle leaves, and on every 16th event the stored node
+    /// over the 16 leaves it completes (nil where the tree has none).
+    static func page(_ pool: PostgresPool, from seq: Int, limit: Int) async throws
+        -> [(record: AuditRecord, leaf: [UInt8], tile: [UInt8]?)]
+    {
         try await pool.query(
             """
-            SELECT e.*, t.hash AS stored_leaf
-            FROM (SELECT \(AuditRecord.selectList) FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2) e
-            LEFT JOIN audit_tree t ON t.level = 0 AND t.idx = e.seq - 1
+            SELECT e.*, t.hash AS stored_tile
+            FROM (SELECT \(AuditRecord.selectList), leaf_hash FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2) e
+            LEFT JOIN audit_tree t ON t.level = $3 AND e.seq % $4 = 0 AND t.idx = e.seq / $4 - 1
             ORDER BY e.seq
-            """, [seq, limit]
+            """, [seq, limit, MerkleStore.lowestStoredLevel, 1 << MerkleStore.lowestStoredLevel]
         ).map { row in
-            (try AuditRecord(row: row), try row.decode("stored_leaf", as: Data?.self).map { Array($0) })
+            (
+                try AuditRecord(row: row), Array(try row.decode("leaf_hash", as: Data.self)),
+                try row.decode("stored_tile", as: Data?.self).map { Array($0) }
+            )
         }
     }
 

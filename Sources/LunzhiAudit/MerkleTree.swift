@@ -94,21 +94,38 @@ public enum MerkleTree {
     }
 
     /// The stored (complete, aligned) subtrees whose hashes make up `lo..<hi`, as (level, index):
-    /// a range of 2^j leaves starting at a multiple of 2^j is one node; any other splits at the
-    /// largest power of two, as the tree does.
-    public static func storedNodes(_ lo: Int, _ hi: Int) -> [(level: Int, index: Int)] {
+    /// a range of 2^j leaves starting at a multiple of 2^j is one node if level j is stored
+    /// (`isStored`); any other splits at the largest power of two, as the tree does, down to the
+    /// leaves (level 0, always stored).
+    public static func storedNodes(_ lo: Int, _ hi: Int, isStored: (Int) -> Bool = { _ in true }) -> [(level: Int, index: Int)] {
         let n = hi - lo
-        if n & (n - 1) == 0 && lo % n == 0 { return [(n.trailingZeroBitCount, lo / n)] }
+        if n & (n - 1) == 0 && lo % n == 0 && (n == 1 || isStored(n.trailingZeroBitCount)) {
+            return [(n.trailingZeroBitCount, lo / n)]
+        }
         let k = split(n)
-        return storedNodes(lo, lo + k) + storedNodes(lo + k, hi)
+        return storedNodes(lo, lo + k, isStored: isStored) + storedNodes(lo + k, hi, isStored: isStored)
     }
 
-    /// The hash of `lo..<hi` from the stored nodes `node(level, index)`.
-    public static func subtree(_ lo: Int, _ hi: Int, _ node: (Int, Int) throws -> Hash) rethrows -> Hash {
+    /// The hash of `lo..<hi` from the stored nodes `node(level, index)` (`storedNodes`).
+    public static func subtree(_ lo: Int, _ hi: Int, isStored: (Int) -> Bool = { _ in true }, _ node: (Int, Int) throws -> Hash) rethrows -> Hash {
         let n = hi - lo
-        if n & (n - 1) == 0 && lo % n == 0 { return try node(n.trailingZeroBitCount, lo / n) }
+        if n & (n - 1) == 0 && lo % n == 0 && (n == 1 || isStored(n.trailingZeroBitCount)) {
+            return try node(n.trailingZeroBitCount, lo / n)
+        }
         let k = split(n)
-        return nodeHash(try subtree(lo, lo + k, node), try subtree(lo + k, hi, node))
+        return nodeHash(try subtree(lo, lo + k, isStored: isStored, node), try subtree(lo + k, hi, isStored: isStored, node))
+    }
+
+    /// The complete subtrees a tree of `size` leaves is made of, largest first, as leaf ranges:
+    /// one per bit of `size`.
+    public static func completeSubtrees(size: Int) -> [(level: Int, lo: Int, hi: Int)] {
+        var result: [(level: Int, lo: Int, hi: Int)] = []
+        var lo = 0
+        for level in stride(from: Int.bitWidth - 2, through: 0, by: -1) where size & (1 << level) != 0 {
+            result.append((level, lo, lo + (1 << level)))
+            lo += 1 << level
+        }
+        return result
     }
 
     /// RFC 9162 §2.1.3.2: whether `proof` shows the leaf at `index` in the tree of `size` with `root`.

@@ -145,12 +145,12 @@ import Testing
                         END LOOP;
                     END $$
                     """)
-                // The chain alone is consistent again; the stored Merkle tree still holds the old
-                // leaf of event 12, so even without a checkpoint the rewrite shows there (an attacker
-                // who also rebuilds audit_tree is left to the checkpoints, below).
+                // The chain alone is consistent again; the event's stored Merkle leaf is still the
+                // old one, so even without a checkpoint the rewrite shows there (an attacker who
+                // also rewrites the leaves and audit_tree is left to the checkpoints, below).
                 let chainOnly = try await AuditVerifier(pool: f.pool).verify()
                 #expect(chainOnly.failure?.seq == 12, "\(String(describing: chainOnly.failure))")
-                #expect(chainOnly.failure?.problem.contains("its leaf in the Merkle tree") == true)
+                #expect(chainOnly.failure?.problem.contains("do not match its stored Merkle leaf") == true)
                 let checkpoints = try log.checkpoints(verifier: signer.verifier)
                 // A full verification names the lowest bad seq, the rewritten event itself.
                 let v = try await AuditVerifier(pool: f.pool).verify(checkpoints: checkpoints)

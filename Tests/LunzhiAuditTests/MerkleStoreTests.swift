@@ -1,6 +1,7 @@
 import Foundation
 import LunzhiAudit
 import LunzhiCore
+import LunzhiMigrations
 import LunzhiTestSupport
 import PostgresLibPQ
 import Testing
@@ -30,7 +31,13 @@ import Testing
                 let expected = MerkleTree.root(leaves[..<size])
                 #expect(try await store.root(size: size) == expected, "root at \(size)")
                 #expect(frontier.root == expected, "frontier at \(size)")
+                #expect(try await store.frontier(size: size) == frontier, "stored frontier at \(size)")
             }
+            // Only subtrees of 16 leaves and more are rows: n/16 + n/32 + … of them.
+            let rows = try await f.pool.query("SELECT level, count(*) AS k FROM audit_tree GROUP BY level ORDER BY level")
+            var expectedRows: [(Int, Int)] = []
+            for level in 4..<Int.bitWidth where n >> level > 0 { expectedRows.append((level, n >> level)) }
+            #expect(try rows.map { (try $0.decode("level") as Int, try $0.decode("k") as Int) }.elementsEqual(expectedRows, by: ==))
             for index in 0..<n {
                 let proof = try await store.inclusionProof(index: index, size: n)
                 #expect(proof == MerkleTree.inclusionProof(index: index, leaves[...]), "inclusion of \(index)")
@@ -132,30 +139,92 @@ import Testing
         }
     }
 
-    /// A superuser alters the stored tree (one interior node): verification names it, and a
-    /// version-2 checkpoint's signed root no longer matches.
+    /// A superuser alters an event's stored leaf, then the stored tree (a node of 16 leaves, then one
+    /// above it): verification names each, and a version-2 checkpoint's signed root no longer matches.
     @Test func anAlteredTreeIsFound() async throws {
         try await MechanismFixture.with { f in
             _ = try await AuditHistory.make(f)
             try await withSigner { signer, log in
                 let checkpoint = try await f.checkpoint(signer, log: log)
-                try await PostgresConnection.with(f.database.configuration) { c in
-                    try await c.query("ALTER TABLE audit_tree DISABLE TRIGGER USER")
-                    try await c.query("UPDATE audit_tree SET hash = sha256(hash) WHERE level = 1 AND idx = 3")
-                    try await c.query("ALTER TABLE audit_tree ENABLE ALWAYS TRIGGER audit_tree_no_update")
+                func superuser(_ statements: String...) async throws {
+                    try await PostgresConnection.with(f.database.configuration) { c in
+                        for statement in statements { try await c.query(statement) }
+                    }
                 }
-                // Node (1, 3) covers events 7 and 8: named with the lowest of them.
+                try await superuser(
+                    "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update",
+                    "UPDATE audit_event SET leaf_hash = sha256(leaf_hash) WHERE seq = 9",
+                    "ALTER TABLE audit_event ENABLE ALWAYS TRIGGER audit_event_no_update")
+                let leaf = try await AuditVerifier(pool: f.pool).verify(checkpoints: [checkpoint])
+                #expect(leaf.failure?.seq == 9, "\(String(describing: leaf.failure))")
+                #expect(leaf.failure?.problem.contains("do not match its stored Merkle leaf") == true)
+                try await superuser(
+                    "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update",
+                    "UPDATE audit_event e SET leaf_hash = sha256('\\x00'::bytea || audit_canonical_v1(e)) WHERE seq = 9",
+                    "ALTER TABLE audit_event ENABLE ALWAYS TRIGGER audit_event_no_update")
+                #expect(try await AuditVerifier(pool: f.pool).verify(checkpoints: [checkpoint]).failure == nil)
+
+                let original: Data = try await f.pool.query(
+                    "SELECT hash FROM audit_tree WHERE level = 4 AND idx = 1").single().decode("hash")
+                try await superuser(
+                    "ALTER TABLE audit_tree DISABLE TRIGGER audit_tree_no_update",
+                    "UPDATE audit_tree SET hash = sha256(hash) WHERE level = 4 AND idx = 1",
+                    "ALTER TABLE audit_tree ENABLE ALWAYS TRIGGER audit_tree_no_update")
+                // Node (4, 1) covers events 17…32: named with the lowest of them.
                 let v = try await AuditVerifier(pool: f.pool).verify(checkpoints: [checkpoint])
-                #expect(v.failure?.seq == 7, "\(String(describing: v.failure))")
-                #expect(v.failure?.problem.contains("not the hash of its children") == true)
-                // A node the checkpoint's root is made of: the signed root no longer matches.
-                try await PostgresConnection.with(f.database.configuration) { c in
-                    try await c.query("ALTER TABLE audit_tree DISABLE TRIGGER USER")
-                    try await c.query("UPDATE audit_tree SET hash = sha256(hash) WHERE level = 5 AND idx = 0")
-                    try await c.query("ALTER TABLE audit_tree ENABLE ALWAYS TRIGGER audit_tree_no_update")
-                }
+                #expect(v.failure?.seq == 17, "\(String(describing: v.failure))")
+                #expect(v.failure?.problem.contains("is not the hash of their leaves") == true)
+                // A node above the lowest stored level, which the checkpoint's root is made of: the
+                // signed root no longer matches, and a full verification names the node.
+                try await superuser(
+                    "ALTER TABLE audit_tree DISABLE TRIGGER audit_tree_no_update",
+                    "UPDATE audit_tree SET hash = '\\x\(Hex.encode(Array(original)))' WHERE level = 4 AND idx = 1",
+                    "UPDATE audit_tree SET hash = sha256(hash) WHERE level = 5 AND idx = 0",
+                    "ALTER TABLE audit_tree ENABLE ALWAYS TRIGGER audit_tree_no_update")
                 let rooted = try await AuditVerifier(pool: f.pool).verify(checkpoints: [checkpoint], start: .lastCheckpoint)
                 #expect(rooted.failure?.problem.contains("root signed by checkpoint") == true, "\(String(describing: rooted.failure))")
+                let full = try await AuditVerifier(pool: f.pool).verify()
+                #expect(full.failure?.seq == 1, "\(String(describing: full.failure))")
+                #expect(full.failure?.problem.contains("node (5, 0)") == true, "\(String(describing: full.failure))")
+            }
+        }
+    }
+}
+
+/// SQL/0013 on a log sealed under SQL/0012 (every node stored): the leaves move onto the events,
+/// the nodes under 16 leaves go, and the roots, proofs and appends after it are the same tree.
+@Suite struct TreeMigrationTests {
+    @Test func theTileMigrationKeepsTheTree() async throws {
+        try await TestDatabase.withPool(migrated: false) { pool, database in
+            let all = try Migration.bundled()
+            let before = all.filter { $0.version <= 12 }
+            #expect(before.count == 12 && all.contains { $0.version == 13 })
+            try await Migrator(configuration: database.configuration, migrations: before).migrate()
+            let insert = """
+                INSERT INTO audit_event (at, principal_id, principal_name, mechanism_code, member_code, action,
+                                         entity, entity_id, after, prev_hash, hash)
+                SELECT now(), NULL, 'clerk-gs', 'NW5', 'GS', 'item.submit', 'item', g::text,
+                       jsonb_build_object('id', g, 'title', '议题 ' || g), '\\x'::bytea, '\\x'::bytea
+                FROM generate_series(1, $1::int) g
+                """
+            try await PostgresConnection.with(database.configuration) { c in
+                _ = try await c.query(insert, [37])
+                #expect(try await c.query("SELECT count(*) AS n FROM audit_tree WHERE level < 4").single().decode("n") as Int > 37)
+            }
+            try await Migrator(configuration: database.configuration, migrations: all).migrate()
+            try await PostgresConnection.with(database.configuration) { c in
+                _ = try await c.query(insert, [30])
+                #expect(try await c.query("SELECT count(*) AS n FROM audit_tree WHERE level < 4").single().decode("n") as Int == 0)
+            }
+            do {
+                let leaves = try await MerkleStoreTests.leaves(pool)
+                #expect(leaves.count == 67)
+                let store = MerkleStore(pool: pool)
+                for size in [1, 15, 16, 17, 32, 37, 48, 64, 67] {
+                    #expect(try await store.root(size: size) == MerkleTree.root(leaves[..<size]), "root at \(size)")
+                }
+                #expect(try await store.inclusionProof(index: 20, size: 67) == MerkleTree.inclusionProof(index: 20, leaves[...]))
+                #expect(try await AuditVerifier(pool: pool).verify().failure == nil)
             }
         }
     }
