@@ -130,7 +130,7 @@ run)
         --checkpoint-log "$state/audit/checkpoints.log" &
     serve_pid=$!
     "$LUNZHI_BIN" remind --poll-interval 2 --checkpoint-key "$state/audit/audit.key" --file-channel-dir "$state" \
-        --checkpoint-log "$state/audit/checkpoints.log" --checkpoint-interval 600 "${witness_args[@]}" &
+        --checkpoint-log "$state/audit/checkpoints.log" --checkpoint-interval 600 --tiles-dir "$state/tiles" "${witness_args[@]}" &
     remind_pid=$!
     trap 'kill $serve_pid $remind_pid "${witness_pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
@@ -150,6 +150,7 @@ run)
     lunzhi_log "reminders are appended to .lunzhi/reminders.jsonl; Ctrl-C stops both"
     lunzhi_log "verify the decision history: $LUNZHI_BIN audit verify --checkpoints .lunzhi/audit/checkpoints.log --public-key .lunzhi/audit/audit.pub $(for m in sn gs qh nx xj; do printf -- '--witness-key .lunzhi/witness/%s/witness.pub ' "$m"; done)"
     lunzhi_log "five local witnesses (one per member) on 127.0.0.1:7791-7795 cosign each checkpoint"
+    lunzhi_log "the log as C2SP tiles in .lunzhi/tiles (mirror it; check it with: python3 docs/audit-verify.py tiles .lunzhi/tiles .lunzhi/audit/audit.pub)"
     wait $serve_pid
     ;;
 stop)

@@ -3,6 +3,7 @@
 
 Usage: audit-verify.py EXPORT_DIR
        audit-verify.py check-proof PROOF.json AUDIT.pub
+       audit-verify.py tiles TILES_DIR AUDIT.pub [--seq N | --decision NUMBER] [--witness-key FILE]...
        audit-verify.py merkle-check < CASES.jsonl
 
 
@@ -15,6 +16,14 @@ check-proof checks an inclusion proof from `lunzhi audit prove --json` (or the c
 PROVE in JSON mode) with the public key alone: the version-2 checkpoint's signature, the event's leaf
 recomputed from its contents, and the audit path to the signed Merkle root. Prints "ok event <seq>
 is in the log of <size> events" and exits 0, or "FAILED: <what>" and exits 1.
+
+tiles reads a tiles directory (C2SP tlog-tiles, written by `--tiles-dir`, or a mirror of it) with no
+database: the checkpoint's signature; then, without --seq or --decision, every entry against its
+level-0 tile, every higher tile against the tiles below, the Merkle root against the checkpoint's
+and the chain recomputed from the entries against its chain line ("ok <n> events from the tiles,
+root <hex>, chain head <hex>"); with --seq or --decision, one event's inclusion proof computed from
+the tiles and checked against the signed root ("ok event <seq> is in the log of <n> events").
+With --witness-key (repeatable), it also reports the checkpoint's valid cosignatures, k of n.
 
 merkle-check reads one JSON object a line — {"leaves": [hex data…], "root": hex, "index": i,
 "path": [hex…], "old": m, "old_root": hex, "consistency": [hex…]} — and checks each with this
@@ -425,7 +434,242 @@ def check_proof(proof_path, key_path):
     return 0
 
 
+# --- tiles (C2SP tlog-tiles) --------------------------------------------------------------
+TILE_WIDTH = 256
+
+
+def tile_index_path(n):
+    groups = ["%03d" % (n % 1000)]
+    n //= 1000
+    while n > 0:
+        groups.insert(0, "x%03d" % (n % 1000))
+        n //= 1000
+    return "/".join(groups)
+
+
+class TileError(Exception):
+    pass
+
+
+class Tiles:
+    def __init__(self, directory, size):
+        self.directory, self.size, self.cache = directory, size, {}
+
+    def read(self, relative):
+        try:
+            with open(os.path.join(self.directory, relative), "rb") as f:
+                return f.read()
+        except OSError:
+            raise TileError("%s is missing" % relative)
+
+    def width(self, level, index):
+        hashes = self.size >> (8 * level)
+        full = hashes // TILE_WIDTH
+        if index < full:
+            return TILE_WIDTH
+        if index == full and hashes % TILE_WIDTH:
+            return hashes % TILE_WIDTH
+        raise TileError("a tree of %d has no tile %d at level %d" % (self.size, index, level))
+
+    def path(self, kind, index, width):
+        return "tile/%s/%s%s" % (kind, tile_index_path(index), "" if width == TILE_WIDTH else ".p/%d" % width)
+
+    def tile(self, level, index):
+        key = (level, index)
+        if key not in self.cache:
+            width = self.width(level, index)
+            data = self.read(self.path(str(level), index, width))
+            if len(data) != 32 * width:
+                raise TileError("%s is %d bytes, not %d" % (self.path(str(level), index, width), len(data), 32 * width))
+            self.cache[key] = [data[i:i + 32] for i in range(0, len(data), 32)]
+        return self.cache[key]
+
+    def entries(self, index):
+        width = self.width(0, index)
+        data, out, i = self.read(self.path("entries", index, width)), [], 0
+        while i < len(data):
+            if i + 2 > len(data):
+                raise TileError("an entry bundle ends inside a length")
+            length, i = int.from_bytes(data[i:i + 2], "big"), i + 2
+            if length == 0xFFFF:  # Lunzhi's escape for entries of 64 KiB and more (audit-format.md)
+                length, i = int.from_bytes(data[i:i + 4], "big"), i + 4
+            if i + length > len(data):
+                raise TileError("an entry bundle ends inside an entry")
+            out.append(data[i:i + length])
+            i += length
+        if len(out) != width:
+            raise TileError("entry bundle %d holds %d entries, not %d" % (index, len(out), width))
+        return out
+
+    def node(self, level, index):
+        """The hash of the aligned subtree of 2**level leaves numbered index at that level."""
+        tile_level, span = level // 8, 1 << (level % 8)
+        first = index * span
+        hashes = self.tile(tile_level, first // TILE_WIDTH)
+        start = first % TILE_WIDTH
+        if start + span > len(hashes):
+            raise TileError("tile %d at level %d is too short" % (first // TILE_WIDTH, tile_level))
+        return merkle_root(hashes[start:start + span])
+
+    def subtree(self, lo, hi):
+        n = hi - lo
+        if n & (n - 1) == 0 and lo % n == 0:
+            return self.node(n.bit_length() - 1, lo // n)
+        k = 1 << ((n - 1).bit_length() - 1)
+        return merkle_node(self.subtree(lo, lo + k), self.subtree(lo + k, hi))
+
+    def path_to_root(self, m, lo, hi):
+        """PATH(m, D[lo:hi]) from the tiles, leaf to root."""
+        n = hi - lo
+        if n <= 1:
+            return []
+        k = 1 << ((n - 1).bit_length() - 1)
+        if m < k:
+            return self.path_to_root(m, lo, lo + k) + [self.subtree(lo + k, hi)]
+        return self.path_to_root(m - k, lo + k, hi) + [self.subtree(lo, lo + k)]
+
+
+def parse_canonical(data):
+    """The fields of an event's canonical bytes (version 1), or None."""
+    prefix = b"lunzhi-audit-v1"
+    if not data.startswith(prefix):
+        return None
+    i, fields = len(prefix), []
+    while i < len(data):
+        if data[i:i + 1] == b"-":
+            fields.append(None)
+            i += 1
+            continue
+        colon = data.find(b":", i)
+        if colon < 0 or not data[i:colon].isdigit():
+            return None
+        length = int(data[i:colon])
+        fields.append(data[colon + 1:colon + 1 + length].decode("utf-8"))
+        i = colon + 1 + length
+    if len(fields) != len(FIELDS):
+        return None
+    return dict(zip(FIELDS, fields))
+
+
+def tiles(directory, key_path, seq=None, decision=None, witness_keys=()):
+    with open(key_path, encoding="utf-8") as f:
+        key = parse_verifier_key(f.read())
+    try:
+        with open(os.path.join(directory, "checkpoint"), encoding="utf-8") as f:
+            note = f.read()
+        size, head, root = open_checkpoint(note, key)
+    except (OSError, ValueError) as e:
+        print("FAILED: the tiles' checkpoint does not verify: %s" % e)
+        return 1
+    if root is None:
+        print("FAILED: the tiles' checkpoint is version 1 (no Merkle root)")
+        return 1
+    t = Tiles(directory, size)
+    try:
+        if seq is None and decision is None:
+            chain, count = bytes(32), 0
+            for index in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+                leaves = t.tile(0, index)
+                for offset, entry in enumerate(t.entries(index)):
+                    number = index * TILE_WIDTH + offset + 1
+                    event = parse_canonical(entry)
+                    if event is None or event["seq"] != str(number):
+                        print("FAILED at seq %d: its entry is not event %d in the canonical encoding" % (number, number))
+                        return 1
+                    if merkle_leaf(entry) != leaves[offset]:
+                        print("FAILED at seq %d: its entry does not hash to its leaf in tile 0/%d" % (number, index))
+                        return 1
+                    chain = hashlib.sha256(chain + entry).digest()
+                    count += 1
+                t.cache.pop((0, index), None)
+            level = 1
+            while size >> (8 * level):
+                hashes = size >> (8 * level)
+                for i in range(hashes):
+                    below = t.tile(level - 1, i)
+                    if len(below) != TILE_WIDTH or merkle_root(below) != t.tile(level, i // TILE_WIDTH)[i % TILE_WIDTH]:
+                        print("FAILED: hash %d of tile level %d is not the root of tile %d at level %d"
+                              % (i, level, i, level - 1))
+                        return 1
+                    t.cache.pop((level - 1, i), None)
+                level += 1
+            tree_root = t.subtree(0, size) if size else hashlib.sha256(b"").digest()
+            if tree_root != root:
+                print("FAILED: the tiles' Merkle root is not the root the checkpoint signs")
+                return 1
+            if size and chain != head:
+                print("FAILED at seq %d: the chain recomputed from the entries is not the checkpoint's chain head" % size)
+                return 1
+            print("ok %d events from the tiles, root %s, chain head %s" % (count, root.hex(), chain.hex()))
+        else:
+            if decision is not None:
+                seq = None
+                for index in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+                    for offset, entry in enumerate(t.entries(index)):
+                        event = parse_canonical(entry)
+                        if event and event["action"] == "consultation.decide" and event["after"] \
+                                and json.loads(event["after"]).get("number") == decision:
+                            seq = index * TILE_WIDTH + offset + 1
+                            break
+                    if seq is not None:
+                        break
+                if seq is None:
+                    print("FAILED: no decision numbered %s in the %d events of the tiles" % (decision, size))
+                    return 1
+            if not 1 <= seq <= size:
+                print("FAILED: the log of %d events has no event %d" % (size, seq))
+                return 1
+            index, offset = (seq - 1) // TILE_WIDTH, (seq - 1) % TILE_WIDTH
+            entry = t.entries(index)[offset]
+            event = parse_canonical(entry)
+            leaf = merkle_leaf(entry)
+            if event is None or event["seq"] != str(seq) or t.tile(0, index)[offset] != leaf:
+                print("FAILED at seq %d: its entry does not hash to its leaf" % seq)
+                return 1
+            path = t.path_to_root(seq - 1, 0, size)
+            if not verify_inclusion(leaf, seq - 1, size, path, root):
+                print("FAILED: the audit path of event %d does not lead to the signed root" % seq)
+                return 1
+            print("ok event %d is in the log of %d events (%s by %s, %s)"
+                  % (seq, size, event["action"], event["principal_name"], event["after"] or ""))
+    except TileError as e:
+        print("FAILED: %s" % e)
+        return 1
+    if witness_keys:
+        witnesses = []
+        for file in witness_keys:
+            with open(file, encoding="utf-8") as f:
+                witnesses.append(parse_witness_key(f.read()))
+        signers = [w[0] for w in witnesses if cosigned(note, w)]
+        print("checkpoint (size %d) cosigned by %d of %d witnesses: %s"
+              % (size, len(signers), len(witnesses), ", ".join(signers) or "none"))
+    return 0
+
+
+def tiles_command(args):
+    if len(args) < 2:
+        sys.stderr.write(__doc__)
+        return 2
+    directory, key, rest = args[0], args[1], args[2:]
+    seq = decision = None
+    witness_keys = []
+    while rest:
+        if len(rest) < 2 or rest[0] not in ("--seq", "--decision", "--witness-key"):
+            sys.stderr.write(__doc__)
+            return 2
+        if rest[0] == "--seq":
+            seq = int(rest[1])
+        elif rest[0] == "--decision":
+            decision = rest[1]
+        else:
+            witness_keys.append(rest[1])
+        rest = rest[2:]
+    return tiles(directory, key, seq, decision, witness_keys)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "tiles":
+        sys.exit(tiles_command(sys.argv[2:]))
     if len(sys.argv) == 4 and sys.argv[1] == "check-proof":
         sys.exit(check_proof(sys.argv[2], sys.argv[3]))
     if len(sys.argv) != 2:

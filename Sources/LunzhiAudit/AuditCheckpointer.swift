@@ -4,7 +4,8 @@ public import PostgresLibPQ
 /// Makes signed checkpoints: verifies what was added since the last checkpoint (so it never signs a
 /// rewritten history), signs the verified head, appends the note to the checkpoint log file and
 /// keeps a copy in `audit_checkpoint`. With `notify`, also queues the note as a reminder to every
-/// member, so each province holds a copy.
+/// member, so each province holds a copy; with `tiles`, writes the log's tiles and the note to a
+/// directory members can mirror.
 public struct AuditCheckpointer: Sendable {
     public let pool: PostgresPool
     public let signer: SignedNote.Signer
@@ -13,11 +14,14 @@ public struct AuditCheckpointer: Sendable {
     /// Witnesses asked to cosign each new checkpoint, and how many cosignatures make it witnessed.
     public let witnesses: [WitnessEndpoint]
     public let quorum: Int
+    /// Where the C2SP tlog-tiles copy of the log is kept (`--tiles-dir`), if anywhere.
+    public let tiles: TileWriter?
 
     public init(
         pool: PostgresPool, signer: SignedNote.Signer, log: CheckpointLog, origin: String = "lunzhi-audit",
-        witnesses: [WitnessEndpoint] = [], quorum: Int? = nil
+        witnesses: [WitnessEndpoint] = [], quorum: Int? = nil, tilesDirectory: String? = nil
     ) {
+        self.tiles = tilesDirectory.map { TileWriter(pool: pool, directory: $0) }
         self.pool = pool
         self.signer = signer
         self.log = log
@@ -39,6 +43,25 @@ public struct AuditCheckpointer: Sendable {
 
     public struct Refused: Error, CustomStringConvertible {
         public var description: String
+    }
+
+    /// The checkpoint is signed and kept, but the tiles directory could not be brought up to it.
+    public struct TilesNotWritten: Error, CustomStringConvertible {
+        public var checkpoint: Checkpoint
+        public var reason: String
+        public var description: String {
+            "checkpoint at \(checkpoint.size) events is signed and kept, but the tiles directory was not updated: \(reason)"
+        }
+    }
+
+    /// Brings the tiles directory up to `checkpoint` (nothing when it is there already).
+    private func publish(_ checkpoint: Checkpoint) async throws {
+        guard let tiles, checkpoint.root != nil else { return }
+        do {
+            try await tiles.write(checkpoint)
+        } catch {
+            throw TilesNotWritten(checkpoint: checkpoint, reason: "\(error)")
+        }
     }
 
     public func checkpoint(now: Date, notify: Bool = false) async throws -> Outcome {
@@ -67,7 +90,10 @@ public struct AuditCheckpointer: Sendable {
         if let failure = verification.failure {
             throw Refused(description: "refusing to sign: the audit log does not verify at \(failure)")
         }
-        if let last = existing.last, last.size == verification.headSeq { return .unchanged(last) }
+        if let last = existing.last, last.size == verification.headSeq {
+            try await publish(last)
+            return .unchanged(last)
+        }
         // Version 2: the Merkle root (verified above against the events) and the chain head.
         var checkpoint = try Checkpoint(
             origin: origin, size: verification.headSeq, head: verification.headHash, root: verification.treeRoot,
@@ -93,6 +119,7 @@ public struct AuditCheckpointer: Sendable {
                     """, [String(checkpoint.size), now, checkpoint.note])
             }
         }
+        try await publish(checkpoint)
         return .signed(checkpoint)
     }
 }

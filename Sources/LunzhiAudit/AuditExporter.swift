@@ -102,8 +102,9 @@ public struct AuditExporter: Sendable {
             ("before", .optional(record.before)),
             ("after", .optional(record.after)),
             ("reason", .optional(record.reason)),
-            ("prev_hash", .string(Hex.encode(record.prevHash))),
-            ("hash", .string(Hex.encode(record.hash))),
+            // Empty only for an event read from the tiles, which hold no chain.
+            ("prev_hash", record.prevHash.isEmpty ? .null : .string(Hex.encode(record.prevHash))),
+            ("hash", record.hash.isEmpty ? .null : .string(Hex.encode(record.hash))),
             ("recorded_at", .optional(recordedAt.map { stamp($0) })),
         ]).serialized()
     }

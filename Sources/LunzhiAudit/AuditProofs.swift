@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import LunzhiCore
 import PostgresLibPQ
 
@@ -110,9 +110,11 @@ extension AuditRecord {
         guard let o = try? JSONSerialization.jsonObject(with: Data(exportLine.utf8)) as? [String: Any],
             let seq = o["seq"] as? Int, let at = (o["at_us"] as? NSNumber)?.int64Value,
             let principal = o["principal_name"] as? String, let action = o["action"] as? String,
-            let entity = o["entity"] as? String, let entityID = o["entity_id"] as? String,
-            let prev = (o["prev_hash"] as? String).flatMap(Hex.decode), let hash = (o["hash"] as? String).flatMap(Hex.decode)
+            let entity = o["entity"] as? String, let entityID = o["entity_id"] as? String
         else { return nil }
+        // Null in a proof made from the tiles, which hold no chain: the leaf does not need them.
+        func hash(_ key: String) -> [UInt8]? { o[key] is NSNull ? [] : (o[key] as? String).flatMap(Hex.decode) }
+        guard let prev = hash("prev_hash"), let hash = hash("hash") else { return nil }
         func text(_ key: String) -> String? { o[key] as? String }
         self.init(
             seq: seq, atMicroseconds: at, principalID: o["principal_id"] as? Int, principalName: principal,

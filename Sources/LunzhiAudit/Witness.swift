@@ -135,21 +135,10 @@ public final class Witness: Sendable {
     /// Written whole to a temporary file, fsynced, renamed over the state, and the directory fsynced:
     /// after a crash the file is the old state or the new one, never a mix.
     static func persist(_ state: State, to path: String) throws {
-        let data = try JSONEncoder().encode(state)
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw StateError(description: "cannot write \(temporary): errno \(errno)") }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count, fsync(fd) == 0 else {
-            close(fd)
-            throw StateError(description: "cannot write \(temporary): errno \(errno)")
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw StateError(description: "cannot rename to \(path): errno \(errno)") }
-        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
+        do {
+            try DurableFile.replace(path, with: Array(try JSONEncoder().encode(state)), mode: 0o600)
+        } catch let failed as DurableFile.Failed {
+            throw StateError(description: failed.description)
         }
     }
 

@@ -21,6 +21,10 @@ struct CheckpointOptions: ParsableArguments {
     var witness: [String] = []
     @Option(name: .customLong("witness-quorum"), help: "Cosignatures that make a checkpoint witnessed (default: 3, or all when fewer).")
     var witnessQuorum: Int?
+    @Option(
+        name: .customLong("tiles-dir"),
+        help: "Also keep the log as C2SP tlog-tiles in this directory (checkpoint, hash tiles, entry bundles) for members to mirror.")
+    var tilesDirectory: String?
 
     var configured: Bool { key != nil || log != nil }
 
@@ -45,6 +49,6 @@ struct CheckpointOptions: ParsableArguments {
         }
         return AuditCheckpointer(
             pool: pool, signer: signer, log: CheckpointLog(path: log), origin: origin, witnesses: witnesses,
-            quorum: witnessQuorum)
+            quorum: witnessQuorum, tilesDirectory: tilesDirectory)
     }
 }

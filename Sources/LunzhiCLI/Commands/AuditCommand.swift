@@ -59,12 +59,17 @@ struct AuditCommand: AsyncParsableCommand {
                 case .signed(let c):
                     print("signed checkpoint: \(c.size) events, head \(Hex.encode(c.head))")
                     if !checkpointer.witnesses.isEmpty { print(checkpointer.report(c).summary) }
+                    if let tiles = checkpointer.tiles { print("tiles: \(tiles.directory) at \(c.size) events") }
                 case .unchanged(let c): print("unchanged since the last checkpoint: \(c.size) events")
                 }
                 await checkpointer.pool.close()
             } catch let refused as AuditCheckpointer.Refused {
                 await checkpointer.pool.close()
                 FileHandle.standardError.write(Data("error: \(refused)\n".utf8))
+                throw ExitCode(1)
+            } catch let tiles as AuditCheckpointer.TilesNotWritten {
+                await checkpointer.pool.close()
+                FileHandle.standardError.write(Data("error: \(tiles)\n".utf8))
                 throw ExitCode(1)
             } catch {
                 // Closed on every path, awaited: no task left running after the command.
@@ -153,21 +158,33 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Prove that one event (or the event of one decision) is in the signed log.",
             discussion:
-                "Prints the event's leaf hash, audit path and the version-2 checkpoint it leads to; with --json the proof as one JSON object, for `lunzhi audit check-proof` or docs/audit-verify.py check-proof.")
+                "Prints the event's leaf hash, audit path and the version-2 checkpoint it leads to; with --json the proof as one JSON object, for `lunzhi audit check-proof` or docs/audit-verify.py check-proof. With --tiles, from a tiles directory (a mirror) alone: no database, no principal; the proof is checked before it is printed.")
 
         @Argument(help: "The event's seq.") var seq: Int?
         @Option(help: "The decision number (2026-001) instead of a seq.") var decision: String?
-        @Option(name: .customLong("as"), help: "The auditor (or operator) principal the proof is recorded for.")
-        var principal: String
+        @Option(name: .customLong("as"), help: "The auditor (or operator) principal the proof is recorded for (not with --tiles).")
+        var principal: String?
         @Option(help: "The checkpoint log file (default: the database's copies).") var checkpoints: String?
+        @Option(help: "A tiles directory (from --tiles-dir, or a mirror of it) to prove from, without the database.")
+        var tiles: String?
         @Option(name: .customLong("public-key"), help: "The checkpoint signer's verifier key file (audit.pub).")
         var publicKey: String
+        @Option(name: .customLong("witness-key"), help: "With --tiles: a witness's verifier key file; repeat for each member's witness.")
+        var witnessKeys: [String] = []
         @Flag(help: "Print the proof as JSON.") var json = false
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             guard (seq == nil) != (decision == nil) else { throw ValidationError("give a seq or --decision, not both") }
             let key = try SignedNote.Verifier(encoded: try String(contentsOfFile: publicKey, encoding: .utf8))
+            if let tiles {
+                guard principal == nil, checkpoints == nil else {
+                    throw ValidationError("--tiles proves from the directory alone: no --as, no --checkpoints")
+                }
+                try prove(tiles: tiles, key: key)
+                return
+            }
+            guard let principal else { throw ValidationError("--as names the principal the proof is recorded for") }
             try await withService(database.configuration) { service in
                 let desk = AuditDesk(service: service, key: key, checkpointLog: checkpoints.map(CheckpointLog.init(path:)))
                 let id = try await service.principalID(named: principal)
@@ -175,14 +192,54 @@ struct AuditCommand: AsyncParsableCommand {
                     if let decision { try await desk.prove(by: id, decision: decision) } else {
                         try await desk.prove(by: id, seq: seq!)
                     }
-                if json {
-                    print(proof.json())
+                show(proof)
+            }
+        }
+
+        private func prove(tiles: String, key: SignedNote.Verifier) throws {
+            let witnesses = try witnessKeys.map {
+                WitnessEndpoint(url: "", key: try Cosignature.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8)))
+            }
+            do {
+                let checkpoint = try TileReader.checkpoint(in: tiles, verifier: key)
+                let reader = TileReader(directory: tiles, size: checkpoint.size)
+                let target: Int
+                if let decision {
+                    guard let found = try reader.decision(decision) else {
+                        FileHandle.standardError.write(Data("error: no decision numbered \(decision) in the \(checkpoint.size) events of \(tiles)\n".utf8))
+                        throw ExitCode(1)
+                    }
+                    target = found
                 } else {
-                    print("event \(proof.seq) is in the log of \(proof.treeSize) events")
-                    print("leaf \(Hex.encode(proof.leafHash)) (index \(proof.index))")
-                    print("path (\(proof.path.count) hashes): " + proof.path.map { Hex.encode($0) }.joined(separator: " "))
-                    print("checkpoint:\n" + proof.checkpoint)
+                    target = seq!
                 }
+                let proof = try reader.prove(seq: target, checkpoint: checkpoint)
+                try proof.verify(with: key)
+                show(proof)
+                if !json, !witnesses.isEmpty {
+                    print(WitnessReport(note: checkpoint.note, witnesses: witnesses, quorum: min(3, witnesses.count)).summary)
+                }
+            } catch let invalid as TileReader.Invalid {
+                print("FAILED: \(invalid)")
+                throw ExitCode(1)
+            } catch let invalid as InclusionProof.Invalid {
+                print("FAILED: \(invalid)")
+                throw ExitCode(1)
+            } catch let malformed as Tiles.Malformed {
+                print("FAILED: \(malformed)")
+                throw ExitCode(1)
+            }
+        }
+
+        private func show(_ proof: InclusionProof) {
+            if json {
+                print(proof.json())
+            } else {
+                print("event \(proof.seq) is in the log of \(proof.treeSize) events")
+                print("event: \(proof.event)")
+                print("leaf \(Hex.encode(proof.leafHash)) (index \(proof.index))")
+                print("path (\(proof.path.count) hashes): " + proof.path.map { Hex.encode($0) }.joined(separator: " "))
+                print("checkpoint:\n" + proof.checkpoint)
             }
         }
     }
