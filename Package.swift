@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "lunzhi", targets: ["LunzhiCLI"]),
         .executable(name: "lunzhi-bench", targets: ["LunzhiBench"]),
+        .executable(name: "lunzhi-audit-bench", targets: ["LunzhiAuditBench"]),
         .library(name: "PostgresLibPQ", targets: ["PostgresLibPQ"]),
     ],
     dependencies: [
@@ -179,6 +180,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The proof and witness timings of Benchmarks/audit.sh (not part of the service).
+        .executableTarget(
+            name: "LunzhiAuditBench",
+            dependencies: [
+                "LunzhiAudit", "PostgresLibPQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

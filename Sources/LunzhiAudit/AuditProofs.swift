@@ -140,7 +140,7 @@ extension AuditDesk {
                     ? "no audit key is configured, so no signed checkpoint can be proved against"
                     : "no signed version-2 checkpoint covers seq \(seq) yet (the next checkpoint will)")
         }
-        guard let (record, leaf, _) = try await AuditVerifier.page(service.pool, from: seq, limit: 1).first,
+        guard let (record, leaf) = try await AuditVerifier.page(service.pool, from: seq, limit: 1).first,
             record.seq == seq
         else { throw DomainError(.notFound, "event \(seq) does not exist") }
         let store = MerkleStore(pool: service.pool)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LunzhiCore
 public import PostgresLibPQ
@@ -155,60 +156,77 @@ public struct AuditVerifier: Sendable {
                 failure: AuditFailure(seq: max(1, missing.index << missing.level), problem: "\(missing)"),
                 checkpointFailure: checkpointFailure)
         }
-        var upcoming = Task { [pool, pageSize, expected] in try await Self.page(pool, from: expected, limit: pageSize) }
+        var upcoming = Task { [pool, pageSize, expected] in
+            try await VerifierPage.read(pool, from: expected, limit: pageSize)
+        }
+        // The canonical bytes of each row are built in place from its binary columns: no string
+        // per value (docs/performance.md, "Audit verification").
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(4096)
         scan: while true {
             let page = try await upcoming.value
-            guard let last = page.last?.record else { break }
-            if page.count == pageSize {
-                upcoming = Task { [pool, pageSize] in try await Self.page(pool, from: last.seq + 1, limit: pageSize) }
+            guard let last = page.lastSeq else { break }
+            let rows = page.rows
+            if rows.count == pageSize {
+                upcoming = Task { [pool, pageSize] in try await VerifierPage.read(pool, from: last + 1, limit: pageSize) }
             }
-            for (record, storedLeaf, storedTile) in page {
-                if record.seq != expected {
+            for r in 0..<rows.count {
+                let seq = VerifierPage.seq(rows, r)
+                if seq != expected {
                     failure = AuditFailure(
-                        seq: record.seq,
-                        problem: "follows seq \(expected - 1): events \(expected)…\(record.seq - 1) are missing")
+                        seq: seq, problem: "follows seq \(expected - 1): events \(expected)…\(seq - 1) are missing")
                     break scan
                 }
-                if record.prevHash != previous {
+                let prevHash = rows.value(r, VerifierPage.prevHash) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                if !prevHash.elementsEqual(previous) {
                     failure = AuditFailure(
-                        seq: record.seq,
-                        problem:
-                            "prev_hash \(Hex.encode(record.prevHash.prefix(8)))… is not the hash of seq \(record.seq - 1)"
-                    )
+                        seq: seq,
+                        problem: "prev_hash \(Hex.encode(Array(prevHash.prefix(8))))… is not the hash of seq \(seq - 1)")
                     break scan
                 }
-                let computed = record.computedHashes(previous: previous)
-                if computed.chain != record.hash {
-                    failure = AuditFailure(
-                        seq: record.seq, problem: "its contents do not match its hash (the event was altered)")
+                VerifierPage.canonical(rows, r, into: &canonical)
+                var chain = SHA256()
+                chain.update(bufferPointer: prevHash)
+                chain.update(data: canonical)
+                let hash = rows.value(r, VerifierPage.hash) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                if !chain.finalize().elementsEqual(hash) {
+                    failure = AuditFailure(seq: seq, problem: "its contents do not match its hash (the event was altered)")
                     break scan
                 }
-                if storedLeaf != computed.leaf {
+                var leafHasher = SHA256()
+                leafHasher.update(data: [0])
+                leafHasher.update(data: canonical)
+                let leaf = Array(leafHasher.finalize())
+                if let stored = rows.value(r, VerifierPage.leafHash), stored.elementsEqual(leaf) {
+                } else {
                     failure = AuditFailure(
-                        seq: record.seq,
+                        seq: seq,
                         problem: "its contents do not match its stored Merkle leaf, leaf_hash (the event or its leaf was altered)")
                     break scan
                 }
                 var tile: MerkleTree.Hash?
-                frontier.append(computed.leaf) { level, hash in
+                frontier.append(leaf) { level, hash in
                     if level == MerkleStore.lowestStoredLevel { tile = hash }
                 }
                 // The lowest stored subtrees (16 leaves) against the leaves just recomputed; the
                 // higher ones against their children below.
-                if let tile, storedTile != tile {
+                if let tile {
                     let width = 1 << MerkleStore.lowestStoredLevel
-                    failure = AuditFailure(
-                        seq: record.seq - width + 1,
-                        problem: storedTile == nil
-                            ? "the Merkle tree has no node for events \(record.seq - width + 1)…\(record.seq) (audit_tree is incomplete)"
-                            : "the Merkle tree's node (\(MerkleStore.lowestStoredLevel), \(record.seq / width - 1)) over events \(record.seq - width + 1)…\(record.seq) is not the hash of their leaves (audit_tree was altered)")
-                    break scan
+                    let stored = page.tiles[seq / width - 1]
+                    if stored != tile {
+                        failure = AuditFailure(
+                            seq: seq - width + 1,
+                            problem: stored == nil
+                                ? "the Merkle tree has no node for events \(seq - width + 1)…\(seq) (audit_tree is incomplete)"
+                                : "the Merkle tree's node (\(MerkleStore.lowestStoredLevel), \(seq / width - 1)) over events \(seq - width + 1)…\(seq) is not the hash of their leaves (audit_tree was altered)")
+                        break scan
+                    }
                 }
-                previous = record.hash
+                previous = Array(hash)
                 expected += 1
                 count += 1
             }
-            if page.count < pageSize { break }
+            if rows.count < pageSize { break }
         }
         upcoming.cancel()
         // The stored tree must be the tree of these events: its root at the head, against the root
@@ -304,24 +322,12 @@ public struct AuditVerifier: Sendable {
         }
     }
 
-    /// A page of events with their stored Merkle leaves, and on every 16th event the stored node
-    /// over the 16 leaves it completes (nil where the tree has none).
-    static func page(_ pool: PostgresPool, from seq: Int, limit: Int) async throws
-        -> [(record: AuditRecord, leaf: [UInt8], tile: [UInt8]?)]
-    {
+    /// A page of events with their stored Merkle leaves (`leaf_hash`).
+    static func page(_ pool: PostgresPool, from seq: Int, limit: Int) async throws -> [(record: AuditRecord, leaf: [UInt8])] {
         try await pool.query(
-            """
-            SELECT e.*, t.hash AS stored_tile
-            FROM (SELECT \(AuditRecord.selectList), leaf_hash FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2) e
-            LEFT JOIN audit_tree t ON t.level = $3 AND e.seq % $4 = 0 AND t.idx = e.seq / $4 - 1
-            ORDER BY e.seq
-            """, [seq, limit, MerkleStore.lowestStoredLevel, 1 << MerkleStore.lowestStoredLevel]
-        ).map { row in
-            (
-                try AuditRecord(row: row), Array(try row.decode("leaf_hash", as: Data.self)),
-                try row.decode("stored_tile", as: Data?.self).map { Array($0) }
-            )
-        }
+            "SELECT \(AuditRecord.selectList), leaf_hash FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            [seq, limit]
+        ).map { row in (try AuditRecord(row: row), Array(try row.decode("leaf_hash", as: Data.self))) }
     }
 
     /// The current head: the highest seq and its hash.
@@ -336,4 +342,62 @@ public struct AuditVerifier: Sendable {
 public struct AuditUsageError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A page of events as the verifier reads them: binary rows, whose first twelve columns are the
+/// canonical fields as text (so the canonical bytes are the values themselves, length-prefixed),
+/// then the stored hashes; and the stored 16-leaf nodes the page completes.
+struct VerifierPage: Sendable {
+    let rows: PostgresBinaryResult
+    let tiles: [Int: [UInt8]]
+    let lastSeq: Int?
+
+    static let prevHash = 12, hash = 13, leafHash = 14
+
+    static func read(_ pool: PostgresPool, from seq: Int, limit: Int) async throws -> VerifierPage {
+        try await pool.withConnection { connection in
+            let rows = try await connection.queryBinary(
+                """
+                SELECT seq::text, ((extract(epoch FROM at) * 1000000)::bigint)::text, principal_id::text, principal_name,
+                       mechanism_code, member_code, action, entity, entity_id, before::text, after::text, reason,
+                       prev_hash, hash, leaf_hash
+                FROM audit_event e WHERE e.seq >= $1 ORDER BY e.seq LIMIT $2
+                """, [seq, limit])
+            guard rows.count > 0 else { return VerifierPage(rows: rows, tiles: [:], lastSeq: nil) }
+            let first = Self.seq(rows, 0)
+            let last = Self.seq(rows, rows.count - 1)
+            let width = 1 << MerkleStore.lowestStoredLevel
+            var tiles: [Int: [UInt8]] = [:]
+            for row in try await connection.query(
+                "SELECT idx, hash FROM audit_tree WHERE level = $1 AND idx BETWEEN $2 AND $3",
+                [MerkleStore.lowestStoredLevel, (first + width - 1) / width - 1, last / width - 1])
+            {
+                tiles[try row.decode("idx")] = Array(try row.decode("hash", as: Data.self))
+            }
+            return VerifierPage(rows: rows, tiles: tiles, lastSeq: last)
+        }
+    }
+
+    /// The seq of row `r` (its decimal text).
+    static func seq(_ rows: PostgresBinaryResult, _ r: Int) -> Int {
+        rows.value(r, 0)?.reduce(0) { $0 * 10 + Int($1) - 48 } ?? 0
+    }
+
+    /// Row `r`'s canonical bytes (version 1, `AuditRecord.canonicalBytes`): `lunzhi-audit-v1`,
+    /// then each of the twelve fields as its byte length in decimal, `:` and its bytes, NULL as `-`.
+    static func canonical(_ rows: PostgresBinaryResult, _ r: Int, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: prefix)
+        for column in 0..<12 {
+            guard let value = rows.value(r, column) else {
+                out.append(UInt8(ascii: "-"))
+                continue
+            }
+            out.append(contentsOf: String(value.count).utf8)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: value)
+        }
+    }
+
+    private static let prefix = Array("lunzhi-audit-v1".utf8)
 }

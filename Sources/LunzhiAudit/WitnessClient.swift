@@ -55,9 +55,11 @@ extension AuditCheckpointer {
     /// the size it last cosigned (first assumed to be `previousSize`; a 409 names the witness's
     /// size and the request is made once more from there). Returns the cosignature lines that
     /// verify; a witness that is down or refuses adds none and delays nothing past `timeout`.
-    func cosignatures(for checkpoint: Checkpoint, previousSize: Int, timeout: TimeAmount = .seconds(5)) async
-        -> [String]
-    {
+    public func cosignatures(for checkpoint: Checkpoint, previousSize: Int) async -> [String] {
+        await cosignatures(for: checkpoint, previousSize: previousSize, timeout: .seconds(5))
+    }
+
+    func cosignatures(for checkpoint: Checkpoint, previousSize: Int, timeout: TimeAmount) async -> [String] {
         let store = MerkleStore(pool: pool)
         return await withTaskGroup(of: String?.self) { group in
             for witness in witnesses {

@@ -96,6 +96,20 @@ public final class PostgresConnection: @unchecked Sendable {
         return try await inCall { try await self.execute(sql, bound) }
     }
 
+    /// Runs one statement like `query`, asking for PostgreSQL's binary format, and keeps libpq's
+    /// own result instead of copying it into Swift values: for bulk reads that hash raw bytes (the
+    /// audit verifier), where a `String` per cell would cost more than the hashing. In binary
+    /// format a `text` value is its UTF-8 bytes and a `bytea` value its bytes.
+    public func queryBinary(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws
+        -> PostgresBinaryResult
+    {
+        let bound = parameters.map(\.postgresParameter)
+        return try await inCall {
+            let result = try await self.send(sql, bound, resultFormat: 1)
+            return try self.checked(result, sql: sql) { PostgresBinaryResult(owning: $0) }
+        }
+    }
+
     /// Runs a script of several statements without parameters (migrations, fixed setup SQL).
     /// Never pass text that came from a user: there is no binding here.
     public func runScript(_ sql: String) async throws {
@@ -244,6 +258,14 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func execute(_ sql: String, _ parameters: [PostgresParameter]) async throws -> PostgresRows {
+        try consume(try await send(sql, parameters, resultFormat: 0), sql: sql)
+    }
+
+    /// Sends a statement (prepared once per connection) and returns its result, in text
+    /// (`resultFormat` 0) or binary (1) format.
+    private func send(_ sql: String, _ parameters: [PostgresParameter], resultFormat: Int32) async throws
+        -> OpaquePointer?
+    {
         let handle = try liveHandle()
         for (index, parameter) in parameters.enumerated()
         where parameter.format == .text && parameter.bytes?.contains(0) == true {
@@ -256,20 +278,21 @@ public final class PostgresConnection: @unchecked Sendable {
         let statement = await preparedName(handle, sql, bound.types)
         let result = try await run(handle) { handle in
             if let statement {
-                PQsendQueryPrepared(handle, statement, bound.count, bound.values, bound.lengths, bound.formats, 0)
+                PQsendQueryPrepared(
+                    handle, statement, bound.count, bound.values, bound.lengths, bound.formats, resultFormat)
             } else {
                 PQsendQueryParams(
-                    handle, sql, bound.count, bound.types, bound.values, bound.lengths, bound.formats, 0)
+                    handle, sql, bound.count, bound.types, bound.values, bound.lengths, bound.formats, resultFormat)
             }
         }
-        do {
-            return try consume(result, sql: sql)
-        } catch let error as PostgresError where error.code == .featureNotSupported && statement != nil {
+        if let result, statement != nil, PQresultStatus(result) == PGRES_FATAL_ERROR,
+            Self.serverError(result, query: sql).code == .featureNotSupported
+        {
             // "cached plan must not change result type": the table changed under a prepared
             // `SELECT *`. Prepare it again next time.
             prepared[PreparedKey(sql: sql, types: bound.types)] = nil
-            throw error
         }
+        return result
     }
 
     /// The name of `sql` prepared on this connection, preparing it first if needed; nil to run it
@@ -374,16 +397,26 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Copies a result into Swift values and frees it; turns failures into `PostgresError`.
     private func consume(_ result: OpaquePointer?, sql: String) throws -> PostgresRows {
+        try checked(result, sql: sql) { result in
+            defer { PQclear(result) }
+            return Self.copy(result)
+        }
+    }
+
+    /// Hands a successful result to `take` (which then owns it); frees a failed one and turns it
+    /// into `PostgresError`.
+    private func checked<T>(_ result: OpaquePointer?, sql: String, _ take: (OpaquePointer) -> T) throws -> T {
         guard let handle else {
+            if let result { PQclear(result) }
             throw PostgresError(kind: .connectionClosed, code: .connectionDoesNotExist, message: "connection is closed")
         }
         guard let result else { throw connectionError(handle, query: sql) }
-        defer { PQclear(result) }
         let status = PQresultStatus(result)
         switch status {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return Self.copy(result)
+            return take(result)
         default:
+            defer { PQclear(result) }
             var error = Self.serverError(result, query: sql)
             if PQstatus(handle) != CONNECTION_OK {
                 isBroken = true

@@ -1,3 +1,5 @@
+import CLibPQ
+
 /// A statement's complete result, copied out of libpq: column descriptions, rows, and the number
 /// of rows the command affected.
 public struct PostgresRows: Sendable, Sequence {
@@ -92,5 +94,37 @@ public struct PostgresRow: Sendable {
             throw PostgresDecodingError(
                 column: label, expectedType: T.postgresTypeName, actualType: column.type, reason: failure.reason)
         }
+    }
+}
+
+/// A result in PostgreSQL's binary format, as libpq holds it (`PostgresConnection.queryBinary`):
+/// values are read in place, without a copy per cell. Freed with the last reference.
+public final class PostgresBinaryResult: @unchecked Sendable {
+    // @unchecked: the PGresult is only read after the query returned it (libpq results are
+    // immutable and safe to read from any thread), and freed once, in deinit.
+    private let result: OpaquePointer
+    public let count: Int
+    public let columnCount: Int
+
+    init(owning result: OpaquePointer) {
+        self.result = result
+        self.count = Int(PQntuples(result))
+        self.columnCount = Int(PQnfields(result))
+    }
+
+    deinit { PQclear(result) }
+
+    /// The value at `row`, `column` (0-based), nil for NULL; valid while this result lives.
+    public func value(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer? {
+        precondition(row >= 0 && row < count && column >= 0 && column < columnCount, "no such cell")
+        if PQgetisnull(result, Int32(row), Int32(column)) != 0 { return nil }
+        return UnsafeRawBufferPointer(
+            start: PQgetvalue(result, Int32(row), Int32(column)), count: Int(PQgetlength(result, Int32(row), Int32(column))))
+    }
+
+    /// A bigint (int8) value, or nil for NULL.
+    public func int64(_ row: Int, _ column: Int) -> Int64? {
+        guard let bytes = value(row, column), bytes.count == 8 else { return nil }
+        return bytes.reduce(0) { $0 << 8 | Int64($1) }
     }
 }
