@@ -4,9 +4,15 @@
 #     and what the Merkle tree (SQL/0012, 0013) adds to an append: the same appends into two scratch
 #     databases, one sealing with the tree and one with the chain only (the seal before 0012),
 #     interleaved (goal: ≤ 1.2×);
-#  2. 1,000,000 events verified by `lunzhi audit verify` (goal < 10 s), against the reference of
-#     PostgreSQL recomputing the same hashes itself in one query on the same server;
-#  3. incremental verification from a signed checkpoint after 1,000 new events (goal < 1 s).
+#  2. 1,000,000 events verified by `lunzhi audit verify` (goal < 10 s), against two references on
+#     the same server: PostgreSQL handing over the rows (`COPY audit_event TO STDOUT` into
+#     /dev/null; goal ≤ 1.5×) and PostgreSQL recomputing the same hashes itself in one query;
+#  3. incremental verification from a signed checkpoint after 1,000 new events (goal < 1 s);
+#  4. proofs from the stored tree (lunzhi-audit-bench proofs): inclusion and consistency proof
+#     generation (goal p99 < 5 ms), verification (goal < 1 ms), path length (goal ≤ ⌈log2 n⌉);
+#  5. the tiles of the whole log written from scratch by a checkpoint with --tiles-dir (goal < 60 s);
+#  6. witness round trips: five `lunzhi witness` processes on loopback asked in parallel to cosign
+#     200 checkpoints, one event apart (lunzhi-audit-bench witnesses; goal p99 < 50 ms).
 # Usage: Benchmarks/audit.sh [N]   (LUNZHI_BENCH_CONFIG=debug for a debug build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +20,7 @@ cd "$(dirname "$0")/.."
 n=${1:-1000000}
 
 lunzhi_ensure_system_packages
-bench_setup
+bench_setup lunzhi-audit-bench
 
 now() { date +%s.%N; }
 # Appends k events in one transaction, each with an after image like an item's (~300 bytes).
@@ -74,6 +80,11 @@ t1=$(now)
 reference=$(echo "$t1 - $t0" | bc -l)
 
 t0=$(now)
+psql -q -c "COPY audit_event TO STDOUT" >/dev/null
+t1=$(now)
+copy=$(echo "$t1 - $t0" | bc -l)
+
+t0=$(now)
 "$bin" audit verify --database-url "dbname=lunzhi_bench" >"$work/verify.out"
 t1=$(now)
 full=$(echo "$t1 - $t0" | bc -l)
@@ -90,9 +101,42 @@ t1=$(now)
 incremental=$(echo "$t1 - $t0" | bc -l)
 grep -q "^ok: 1000 events" "$work/incremental.out" || { cat "$work/incremental.out" >&2; exit 1; }
 
+"$bindir/lunzhi-audit-bench" proofs --database-url "dbname=lunzhi_bench" --count 2000 >"$work/proofs.out"
+
+# The tiles of the whole log, from scratch: a checkpoint with nothing new brings an empty tiles
+# directory up to the last checkpoint.
+"$bin" audit checkpoint "${signing[@]}" --database-url "dbname=lunzhi_bench" >/dev/null 2>&1
+t0=$(now)
+"$bin" audit checkpoint "${signing[@]}" --tiles-dir "$work/tiles" --database-url "dbname=lunzhi_bench" >"$work/tiles.out" 2>&1
+t1=$(now)
+tiles=$(echo "$t1 - $t0" | bc -l)
+tile_files=$(find "$work/tiles/tile" -type f | wc -l)
+tile_bytes=$(du -sb "$work/tiles" | cut -f1)
+python3 docs/audit-verify.py tiles "$work/tiles" "$work/keys/audit.pub" --seq "$((n / 2))" >"$work/tiles-proof.out" \
+    || { cat "$work/tiles.out" "$work/tiles-proof.out" >&2; exit 1; }
+
+# Five witnesses on loopback.
+witnesses=()
+for w in 1 2 3 4 5; do
+    "$bin" witness keygen --name "witness-$w.bench" --out "$work/witness-$w" >/dev/null
+    port=$(lunzhi_free_port)
+    "$bin" witness serve --listen "127.0.0.1:$port" --key "$work/witness-$w/witness.key" \
+        --log-key "$work/keys/audit.pub" --state "$work/witness-$w/state.json" --log-level error &
+    bench_pids+=($!)
+    bench_wait_port "$port"
+    witnesses+=(--witness "http://127.0.0.1:$port+$(cat "$work/witness-$w/witness.pub")")
+done
+"$bindir/lunzhi-audit-bench" witnesses --database-url "dbname=lunzhi_bench" --checkpoint-key "$work/keys/audit.key" \
+    "${witnesses[@]}" --rounds 200 >"$work/witnesses.out"
+
 printf 'machine: %s, %s cores, PostgreSQL %s, build %s\n' "$(uname -m)" "$(nproc)" "$(psql -tAc 'SHOW server_version')" "$config"
 printf 'append, one transaction:  10,000 events %6.1f µs each; 100,000 events %6.1f µs each; ratio %.2f (linear = 1)\n' "$small" "$large" "$(echo "$large / $small" | bc -l)"
 printf 'append with the tree:     %6.1f µs per event, chain only (before 0012) %6.1f µs; ratio %.2f (goal <= 1.2); %d tree rows for 40,000 events\n' "$tree_us" "$chain_us" "$(echo "$tree_us / $chain_us" | bc -l)" "$tree_rows"
 printf 'lunzhi audit verify:      %d events in %6.2f s (goal < 10 s), chain and tree\n' "$n" "$full"
 printf 'reference, in-database:   %d hashes recomputed by PostgreSQL in %6.2f s; ratio lunzhi/reference %.2f\n' "$n" "$reference" "$(echo "$full / $reference" | bc -l)"
+printf 'reference, COPY out:      %d rows handed over by PostgreSQL in %6.2f s; ratio lunzhi verify/COPY %.2f (goal <= 1.5)\n' "$n" "$copy" "$(echo "$full / $copy" | bc -l)"
 printf 'incremental verify:       1,000 new events after a checkpoint in %6.3f s (goal < 1 s)\n' "$incremental"
+sed 's/^/proofs: /' "$work/proofs.out"
+printf 'tiles from scratch:       %d events in %6.2f s (goal < 60 s): %d files, %d MB\n' "$((n + 1000))" "$tiles" "$tile_files" "$((tile_bytes / 1000000))"
+sed 's/^/tiles: /' "$work/tiles-proof.out"
+cat "$work/witnesses.out"

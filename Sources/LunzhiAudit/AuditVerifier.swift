@@ -156,20 +156,29 @@ public struct AuditVerifier: Sendable {
                 failure: AuditFailure(seq: max(1, missing.index << missing.level), problem: "\(missing)"),
                 checkpointFailure: checkpointFailure)
         }
-        var upcoming = Task { [pool, pageSize, expected] in
-            try await VerifierPage.read(pool, from: expected, limit: pageSize)
+        // Pages of `pageSize` seqs up to the head as it is now, two fetched ahead (each on a
+        // connection of its own) while the current one is hashed.
+        let head = try await Self.head(pool).seq
+        var nextStart = expected
+        var pending: [Task<VerifierPage, any Error>] = []
+        func fetchAhead() {
+            while pending.count < 2, nextStart <= head {
+                let range = nextStart...min(head, nextStart + pageSize - 1)
+                pending.append(Task.detached { [pool] in try await VerifierPage.read(pool, range) })
+                nextStart = range.upperBound + 1
+            }
         }
+        defer { for task in pending { task.cancel() } }
         // The canonical bytes of each row are built in place from its binary columns: no string
-        // per value (docs/performance.md, "Audit verification").
+        // per value (docs/performance.md, "The audit log").
         var canonical: [UInt8] = []
         canonical.reserveCapacity(4096)
         scan: while true {
-            let page = try await upcoming.value
-            guard let last = page.lastSeq else { break }
+            fetchAhead()
+            guard !pending.isEmpty else { break }
+            let page = try await pending.removeFirst().value
+            fetchAhead()
             let rows = page.rows
-            if rows.count == pageSize {
-                upcoming = Task { [pool, pageSize] in try await VerifierPage.read(pool, from: last + 1, limit: pageSize) }
-            }
             for r in 0..<rows.count {
                 let seq = VerifierPage.seq(rows, r)
                 if seq != expected {
@@ -178,7 +187,7 @@ public struct AuditVerifier: Sendable {
                     break scan
                 }
                 let prevHash = rows.value(r, VerifierPage.prevHash) ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                if !prevHash.elementsEqual(previous) {
+                if !VerifierPage.same(prevHash, previous) {
                     failure = AuditFailure(
                         seq: seq,
                         problem: "prev_hash \(Hex.encode(Array(prevHash.prefix(8))))… is not the hash of seq \(seq - 1)")
@@ -187,17 +196,17 @@ public struct AuditVerifier: Sendable {
                 VerifierPage.canonical(rows, r, into: &canonical)
                 var chain = SHA256()
                 chain.update(bufferPointer: prevHash)
-                chain.update(data: canonical)
+                canonical.withUnsafeBytes { chain.update(bufferPointer: $0) }
                 let hash = rows.value(r, VerifierPage.hash) ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                if !chain.finalize().elementsEqual(hash) {
+                if !VerifierPage.same(hash, chain.finalize()) {
                     failure = AuditFailure(seq: seq, problem: "its contents do not match its hash (the event was altered)")
                     break scan
                 }
                 var leafHasher = SHA256()
-                leafHasher.update(data: [0])
-                leafHasher.update(data: canonical)
-                let leaf = Array(leafHasher.finalize())
-                if let stored = rows.value(r, VerifierPage.leafHash), stored.elementsEqual(leaf) {
+                withUnsafeBytes(of: UInt8(0)) { leafHasher.update(bufferPointer: $0) }
+                canonical.withUnsafeBytes { leafHasher.update(bufferPointer: $0) }
+                let leaf = leafHasher.finalize().withUnsafeBytes { Array($0) }
+                if let stored = rows.value(r, VerifierPage.leafHash), VerifierPage.same(stored, leaf) {
                 } else {
                     failure = AuditFailure(
                         seq: seq,
@@ -222,13 +231,15 @@ public struct AuditVerifier: Sendable {
                         break scan
                     }
                 }
-                previous = Array(hash)
+                if previous.count == hash.count {
+                    previous.withUnsafeMutableBytes { $0.copyMemory(from: hash) }
+                } else {
+                    previous = Array(hash)
+                }
                 expected += 1
                 count += 1
             }
-            if rows.count < pageSize { break }
         }
-        upcoming.cancel()
         // The stored tree must be the tree of these events: its root at the head, against the root
         // recomputed from the events' contents.
         if failure == nil, count > 0 {
@@ -344,26 +355,28 @@ public struct AuditUsageError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A page of events as the verifier reads them: binary rows, whose first twelve columns are the
-/// canonical fields as text (so the canonical bytes are the values themselves, length-prefixed),
-/// then the stored hashes; and the stored 16-leaf nodes the page completes.
+/// A page of events as the verifier reads them: rows in PostgreSQL's binary format, the columns
+/// as stored (PostgreSQL does no more than `COPY` does), and the stored 16-leaf nodes the page
+/// completes. The canonical bytes are built from the values in place.
 struct VerifierPage: Sendable {
     let rows: PostgresBinaryResult
     let tiles: [Int: [UInt8]]
-    let lastSeq: Int?
 
+    // seq, at, principal_id (int8, timestamptz, int8), then the text fields; before and after
+    // (jsonb: a version byte, then the same text as jsonb::text); then the hashes.
+    static let seqColumn = 0, atColumn = 1, principalIDColumn = 2, beforeColumn = 9, afterColumn = 10
     static let prevHash = 12, hash = 13, leafHash = 14
 
-    static func read(_ pool: PostgresPool, from seq: Int, limit: Int) async throws -> VerifierPage {
+    /// The events with seqs in `range`, in order.
+    static func read(_ pool: PostgresPool, _ range: ClosedRange<Int>) async throws -> VerifierPage {
         try await pool.withConnection { connection in
             let rows = try await connection.queryBinary(
                 """
-                SELECT seq::text, ((extract(epoch FROM at) * 1000000)::bigint)::text, principal_id::text, principal_name,
-                       mechanism_code, member_code, action, entity, entity_id, before::text, after::text, reason,
-                       prev_hash, hash, leaf_hash
-                FROM audit_event e WHERE e.seq >= $1 ORDER BY e.seq LIMIT $2
-                """, [seq, limit])
-            guard rows.count > 0 else { return VerifierPage(rows: rows, tiles: [:], lastSeq: nil) }
+                SELECT seq, at, principal_id, principal_name, mechanism_code, member_code, action, entity, entity_id,
+                       before, after, reason, prev_hash, hash, leaf_hash
+                FROM audit_event WHERE seq BETWEEN $1 AND $2 ORDER BY seq
+                """, [range.lowerBound, range.upperBound])
+            guard rows.count > 0 else { return VerifierPage(rows: rows, tiles: [:]) }
             let first = Self.seq(rows, 0)
             let last = Self.seq(rows, rows.count - 1)
             let width = 1 << MerkleStore.lowestStoredLevel
@@ -374,28 +387,72 @@ struct VerifierPage: Sendable {
             {
                 tiles[try row.decode("idx")] = Array(try row.decode("hash", as: Data.self))
             }
-            return VerifierPage(rows: rows, tiles: tiles, lastSeq: last)
+            return VerifierPage(rows: rows, tiles: tiles)
         }
     }
 
-    /// The seq of row `r` (its decimal text).
-    static func seq(_ rows: PostgresBinaryResult, _ r: Int) -> Int {
-        rows.value(r, 0)?.reduce(0) { $0 * 10 + Int($1) - 48 } ?? 0
+    /// Whether a stored value holds exactly these bytes.
+    static func same(_ value: UnsafeRawBufferPointer, _ bytes: some ContiguousBytes) -> Bool {
+        bytes.withUnsafeBytes { b in
+            b.count == value.count && (b.count == 0 || memcmp(b.baseAddress!, value.baseAddress!, b.count) == 0)
+        }
     }
 
+    /// The seq of row `r`.
+    static func seq(_ rows: PostgresBinaryResult, _ r: Int) -> Int { Int(rows.int64(r, seqColumn) ?? 0) }
+
+    /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01), where binary
+    /// timestamps count from.
+    static let postgresEpoch: Int64 = 946_684_800_000_000
+
     /// Row `r`'s canonical bytes (version 1, `AuditRecord.canonicalBytes`): `lunzhi-audit-v1`,
-    /// then each of the twelve fields as its byte length in decimal, `:` and its bytes, NULL as `-`.
+    /// then each of the twelve fields as its byte length in decimal, `:` and its bytes (numbers as
+    /// decimal text; the time as microseconds since the Unix epoch), NULL as `-`.
     static func canonical(_ rows: PostgresBinaryResult, _ r: Int, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         out.append(contentsOf: prefix)
         for column in 0..<12 {
-            guard let value = rows.value(r, column) else {
+            guard var value = rows.value(r, column) else {
                 out.append(UInt8(ascii: "-"))
                 continue
             }
-            out.append(contentsOf: String(value.count).utf8)
+            switch column {
+            case seqColumn, principalIDColumn:
+                number(value.reduce(Int64(0)) { $0 << 8 | Int64($1) }, into: &out)
+                continue
+            case atColumn:
+                number(value.reduce(Int64(0)) { $0 << 8 | Int64($1) } + postgresEpoch, into: &out)
+                continue
+            case beforeColumn, afterColumn:
+                value = UnsafeRawBufferPointer(rebasing: value.dropFirst())  // jsonb's version byte
+            default: break
+            }
+            decimal(value.count, into: &out)
             out.append(UInt8(ascii: ":"))
             out.append(contentsOf: value)
+        }
+    }
+
+    /// A number as a canonical field: its decimal text's length, `:`, the text.
+    private static func number(_ value: Int64, into out: inout [UInt8]) {
+        var digits: [UInt8] = []
+        var magnitude = value.magnitude
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        if value < 0 { digits.append(UInt8(ascii: "-")) }
+        decimal(digits.count, into: &out)
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: digits.reversed())
+    }
+
+    private static func decimal(_ value: Int, into out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+        } else {
+            decimal(value / 10, into: &out)
+            out.append(UInt8(ascii: "0") + UInt8(value % 10))
         }
     }
 
