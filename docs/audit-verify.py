@@ -630,8 +630,10 @@ def tiles(directory, key_path, seq=None, decision=None, witness_keys=()):
             if not verify_inclusion(leaf, seq - 1, size, path, root):
                 print("FAILED: the audit path of event %d does not lead to the signed root" % seq)
                 return 1
+            after = event["after"] or ""
             print("ok event %d is in the log of %d events (%s by %s, %s)"
-                  % (seq, size, event["action"], event["principal_name"], event["after"] or ""))
+                  % (seq, size, event["action"], event["principal_name"],
+                     after if len(after) <= 200 else after[:200] + "…"))
     except TileError as e:
         print("FAILED: %s" % e)
         return 1
