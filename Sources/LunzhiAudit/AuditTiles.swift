@@ -344,6 +344,44 @@ public struct TileReader {
             event: AuditExporter.jsonLine(record, recordedAt: nil))
     }
 
+    /// The whole log from the tiles alone, against `checkpoint` (already checked with the log's
+    /// key): every entry is event seq in the canonical encoding and hashes to its leaf in the
+    /// level-0 tile, the chain recomputed from the entries ends at the checkpoint's chain head,
+    /// and the root of the leaves is the checkpoint's root. Returns the first thing wrong.
+    public func verify(against checkpoint: Checkpoint) throws -> AuditFailure? {
+        var chain = AuditRecord.genesisHash
+        var frontier = MerkleFrontier()
+        var failure: AuditFailure?
+        try forEachBundle { first, entries, leaves in
+            for (offset, entry) in entries.enumerated() {
+                let seq = first + offset
+                guard let record = AuditRecord(canonical: entry), record.seq == seq else {
+                    failure = AuditFailure(seq: seq, problem: "its entry is not event \(seq) in the canonical encoding")
+                    return false
+                }
+                let leaf = MerkleTree.leafHash(entry)
+                guard leaf == leaves[offset] else {
+                    failure = AuditFailure(seq: seq, problem: "its entry does not hash to its leaf in the level-0 tile")
+                    return false
+                }
+                chain = record.computedHash(previous: chain)
+                frontier.append(leaf)
+            }
+            return true
+        }
+        if let failure { return failure }
+        if size > 0, chain != checkpoint.head {
+            return AuditFailure(seq: size, problem: "the chain recomputed from the entries is not the checkpoint's chain head")
+        }
+        if frontier.root != checkpoint.root {
+            return AuditFailure(seq: size, problem: "the Merkle root of the entries is not the root the checkpoint signs")
+        }
+        if try root() != checkpoint.root {
+            return AuditFailure(seq: size, problem: "the higher tiles do not give the root of the entries")
+        }
+        return nil
+    }
+
     /// The seq of the event that recorded decision `number`, by scanning the entries.
     public func decision(_ number: String) throws -> Int? {
         var found: Int?

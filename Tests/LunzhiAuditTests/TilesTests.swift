@@ -98,6 +98,8 @@ import Testing
                 .appendingPathComponent("../../docs/audit-verify.py").standardized.path
             let pythonProof = try await BackgroundProcess.run("python3", [script, "check-proof", dir + "/proof.json", key])
             #expect(pythonProof.status == 0, "\(pythonProof.output)")
+            let verified = try await BackgroundProcess.run(binary, ["audit", "verify", "--tiles", mirror, "--public-key", key])
+            #expect(verified.status == 0 && verified.output.hasPrefix("ok: 600 events from the tiles"), "\(verified.output)")
             let whole = try await BackgroundProcess.run("python3", [script, "tiles", mirror, key])
             #expect(whole.status == 0 && whole.output.hasPrefix("ok 600 events from the tiles"), "\(whole.output)")
             let one = try await BackgroundProcess.run("python3", [script, "tiles", mirror, key, "--decision", "2026-007"])
@@ -112,6 +114,10 @@ import Testing
             let refused = try await BackgroundProcess.run(
                 binary, ["audit", "prove", "150", "--tiles", mirror, "--public-key", key])
             #expect(refused.status == 1 && refused.output.contains("does not hash to its leaf"), "\(refused.output)")
+            let verifyRefused = try await BackgroundProcess.run(binary, ["audit", "verify", "--tiles", mirror, "--public-key", key])
+            #expect(
+                verifyRefused.status == 1 && verifyRefused.output.hasPrefix("FAILED at seq 150: its entry does not hash to its leaf"),
+                "\(verifyRefused.output)")
             let pythonRefused = try await BackgroundProcess.run("python3", [script, "tiles", mirror, key])
             #expect(
                 pythonRefused.status == 1 && pythonRefused.output.hasPrefix("FAILED at seq 150"), "\(pythonRefused.output)")

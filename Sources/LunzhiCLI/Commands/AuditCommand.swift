@@ -93,11 +93,21 @@ struct AuditCommand: AsyncParsableCommand {
         var witnessKeys: [String] = []
         @Option(name: .customLong("witness-quorum"), help: "Cosignatures a checkpoint needs (default: 3, or all when fewer).")
         var witnessQuorum: Int?
+        @Option(help: "Check a tiles directory (from --tiles-dir, or a mirror of it) instead of the database; needs --public-key.")
+        var tiles: String?
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let witnesses = try witnessKeys.map {
                 WitnessEndpoint(url: "", key: try Cosignature.Verifier(encoded: try String(contentsOfFile: $0, encoding: .utf8)))
+            }
+            if let tiles {
+                guard let publicKey, checkpoints == nil, from == nil, !incremental else {
+                    throw ValidationError("--tiles takes --public-key (and --witness-key), and no --checkpoints, --from or --incremental")
+                }
+                try verify(tiles: tiles, key: try SignedNote.Verifier(encoded: try String(contentsOfFile: publicKey, encoding: .utf8)),
+                    witnesses: witnesses)
+                return
             }
             guard (checkpoints == nil) == (publicKey == nil) else {
                 throw ValidationError("--checkpoints and --public-key go together")
@@ -151,6 +161,30 @@ struct AuditCommand: AsyncParsableCommand {
                 "\(v.verdict): \(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
                     + ", head seq \(v.headSeq) \(Hex.encode(v.headHash)), \(list.count) checkpoints checked, in \(took)"
             )
+        }
+
+        /// The whole log from a tiles directory, with no database.
+        private func verify(tiles: String, key: SignedNote.Verifier, witnesses: [WitnessEndpoint]) throws {
+            let started = ContinuousClock.now
+            do {
+                let checkpoint = try TileReader.checkpoint(in: tiles, verifier: key)
+                if let failure = try TileReader(directory: tiles, size: checkpoint.size).verify(against: checkpoint) {
+                    print("FAILED at \(failure)")
+                    throw ExitCode(1)
+                }
+                print(
+                    "ok: \(checkpoint.size) events from the tiles in \(tiles), chain head \(Hex.encode(checkpoint.head)), "
+                        + "Merkle root \(Hex.encode(checkpoint.root ?? [])), signed by \(key.name) at \(checkpoint.time), in \(ContinuousClock.now - started)")
+                if !witnesses.isEmpty {
+                    print(WitnessReport(note: checkpoint.note, witnesses: witnesses, quorum: witnessQuorum ?? min(3, witnesses.count)).summary)
+                }
+            } catch let invalid as TileReader.Invalid {
+                print("FAILED: \(invalid)")
+                throw ExitCode(1)
+            } catch let malformed as Tiles.Malformed {
+                print("FAILED: \(malformed)")
+                throw ExitCode(1)
+            }
         }
     }
 
