@@ -178,11 +178,8 @@ struct AuditCommand: AsyncParsableCommand {
                 if !witnesses.isEmpty {
                     print(WitnessReport(note: checkpoint.note, witnesses: witnesses, quorum: witnessQuorum ?? min(3, witnesses.count)).summary)
                 }
-            } catch let invalid as TileReader.Invalid {
-                print("FAILED: \(invalid)")
-                throw ExitCode(1)
-            } catch let malformed as Tiles.Malformed {
-                print("FAILED: \(malformed)")
+            } catch let failure as any TileFailure {
+                print("FAILED: \(failure)")
                 throw ExitCode(1)
             }
         }
@@ -253,14 +250,8 @@ struct AuditCommand: AsyncParsableCommand {
                 if !json, !witnesses.isEmpty {
                     print(WitnessReport(note: checkpoint.note, witnesses: witnesses, quorum: min(3, witnesses.count)).summary)
                 }
-            } catch let invalid as TileReader.Invalid {
-                print("FAILED: \(invalid)")
-                throw ExitCode(1)
-            } catch let invalid as InclusionProof.Invalid {
-                print("FAILED: \(invalid)")
-                throw ExitCode(1)
-            } catch let malformed as Tiles.Malformed {
-                print("FAILED: \(malformed)")
+            } catch let failure as any TileFailure {
+                print("FAILED: \(failure)")
                 throw ExitCode(1)
             }
         }
@@ -381,3 +372,9 @@ func parseTime(_ text: String, _ option: String) throws -> Date {
     }
     return time
 }
+
+/// What reading or checking a tiles directory finds wrong: printed as `FAILED: …`, exit 1.
+protocol TileFailure: Error, CustomStringConvertible {}
+extension TileReader.Invalid: TileFailure {}
+extension Tiles.Malformed: TileFailure {}
+extension InclusionProof.Invalid: TileFailure {}
