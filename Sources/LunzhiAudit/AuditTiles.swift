@@ -125,7 +125,10 @@ public struct TileWriter: Sendable {
         }
         let size = checkpoint.size
         var written = Written(size: size)
-        if (try? String(contentsOfFile: path("checkpoint"), encoding: .utf8)) == checkpoint.note { return written }
+        let previous = try? String(contentsOfFile: path("checkpoint"), encoding: .utf8)
+        if previous == checkpoint.note { return written }
+        // The size the directory was last published at (its second line), for the cleanup below.
+        let previousSize = previous.flatMap { $0.split(separator: "\n").dropFirst().first.flatMap { Int($0) } } ?? 0
         var cache: [Key: [Tiles.Hash]] = [:]
 
         // Level 0 and the entries, from the first full tile missing (normally the one the last
@@ -193,7 +196,27 @@ public struct TileWriter: Sendable {
         }
         sync()
         try DurableFile.replace(path("checkpoint"), with: Array(checkpoint.note.utf8), mode: 0o644)
+        removePartials(completedSince: min(previousSize, size), size: size)
         return written
+    }
+
+    /// Removes the partial tiles and bundles whose full tile now exists, as the specification
+    /// allows: what a checkpoint every few minutes leaves behind stays bounded (at most 255
+    /// partial widths per level, kept while their tile is not full). Best effort: a file left
+    /// over is harmless.
+    private func removePartials(completedSince previousSize: Int, size: Int) {
+        var level = 0
+        while Tiles.shape(level: level, size: size).hashes > 0 {
+            let full = Tiles.shape(level: level, size: size).full
+            for index in Tiles.shape(level: level, size: previousSize).full..<full {
+                let partial = Tiles.tilePath(level: level, index: index, width: Tiles.width) + ".p"
+                try? FileManager.default.removeItem(atPath: path(partial))
+                if level == 0 {
+                    try? FileManager.default.removeItem(atPath: path(Tiles.entriesPath(index: index, width: Tiles.width) + ".p"))
+                }
+            }
+            level += 1
+        }
     }
 
     struct Key: Hashable {

@@ -66,6 +66,11 @@ import Testing
             let second = try await BackgroundProcess.run(binary, checkpoint)
             #expect(second.status == 0, "\(second.output)")
             #expect(size("tile/0/001") == 8192 && size("tile/0/002.p/88") == 88 * 32 && size("tile/1/000.p/2") == 64)
+            // Tile 1 is full now: its partial tile and bundle are gone; level 1 is still partial,
+            // and its width at the first checkpoint stays (a checkpoint of that size exists).
+            #expect(!FileManager.default.fileExists(atPath: tiles + "/tile/0/001.p"))
+            #expect(!FileManager.default.fileExists(atPath: tiles + "/tile/entries/001.p"))
+            #expect(size("tile/1/000.p/1") == 32)
             let note = try String(contentsOfFile: tiles + "/checkpoint", encoding: .utf8)
             #expect(note.contains("\n600\n"))
 
