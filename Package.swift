@@ -248,7 +248,7 @@ let package = Package(
         .testTarget(
             name: "LunzhiWebTests",
             dependencies: [
-                "LunzhiWeb", "LunzhiCore", "PostgresLibPQ", "LunzhiTestSupport",
+                "LunzhiWeb", "LunzhiCore", "LunzhiAudit", "PostgresLibPQ", "LunzhiTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

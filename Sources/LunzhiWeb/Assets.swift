@@ -72,6 +72,7 @@ enum Assets {
         width:100%;max-width:40rem;font:inherit;padding:.5rem .6rem;border:1px solid #9aa5b1;border-radius:var(--radius);background:#fff;color:var(--ink)}
         textarea{min-height:7rem}
         .hint{color:var(--muted);font-size:.85rem;margin:.2rem 0 0}
+        .proof{margin:.5rem 0 0}.proof+.hint{margin-bottom:.8rem}
         fieldset{border:1px solid var(--line);border-radius:var(--radius);padding:.5rem .9rem;margin:0 0 .9rem;max-width:40rem}
         legend{font-weight:600;padding:0 .3rem}
         fieldset label{display:block;padding:.25rem 0}

@@ -172,6 +172,8 @@ enum Catalogue {
         "consultations.cancel": ("取消会商", "Cancel the consultation"),
         "consultations.cancel_reason": ("取消理由", "Reason for cancelling"),
         "consultations.decision_number": ("决定文号", "Decision number"),
+        "audit.proof_download": ("下载审计证明（JSON）", "Download the audit proof (JSON)"),
+        "audit.proof_hint": ("证明此决定已记入经签名的审计日志，可用 lunzhi audit check-proof 或 audit-verify.py 离线核验。", "Proves this decision is in the signed audit log; check it offline with lunzhi audit check-proof or audit-verify.py."),
         "consultations.rule_text.consent": ("规则：一致同意——全体成员表态且无人反对即通过，任一成员反对即不通过。", "Rule: consent — adopted when every member has answered and none objects; any objection rejects."),
         "consultations.rule_text.silence": ("规则：默示同意——答复截止后未表态视为不反对，任一成员反对即不通过。", "Rule: silence — after the response deadline, members who did not answer are taken as not objecting; any objection rejects."),
         "tally.adopted": ("按此规则现在决定将为：通过。", "Deciding now would adopt it."),

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 public import LunzhiOperations
+public import LunzhiAudit
 import HummingbirdCore
 
 /// The web workspace's settings (`lunzhi serve --web-…`, docs/web.md).
@@ -28,10 +29,16 @@ public struct WebConfiguration: Sendable {
 public struct WebApp: Sendable {
     let service: Cooperation
     let configuration: WebConfiguration
+    /// The audit log's use cases (proofs), with the checkpoint key `serve --audit-key` names.
+    let auditDesk: AuditDesk
 
-    public init(service: Cooperation, configuration: WebConfiguration) {
+    public init(
+        service: Cooperation, configuration: WebConfiguration, auditKey: SignedNote.Verifier? = nil,
+        checkpointLog: CheckpointLog? = nil
+    ) {
         self.service = service
         self.configuration = configuration
+        self.auditDesk = AuditDesk(service: service, key: auditKey, checkpointLog: checkpointLog)
     }
 
     public func router() -> Router<WebContext> {
@@ -50,6 +57,7 @@ public struct WebApp: Sendable {
         ProjectRoutes(web: self).register(router)
         RotationRoutes(web: self).register(router)
         AdminRoutes(web: self).register(router)
+        AuditRoutes(web: self).register(router)
         return router
     }
 

@@ -291,6 +291,11 @@ with sync_playwright() as p:
     no_horizontal_scroll(page, "items")
     page.goto(item_url)
     no_horizontal_scroll(page, "item")
+    # The decided consultation offers the auditor the decision's proof to take away.
+    page.goto(consultation_url)
+    expect(page.get_by_role("link", name="下载审计证明（JSON）")).to_be_visible()
+    check(page, "consultation-auditor")
+    no_horizontal_scroll(page, "consultation-auditor")
     sign_out(page)
     browser.close()
 

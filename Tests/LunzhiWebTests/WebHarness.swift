@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LunzhiAudit
 import LunzhiCore
 import LunzhiTestSupport
 import LunzhiWeb
@@ -15,9 +16,14 @@ struct WebHarness {
     let fixture: MechanismFixture
     let client: any TestClientProtocol
 
-    static func with(_ body: @escaping @Sendable (WebHarness) async throws -> Void) async throws {
+    static func with(
+        auditKey: SignedNote.Verifier? = nil, checkpointLog: CheckpointLog? = nil,
+        _ body: @escaping @Sendable (WebHarness) async throws -> Void
+    ) async throws {
         try await MechanismFixture.with { fixture in
-            let app = Application(router: WebApp(service: fixture.service, configuration: WebConfiguration()).router())
+            let web = WebApp(
+                service: fixture.service, configuration: WebConfiguration(), auditKey: auditKey, checkpointLog: checkpointLog)
+            let app = Application(router: web.router())
             try await app.test(.router) { client in try await body(WebHarness(fixture: fixture, client: client)) }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import LunzhiAudit
 import LunzhiCore
 import LunzhiTestSupport
 import LunzhiWeb
@@ -347,6 +348,45 @@ import Testing
             let closed = try await h.post("/consultations/\(ids.consultation)/close", gs, [("minutes", "一致通过。")])
             #expect(closed.status == .seeOther)
             #expect(try await h.fixture.service.consultation(by: h.fixture.clerk("GS"), id: ids.consultation).state == .closed)
+        }
+    }
+
+    /// An auditor takes a decision's inclusion proof away from its consultation page: the same
+    /// AuditDesk.prove as the console's, against the newest signed checkpoint; a clerk is offered
+    /// no link and refused the file.
+    @Test func anAuditorDownloadsADecisionsProof() async throws {
+        let signer = try SignedNote.Signer(encoded: try SignedNote.Signer.generate(name: "nw5-audit").signer)
+        let verifier = try SignedNote.Verifier(encoded: signer.verifierKey)
+        let log = CheckpointLog(path: temporaryPath("web-checkpoints"))
+        defer { try? FileManager.default.removeItem(atPath: log.path) }
+        try await WebHarness.with(auditKey: verifier, checkpointLog: log) { h in
+            let ids = try await Self.seed(h.fixture)
+            for member in MechanismFixture.order {
+                let b = try await h.browser("clerk-\(member.lowercased())")
+                _ = try await h.post("/consultations/\(ids.consultation)/position", b, [("item", String(ids.item)), ("stance", "agree")])
+            }
+            let gs = try await h.browser("clerk-gs")
+            #expect(try await h.post("/consultations/\(ids.consultation)/decide", gs, [("item", String(ids.item))]).status == .seeOther)
+            _ = try await AuditCheckpointer(pool: h.fixture.pool, signer: signer, log: log).checkpoint(now: h.fixture.clock.now())
+
+            let auditor = try await h.browser("auditor")
+            let page = try await h.get("/consultations/\(ids.consultation)", auditor)
+            #expect(page.body.contains("href=\"/audit/proof/2026-001\"") && page.body.contains("下载审计证明"))
+            #expect(!(try await h.get("/consultations/\(ids.consultation)", gs)).body.contains("/audit/proof/"))
+
+            let file = try await h.get("/audit/proof/2026-001", auditor)
+            #expect(file.status == .ok)
+            #expect(file.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(file.headers[.contentDisposition] == "attachment; filename=\"lunzhi-proof-2026-001.json\"")
+            let proof = try InclusionProof(json: file.body)
+            let checkpoint = try proof.verify(with: verifier)
+            #expect(proof.event.contains("consultation.decide") && proof.event.contains("2026-001"))
+            #expect(checkpoint.size == proof.treeSize)
+
+            let refused = try await h.get("/audit/proof/2026-001", gs)
+            #expect(refused.status == .forbidden && refused.body.contains("FORBIDDEN"), "\(refused.status) \(refused.body.prefix(400))")
+            let missing = try await h.get("/audit/proof/2026-999", auditor)
+            #expect(missing.status == .notFound)
         }
     }
 }

@@ -154,7 +154,8 @@ struct ServeCommand: AsyncParsableCommand {
         let webTLS = try webTLSCertificate.map { try ServerTLS(files: .init(certificate: $0, key: webTLSKey!)) }
         if let (webHost, webPort) = web {
             let app = WebApp(
-                service: service, configuration: WebConfiguration(host: webHost, port: webPort, tls: webTLS != nil))
+                service: service, configuration: WebConfiguration(host: webHost, port: webPort, tls: webTLS != nil),
+                auditKey: key, checkpointLog: checkpointLog.map(CheckpointLog.init(path:)))
             webServices.append(
                 app.application(logger: logger, tls: webTLS) { port in
                     logger.notice("web workspace listening", metadata: ["url": "\(webTLSCertificate == nil ? "http" : "https")://\(webHost):\(port)/"])

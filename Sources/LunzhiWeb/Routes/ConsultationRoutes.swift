@@ -158,6 +158,15 @@ struct ConsultationRoutes {
                 h.markup("<p class=\"decision\">")
                 h.text(w["consultations.decision_number"] + " " + number)
                 h.markup("</p>")
+                // Auditors and operators (whom AuditDesk.prove allows) can take the decision's
+                // inclusion proof away and check it offline.
+                if viewer.isAuditor || viewer.isOperator {
+                    h.markup("<p class=\"proof\">")
+                    h.append(UI.link("/audit/proof/" + number, w["audit.proof_download"]))
+                    h.markup("</p><p class=\"hint\">")
+                    h.text(w["audit.proof_hint"])
+                    h.markup("</p>")
+                }
             }
             // Everyone's positions, and the tally under the rule.
             let stances = entry.positions.mapValues(\.stance)
