@@ -117,16 +117,22 @@ def ed25519_verify(public, message, signature):
 
 
 # --- C2SP signed notes and checkpoints ------------------------------------------------------
-def parse_witness_key(text):
-    """A witness's cosignature/v1 verifier key: name+id+base64(0x04 || public key)."""
+def parse_key(text, algorithm, what):
+    """A verifier key, name+id+base64(algorithm byte || public key), its id SHA-256(name || "\\n" ||
+    algorithm byte || public key)[:4]: (name, id, public key)."""
     name, key_id, key = text.strip().split("+", 2)
     raw = base64.b64decode(key)
-    if len(raw) != 33 or raw[0] != 4:
-        raise ValueError("not a cosignature/v1 witness key")
+    if len(raw) != 33 or raw[0] != algorithm:
+        raise ValueError("not " + what)
     expected = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
     if expected.hex() != key_id.lower():
-        raise ValueError("the witness key's id does not match")
+        raise ValueError("the id of " + what + " does not match")
     return name, expected, raw[1:]
+
+
+def parse_witness_key(text):
+    """A witness's cosignature/v1 verifier key (algorithm byte 0x04)."""
+    return parse_key(text, 4, "a cosignature/v1 witness key")
 
 
 def cosigned(note, witness):
@@ -151,14 +157,8 @@ def cosigned(note, witness):
 
 
 def parse_verifier_key(text):
-    name, key_id, key = text.strip().split("+", 2)
-    raw = base64.b64decode(key)
-    if len(raw) != 33 or raw[0] != 1:
-        raise ValueError("not an Ed25519 verifier key")
-    expected = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
-    if expected.hex() != key_id.lower():
-        raise ValueError("the verifier key's id does not match")
-    return name, expected, raw[1:]
+    """The log's Ed25519 signed-note verifier key (algorithm byte 0x01)."""
+    return parse_key(text, 1, "an Ed25519 verifier key")
 
 
 def split_notes(text):

@@ -27,7 +27,7 @@ public struct AuditCheckpointer: Sendable {
         self.log = log
         self.origin = origin
         self.witnesses = witnesses
-        self.quorum = quorum ?? min(3, witnesses.count)
+        self.quorum = quorum ?? WitnessReport.defaultQuorum(witnesses: witnesses.count)
     }
 
     /// How the configured witnesses cosigned a checkpoint's note.

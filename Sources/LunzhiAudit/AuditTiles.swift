@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 public import PostgresLibPQ
 
@@ -42,12 +43,20 @@ public enum Tiles {
         "tile/entries/" + encode(index: index) + (width == Self.width ? "" : ".p/\(width)")
     }
 
-    /// How many hashes the rightmost tile of `level` holds in a tree of `size`, and how many tiles
-    /// the level has: full ones, then a partial one when the width is not 0.
-    static func shape(level: Int, size: Int) -> (hashes: Int, full: Int, partialWidth: Int) {
-        let hashes = size >> (8 * level)
-        return (hashes, hashes / width, hashes % width)
+    /// The tiles of one level of a tree: full ones, then a partial one when the level's hashes
+    /// are not a multiple of 256.
+    struct Level {
+        /// Hashes at this level: size / 256^level.
+        let hashes: Int
+        var full: Int { hashes / Tiles.width }
+        var count: Int { (hashes + Tiles.width - 1) / Tiles.width }
+        /// The width of tile `index` (256, or the partial one's); nil past the level's end.
+        func width(_ index: Int) -> Int? {
+            index >= 0 && index < full ? Tiles.width : index == full && hashes % Tiles.width > 0 ? hashes % Tiles.width : nil
+        }
     }
+
+    static func level(_ level: Int, size: Int) -> Level { Level(hashes: size >> (8 * level)) }
 
     public static func bundle(_ entries: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = []
@@ -105,35 +114,26 @@ public struct TileWriter: Sendable {
         self.directory = directory
     }
 
-    public struct Written: Sendable, Equatable {
-        public var size: Int
-        /// Hash tiles and entry bundles written this time.
-        public var tiles = 0
-        public var bundles = 0
-    }
-
     public struct Failed: Error, CustomStringConvertible {
         public var description: String
     }
 
     /// Writes the tiles for `checkpoint` (whose note, with any cosignatures, becomes the
     /// checkpoint file). Does nothing when the directory already holds that note.
-    @discardableResult
-    public func write(_ checkpoint: Checkpoint) async throws -> Written {
+    public func write(_ checkpoint: Checkpoint) async throws {
         guard let root = checkpoint.root else {
             throw Failed(description: "checkpoint \(checkpoint.size) is version 1 (no Merkle root): tiles need version 2")
         }
         let size = checkpoint.size
-        var written = Written(size: size)
         let previous = try? String(contentsOfFile: path("checkpoint"), encoding: .utf8)
-        if previous == checkpoint.note { return written }
+        if previous == checkpoint.note { return }
         // The size the directory was last published at (its second line), for the cleanup below.
         let previousSize = previous.flatMap { $0.split(separator: "\n").dropFirst().first.flatMap { Int($0) } } ?? 0
         var cache: [Key: [Tiles.Hash]] = [:]
 
         // Level 0 and the entries, from the first full tile missing (normally the one the last
         // checkpoint left partial) to the end.
-        let level0 = Tiles.shape(level: 0, size: size)
+        let level0 = Tiles.level(0, size: size)
         var first = 0
         while first < level0.full, exists(Tiles.tilePath(level: 0, index: first, width: Tiles.width)),
             exists(Tiles.entriesPath(index: first, width: Tiles.width))
@@ -159,8 +159,6 @@ public struct TileWriter: Sendable {
                     let leaves = pending.map { MerkleTree.leafHash($0) }
                     try put(Tiles.bundle(pending), at: Tiles.entriesPath(index: tile, width: pending.count))
                     try put(leaves.flatMap { $0 }, at: Tiles.tilePath(level: 0, index: tile, width: pending.count))
-                    written.bundles += 1
-                    written.tiles += 1
                     cache[Key(level: 0, index: tile)] = leaves
                     pending.removeAll(keepingCapacity: true)
                     tile += 1
@@ -171,10 +169,10 @@ public struct TileWriter: Sendable {
 
         // Each higher level: its hashes are the roots of the full tiles below.
         var level = 1
-        while Tiles.shape(level: level, size: size).hashes > 0 {
-            let shape = Tiles.shape(level: level, size: size)
-            for index in 0..<(shape.full + (shape.partialWidth > 0 ? 1 : 0)) {
-                let width = index < shape.full ? Tiles.width : shape.partialWidth
+        while Tiles.level(level, size: size).hashes > 0 {
+            let tiles = Tiles.level(level, size: size)
+            for index in 0..<tiles.count {
+                guard let width = tiles.width(index) else { break }
                 let path = Tiles.tilePath(level: level, index: index, width: width)
                 if width == Tiles.width, exists(path) { continue }
                 var hashes: [Tiles.Hash] = []
@@ -183,7 +181,6 @@ public struct TileWriter: Sendable {
                 }
                 try put(hashes.flatMap { $0 }, at: path)
                 cache[Key(level: level, index: index)] = hashes
-                written.tiles += 1
             }
             level += 1
         }
@@ -197,7 +194,6 @@ public struct TileWriter: Sendable {
         sync()
         try DurableFile.replace(path("checkpoint"), with: Array(checkpoint.note.utf8), mode: 0o644)
         removePartials(completedSince: min(previousSize, size), size: size)
-        return written
     }
 
     /// Removes the partial tiles and bundles whose full tile now exists, as the specification
@@ -206,9 +202,8 @@ public struct TileWriter: Sendable {
     /// over is harmless.
     private func removePartials(completedSince previousSize: Int, size: Int) {
         var level = 0
-        while Tiles.shape(level: level, size: size).hashes > 0 {
-            let full = Tiles.shape(level: level, size: size).full
-            for index in Tiles.shape(level: level, size: previousSize).full..<full {
+        while Tiles.level(level, size: size).hashes > 0 {
+            for index in Tiles.level(level, size: previousSize).full..<Tiles.level(level, size: size).full {
                 let partial = Tiles.tilePath(level: level, index: index, width: Tiles.width) + ".p"
                 try? FileManager.default.removeItem(atPath: path(partial))
                 if level == 0 {
@@ -289,9 +284,7 @@ public struct TileReader {
 
     /// The hashes of tile `index` at `level` as the tree of `size` has it (full, or partial).
     func tile(level: Int, index: Int) throws -> [Tiles.Hash] {
-        let shape = Tiles.shape(level: level, size: size)
-        let width = index < shape.full ? Tiles.width : shape.partialWidth
-        guard width > 0, index <= shape.full else {
+        guard let width = Tiles.level(level, size: size).width(index) else {
             throw Invalid(description: "a tree of \(size) has no tile \(index) at level \(level)")
         }
         let relative = Tiles.tilePath(level: level, index: index, width: width)
@@ -325,26 +318,26 @@ public struct TileReader {
     /// Event `seq`'s canonical bytes, from its entry bundle.
     public func entry(seq: Int) throws -> [UInt8] {
         guard seq >= 1, seq <= size else { throw Invalid(description: "the log of \(size) events has no event \(seq)") }
-        let index = (seq - 1) / Tiles.width
-        let shape = Tiles.shape(level: 0, size: size)
-        let width = index < shape.full ? Tiles.width : shape.partialWidth
-        let entries = try Tiles.unbundle(try file(Tiles.entriesPath(index: index, width: width)))
-        guard entries.count == width else {
-            throw Invalid(description: "\(Tiles.entriesPath(index: index, width: width)) holds \(entries.count) entries, not \(width)")
+        return try bundle((seq - 1) / Tiles.width)[(seq - 1) % Tiles.width]
+    }
+
+    /// The entries of bundle `index`, as many as the tree of `size` puts in it.
+    func bundle(_ index: Int) throws -> [[UInt8]] {
+        guard let width = Tiles.level(0, size: size).width(index) else {
+            throw Invalid(description: "a log of \(size) events has no entry bundle \(index)")
         }
-        return entries[(seq - 1) % Tiles.width]
+        let relative = Tiles.entriesPath(index: index, width: width)
+        let entries = try Tiles.unbundle(try file(relative))
+        guard entries.count == width else {
+            throw Invalid(description: "\(relative) holds \(entries.count) entries, not \(width)")
+        }
+        return entries
     }
 
     /// Every entry bundle in order, with its level-0 tile: for scans and full checks.
     public func forEachBundle(_ body: (_ firstSeq: Int, _ entries: [[UInt8]], _ leaves: [Tiles.Hash]) throws -> Bool) throws {
-        let shape = Tiles.shape(level: 0, size: size)
-        for index in 0..<(shape.full + (shape.partialWidth > 0 ? 1 : 0)) {
-            let width = index < shape.full ? Tiles.width : shape.partialWidth
-            let entries = try Tiles.unbundle(try file(Tiles.entriesPath(index: index, width: width)))
-            guard entries.count == width else {
-                throw Invalid(description: "\(Tiles.entriesPath(index: index, width: width)) holds \(entries.count) entries, not \(width)")
-            }
-            guard try body(index * Tiles.width + 1, entries, try tile(level: 0, index: index)) else { return }
+        for index in 0..<Tiles.level(0, size: size).count {
+            guard try body(index * Tiles.width + 1, try bundle(index), try tile(level: 0, index: index)) else { return }
         }
     }
 
@@ -387,7 +380,11 @@ public struct TileReader {
                     failure = AuditFailure(seq: seq, problem: "its entry does not hash to its leaf in the level-0 tile")
                     return false
                 }
-                chain = record.computedHash(previous: chain)
+                // The chain hash is SHA-256(previous ‖ canonical bytes), and the entry is those bytes.
+                var hasher = SHA256()
+                hasher.update(data: chain)
+                hasher.update(data: entry)
+                chain = Array(hasher.finalize())
                 frontier.append(leaf)
             }
             return true

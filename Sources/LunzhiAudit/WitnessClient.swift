@@ -34,8 +34,13 @@ public struct WitnessReport: Sendable, Equatable {
 
     public var witnessed: Bool { cosigned.count >= quorum }
 
-    /// The cosignatures on `note` by `witnesses` that verify.
-    public init(note: String, witnesses: [WitnessEndpoint], quorum: Int) {
+    /// Cosignatures that make a checkpoint witnessed when none is configured: 3, or all of them
+    /// when there are fewer witnesses.
+    public static func defaultQuorum(witnesses: Int) -> Int { min(3, witnesses) }
+
+    /// The cosignatures on `note` by `witnesses` that verify (`quorum` nil: the default).
+    public init(note: String, witnesses: [WitnessEndpoint], quorum: Int? = nil) {
+        let quorum = quorum ?? Self.defaultQuorum(witnesses: witnesses.count)
         let signed = witnesses.filter { $0.key.cosignedAt(note) != nil }.map(\.key.name)
         cosigned = signed
         missing = witnesses.map(\.key.name).filter { !signed.contains($0) }

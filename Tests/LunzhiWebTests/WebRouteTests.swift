@@ -387,6 +387,13 @@ import Testing
             #expect(refused.status == .forbidden && refused.body.contains("FORBIDDEN"), "\(refused.status) \(refused.body.prefix(400))")
             let missing = try await h.get("/audit/proof/2026-999", auditor)
             #expect(missing.status == .notFound)
+            // Hostile numbers get a page with a stable name, never a server error or a file.
+            for hostile in ["%FF%FE", "2026-001%00", String(repeating: "9", count: 300), "..%2F..%2Fetc"] {
+                let page = try await h.get("/audit/proof/" + hostile, auditor)
+                #expect([.badRequest, .notFound, .unprocessableContent].contains(page.status), "\(hostile): \(page.status)")
+                #expect(["INVALID_TEXT", "INVALID_ARGUMENT", "NOT_FOUND"].contains { page.body.contains($0) }, "\(hostile)")
+                #expect(page.headers[.contentDisposition] == nil, "\(hostile)")
+            }
         }
     }
 }

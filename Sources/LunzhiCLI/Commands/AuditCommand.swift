@@ -25,19 +25,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() throws {
             let (signer, verifier) = try SignedNote.Signer.generate(name: name)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let keyPath = out + "/audit.key"
-            guard !FileManager.default.fileExists(atPath: keyPath) else {
-                throw ValidationError("\(keyPath) exists; refusing to overwrite a signing key")
-            }
-            let fd = open(keyPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard fd >= 0 else { throw ValidationError("cannot create \(keyPath): errno \(errno)") }
-            let bytes = Array((signer + "\n").utf8)
-            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            close(fd)
-            try (verifier + "\n").write(toFile: out + "/audit.pub", atomically: true, encoding: .utf8)
-            print("wrote \(keyPath) (secret) and \(out)/audit.pub")
-            print("verifier key: \(verifier)")
+            try writeKeyPair(signer: signer, verifier: verifier, into: out, named: "audit", what: "a signing key")
         }
     }
 
@@ -145,7 +133,7 @@ struct AuditCommand: AsyncParsableCommand {
                 for line in v.explanation { print(line) }
                 // The witnesses: each checkpoint's cosignatures that verify, k of n.
                 if !witnesses.isEmpty {
-                    let quorum = witnessQuorum ?? min(3, witnesses.count)
+                    let quorum = witnessQuorum ?? WitnessReport.defaultQuorum(witnesses: witnesses.count)
                     let reports = list.map { WitnessReport(note: $0.note, witnesses: witnesses, quorum: quorum) }
                     if let last = list.last, let report = reports.last {
                         print("newest checkpoint (size \(last.size)) \(report.summary)")
@@ -176,7 +164,7 @@ struct AuditCommand: AsyncParsableCommand {
                     "ok: \(checkpoint.size) events from the tiles in \(tiles), chain head \(Hex.encode(checkpoint.head)), "
                         + "Merkle root \(Hex.encode(checkpoint.root ?? [])), signed by \(key.name) at \(checkpoint.time), in \(ContinuousClock.now - started)")
                 if !witnesses.isEmpty {
-                    print(WitnessReport(note: checkpoint.note, witnesses: witnesses, quorum: witnessQuorum ?? min(3, witnesses.count)).summary)
+                    print(WitnessReport(note: checkpoint.note, witnesses: witnesses, quorum: witnessQuorum).summary)
                 }
             } catch let failure as any TileFailure {
                 print("FAILED: \(failure)")
@@ -248,7 +236,7 @@ struct AuditCommand: AsyncParsableCommand {
                 try proof.verify(with: key)
                 show(proof)
                 if !json, !witnesses.isEmpty {
-                    print(WitnessReport(note: checkpoint.note, witnesses: witnesses, quorum: min(3, witnesses.count)).summary)
+                    print(WitnessReport(note: checkpoint.note, witnesses: witnesses).summary)
                 }
             } catch let failure as any TileFailure {
                 print("FAILED: \(failure)")
@@ -378,3 +366,22 @@ protocol TileFailure: Error, CustomStringConvertible {}
 extension TileReader.Invalid: TileFailure {}
 extension Tiles.Malformed: TileFailure {}
 extension InclusionProof.Invalid: TileFailure {}
+
+/// Writes a key pair made by a keygen command: `<out>/<name>.key` (mode 0600, created exclusively:
+/// an existing key is never overwritten) and `<out>/<name>.pub`.
+func writeKeyPair(signer: String, verifier: String, into out: String, named name: String, what: String) throws {
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let keyPath = out + "/\(name).key"
+    let fd = open(keyPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    guard fd >= 0 else {
+        throw ValidationError(
+            errno == EEXIST ? "\(keyPath) exists; refusing to overwrite \(what)" : "cannot create \(keyPath): errno \(errno)")
+    }
+    let bytes = Array((signer + "\n").utf8)
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    guard written == bytes.count else { throw ValidationError("cannot write \(keyPath): errno \(errno)") }
+    try (verifier + "\n").write(toFile: out + "/\(name).pub", atomically: true, encoding: .utf8)
+    print("wrote \(keyPath) (secret) and \(out)/\(name).pub")
+    print("verifier key: \(verifier)")
+}

@@ -24,17 +24,7 @@ struct WitnessCommand: AsyncParsableCommand {
 
         func run() throws {
             let (signer, verifier) = try Cosignature.Signer.generate(name: name)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let keyPath = out + "/witness.key"
-            guard !FileManager.default.fileExists(atPath: keyPath) else {
-                throw ValidationError("\(keyPath) exists; refusing to overwrite a witness key")
-            }
-            guard FileManager.default.createFile(
-                atPath: keyPath, contents: Data((signer + "\n").utf8), attributes: [.posixPermissions: 0o600])
-            else { throw ValidationError("cannot create \(keyPath)") }
-            try (verifier + "\n").write(toFile: out + "/witness.pub", atomically: true, encoding: .utf8)
-            print("wrote \(keyPath) (secret) and \(out)/witness.pub")
-            print("verifier key: \(verifier)")
+            try writeKeyPair(signer: signer, verifier: verifier, into: out, named: "witness", what: "a witness key")
         }
     }
 
