@@ -296,6 +296,10 @@ with sync_playwright() as p:
     expect(page.get_by_role("link", name="下载审计证明（JSON）")).to_be_visible()
     check(page, "consultation-auditor")
     no_horizontal_scroll(page, "consultation-auditor")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("link", name="Download the audit proof (JSON)")).to_be_visible()
+    check(page, "consultation-auditor-en")
+    page.get_by_role("button", name="简体中文").click()
     sign_out(page)
     browser.close()
 
