@@ -37,8 +37,13 @@ public final class RawSocket: Sendable {
     /// Shuts down the sending side (the server sees end of input); replies can still be read.
     public func finishSending() { shutdown(descriptor, Int32(SHUT_WR)) }
 
-    /// One line without its CRLF, or nil at end of stream (waits up to 10 s).
-    public func readLine() async -> String? { await offCooperativePool { self.readLineBlocking() } }
+    /// One line without its CRLF, or nil at end of stream or when nothing came for `timeout`.
+    /// The default is long: inside the loaded parallel suite a reply that needs a bcrypt
+    /// comparison in a debug build was seen to take over 10 s, and a test that expects a line
+    /// only waits this long when it is failing anyway.
+    public func readLine(timeout: Duration = .seconds(60)) async -> String? {
+        await offCooperativePool { self.readLineBlocking(timeout: timeout) }
+    }
 
     /// Reads until end of stream or an error; returns how many bytes came.
     public func drain() async -> Int { await offCooperativePool { self.drainBlocking() } }
@@ -84,12 +89,13 @@ public final class RawSocket: Sendable {
         return poll(&descriptor, 1, 0) == 1
     }
 
-    private func readLineBlocking() -> String? {
+    private func readLineBlocking(timeout: Duration) -> String? {
+        let milliseconds = Int32(timeout.components.seconds * 1000)
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
             var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 10_000) == 1, recv(self.descriptor, &byte, 1, 0) == 1 else {
+            guard poll(&descriptor, 1, milliseconds) == 1, recv(self.descriptor, &byte, 1, 0) == 1 else {
                 return line.isEmpty ? nil : String(decoding: line, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\n") { break }
