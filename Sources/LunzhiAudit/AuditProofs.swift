@@ -128,21 +128,18 @@ extension AuditDesk {
     /// An inclusion proof of event `seq` against the newest version-2 checkpoint that covers it.
     /// Auditors and operators; the use is recorded.
     public func prove(by principal: Int, seq: Int) async throws -> InclusionProof {
-        guard seq >= 1 else { throw DomainError(.invalidArgument, "seq must be 1 or more") }
+        guard seq >= 1 else { throw DomainError(.invalidArgument, detail: "proof_seq") }
         try await service.recordAuditUse(by: principal, "prove", description: "seq \(seq)")
         let checkpoints = try await self.checkpoints()
         guard
             let checkpoint = checkpoints.last(where: { $0.root != nil && $0.size >= seq })
         else {
             throw DomainError(
-                .notFound,
-                key == nil
-                    ? "no audit key is configured, so no signed checkpoint can be proved against"
-                    : "no signed version-2 checkpoint covers seq \(seq) yet (the next checkpoint will)")
+                .notFound, detail: key == nil ? "proof_no_key" : "proof_not_covered", ["seq": "\(seq)"])
         }
         guard let (record, leaf) = try await AuditVerifier.page(service.pool, from: seq, limit: 1).first,
             record.seq == seq
-        else { throw DomainError(.notFound, "event \(seq) does not exist") }
+        else { throw DomainError(.notFound, detail: "proof_no_event", ["seq": "\(seq)"]) }
         let store = MerkleStore(pool: service.pool)
         let path = try await store.inclusionProof(index: seq - 1, size: checkpoint.size)
         return InclusionProof(
@@ -153,13 +150,13 @@ extension AuditDesk {
     /// The proof for the event that recorded decision `number` (`2026-001`).
     public func prove(by principal: Int, decision number: String) async throws -> InclusionProof {
         guard number.utf8.count <= 32, !number.contains("\u{0}") else {
-            throw DomainError(.invalidArgument, "a decision number looks like 2026-001")
+            throw DomainError(.invalidArgument, detail: "proof_number")
         }
         let seq: Int? = try await service.pool.query(
             "SELECT min(seq) AS seq FROM audit_event WHERE action = 'consultation.decide' AND after->>'number' = $1",
             [number]
         ).single().decode("seq")
-        guard let seq else { throw DomainError(.notFound, "no decision numbered \(number)") }
+        guard let seq else { throw DomainError(.notFound, detail: "proof_no_decision", ["number": "\(number)"]) }
         return try await prove(by: principal, seq: seq)
     }
 
@@ -169,7 +166,7 @@ extension AuditDesk {
         let store = MerkleStore(pool: service.pool)
         let size = try await store.size()
         guard oldSize >= 1, oldSize <= newSize, newSize <= size else {
-            throw DomainError(.invalidArgument, "sizes must satisfy 1 ≤ old ≤ new ≤ \(size) (the log's size)")
+            throw DomainError(.invalidArgument, detail: "proof_sizes", ["size": "\(size)"])
         }
         return ConsistencyProof(
             oldSize: oldSize, newSize: newSize, oldRoot: try await store.root(size: oldSize),

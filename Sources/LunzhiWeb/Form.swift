@@ -38,7 +38,7 @@ struct Form: Sendable {
                 out.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%") {
                 guard i + 2 < bytes.endIndex, let high = hex(bytes[i + 1]), let low = hex(bytes[i + 2]) else {
-                    throw DomainError(.invalidText, "the form has a malformed % escape")
+                    throw DomainError(.invalidText, detail: "form_escape")
                 }
                 out.append(high << 4 | low)
                 i += 2
@@ -48,7 +48,7 @@ struct Form: Sendable {
             i += 1
         }
         guard let text = String(validating: out, as: UTF8.self) else {
-            throw DomainError(.invalidText, "the form is not valid UTF-8")
+            throw DomainError(.invalidText, detail: "form_utf8")
         }
         return text
     }
@@ -75,29 +75,33 @@ struct Form: Sendable {
     }
 
     func required(_ name: String) throws(DomainError) -> String {
-        guard let value = optional(name) else { throw DomainError(.invalidArgument, "\(name) is required") }
+        guard let value = optional(name) else {
+            throw DomainError(.invalidArgument, detail: "form_required", ["field": .field(name)])
+        }
         return value
     }
 
     func int(_ name: String) throws(DomainError) -> Int {
         guard let text = optional(name), let value = Int(text), value > 0 else {
-            throw DomainError(.invalidArgument, "\(name) must be a positive whole number")
+            throw DomainError(.invalidArgument, detail: "form_number", ["field": .field(name)])
         }
         return value
     }
 
     func choice<T: RawRepresentable>(_ name: String, _ type: T.Type) throws(DomainError) -> T where T.RawValue == String {
         guard let text = optional(name), let value = T(rawValue: text) else {
-            throw DomainError(.invalidArgument, "\(name) is not one of the choices")
+            throw DomainError(.invalidArgument, detail: "form_choice", ["field": .field(name)])
         }
         return value
     }
 
     /// A `datetime-local` field (Shanghai time) or a date.
     func time(_ name: String) throws(DomainError) -> Date {
-        guard let text = optional(name) else { throw DomainError(.invalidArgument, "\(name) is required") }
+        guard let text = optional(name) else {
+            throw DomainError(.invalidArgument, detail: "form_required", ["field": .field(name)])
+        }
         guard let time = ShanghaiCalendar.parseTime(text) else {
-            throw DomainError(.invalidArgument, "\(name) must be a date and time such as 2026-05-01T09:30")
+            throw DomainError(.invalidArgument, detail: "form_time", ["field": .field(name)])
         }
         return time
     }

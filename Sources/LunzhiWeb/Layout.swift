@@ -82,15 +82,15 @@ enum Layout {
         return response
     }
 
-    /// The refusal in the reader's language, its stable name beside it, and the service's own
-    /// words (which name the object and its state) under it.
+    /// The refusal in the reader's language, its stable name beside it, and its detail (which
+    /// names the object and its state) under it, also in the reader's language.
     static func errorBox(_ error: DomainError, _ w: Words) -> HTML {
         var h = HTML(markup: "<div class=\"error\" role=\"alert\"><p><strong>")
         h.text(w.error(error.name))
         h.markup("</strong> <code class=\"name\">")
         h.text(error.name.rawValue)
         h.markup("</code></p><p class=\"detail\">")
-        h.text(error.message)
+        h.text(w.detail(error) ?? error.message)
         h.markup("</p></div>")
         return h
     }

@@ -165,7 +165,7 @@ public struct WebApp: Sendable {
     /// The page's id from the path, or a NOT_FOUND refusal.
     static func id(_ context: WebContext) throws -> Int {
         guard let text = context.parameters.get("id"), let id = Int(text), id > 0 else {
-            throw DomainError(.notFound, "no such page")
+            throw DomainError(.notFound, detail: "no_page")
         }
         return id
     }

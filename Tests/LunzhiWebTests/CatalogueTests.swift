@@ -70,6 +70,73 @@ import Testing
         for name in names { #expect(Catalogue.entries["error." + name] != nil, "error.\(name)") }
     }
 
+    /// Every refusal the service, the web and the audit desk can give has its detail in both
+    /// languages, with the same placeholders, and every term a detail names is there too.
+    @Test func everyRefusalsDetailAndTermIsInBothLanguages() throws {
+        var keys: Set<String> = []
+        let patterns: [(String, String)] = [
+            (#"detail: "([a-z_]+)""#, "detail."),
+            (#"detail: key == nil \? "([a-z_]+)""#, "detail."),
+            (#"detail: key == nil \? "[a-z_]+" : "([a-z_]+)""#, "detail."),
+            (#"DomainError\.invalid\(\s*"([a-z_]+)""#, "detail."),
+            (#"(?:to|doWhat): "([a-z ]+)"\)"#, "doing."),
+            (#"field: "([a-z -]+)""#, "field."),
+            (#"InputRange\.check\([^"\n]*"([a-z ]+)"\)"#, "field."),
+            (#"form\.[a-zA-Z]+\("([a-z_]+)""#, "field."),
+            (#"DomainError\.notFound\("([a-z ]+)""#, "thing."),
+            (#"recordAuditUse\([^"\n]*"([a-z]+)""#, "audit_use."),
+        ]
+        var counts: [String: Int] = [:]
+        for module in ["LunzhiCore", "LunzhiWeb", "LunzhiAudit"] {
+            let directory = Self.sources.appendingPathComponent(module)
+            for file in FileManager.default.enumerator(atPath: directory.path)!.compactMap({ $0 as? String })
+            where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                for (pattern, prefix) in patterns {
+                    for match in try NSRegularExpression(pattern: pattern)
+                        .matches(in: text, range: NSRange(text.startIndex..., in: text))
+                    {
+                        let raw = String(text[Range(match.range(at: 1), in: text)!])
+                        keys.insert(prefix + raw.replacingOccurrences(of: " ", with: "_"))
+                        counts[prefix, default: 0] += 1
+                    }
+                }
+            }
+        }
+        // The patterns still find what they look for (a renamed call would find nothing).
+        #expect(counts["detail.", default: 0] > 100 && counts["doing.", default: 0] > 15)
+        #expect(counts["field.", default: 0] > 40 && counts["thing.", default: 0] > 10)
+        for entity in Cooperation.historyEntities { keys.insert("thing." + entity) }
+        for code in ["steel", "cement", "flat_glass", "aluminium_smelting", "traditional_coal_chemicals", "paper"] {
+            keys.insert("screened." + code)
+        }
+        let missing = keys.filter { Catalogue.entries[$0] == nil }.sorted()
+        #expect(missing.isEmpty, "not in the catalogue: \(missing)")
+        let placeholder = try NSRegularExpression(pattern: #"\{([a-z]+)\}"#)
+        func names(_ text: String) -> Set<String> {
+            Set(placeholder.matches(in: text, range: NSRange(text.startIndex..., in: text))
+                .map { String(text[Range($0.range(at: 1), in: text)!]) })
+        }
+        for (key, entry) in Catalogue.entries where key.hasPrefix("detail.") {
+            #expect(names(entry.zh) == names(entry.en), "\(key)")
+        }
+    }
+
+    /// The English detail is the console's message; the Chinese one names the same things in
+    /// Chinese, terms included.
+    @Test func aDetailIsSaidInTheReadersLanguage() {
+        let error = DomainError(
+            .notChair, detail: "only_chair", ["member": "GS", "date": "2026-03-02", "action": .term("doing", "accept items")])
+        #expect(error.message == "only the chair (GS on 2026-03-02) may accept items")
+        #expect(Words(.zh).detail(error) == "只有轮值主席单位（2026-03-02 为 GS）才能受理议题")
+        #expect(Words(.en).detail(error) == error.message)
+        let state = DomainError(.wrongState, detail: "item_decided", ["item": "7", "outcome": .term("outcome", "adopted")])
+        #expect(state.message == "item 7 is already decided (adopted)")
+        #expect(Words(.zh).detail(state) == "议题 7 已有决定（通过）")
+        #expect(Words(.zh).detail(DomainError(.notFound, "plain")) == nil)
+        #expect(Catalogue.fill("{a}、{b}{c}") { ["a": "甲", "b": "乙"][$0] ?? "?" } == "甲、乙?")
+    }
+
     @Test func moneyInYiAndWan() {
         #expect(Money.format(1_250_000_000) == "12.5亿元")
         #expect(Money.format(30_000_000) == "3000万元")

@@ -89,11 +89,15 @@ import Testing
             let forged = try await h.post("/items/\(item.id)/accept", qh)
             #expect(forged.status == .forbidden)
             #expect(forged.body.contains("NOT_CHAIR") && forged.body.contains("只有今日的轮值主席单位才能办理此事项"))
+            // The detail too is in Chinese, naming today's chair; no English sentence is shown.
+            #expect(forged.body.contains("只有轮值主席单位（") && forged.body.contains("）才能受理议题"))
+            #expect(!forged.body.contains("only the chair"))
             #expect(try await h.counts() == before)
             #expect(try await f.service.item(by: f.clerk("QH"), id: item.id).state == .submitted)
             // Another member's draft cannot be submitted from the web either.
             let other = try await h.post("/items/\(item.id)/withdraw", sn)
             #expect(other.status == .forbidden && other.body.contains("NOT_OWN_MEMBER"))
+            #expect(other.body.contains("只有 QH 的联络员才能撤回本单位的议题"))
             // A clerk cannot create principals.
             let create = try await h.post("/admin/principals", sn, [("name", "x-y"), ("role", "operator")])
             #expect(create.status == .forbidden && create.body.contains("FORBIDDEN"))

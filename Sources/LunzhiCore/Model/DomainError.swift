@@ -43,9 +43,59 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The actions allowed in that state.
     public var allowed: [String]
 
+    /// What the refusal says, as a catalogue template (`detail.<key>`) and its arguments, so that
+    /// each reader gets it in their language (the web); nil for the few refusals said in English
+    /// only (the console's own arguments).
+    public var detail: Detail?
+
+    public struct Detail: Sendable, Equatable {
+        public let key: String
+        public let arguments: [String: Argument]
+    }
+
+    /// One value in a detail: its text as the console and English say it, and optionally a
+    /// catalogue term that says it in the reader's language (a state, a kind, an action).
+    public struct Argument: Sendable, Equatable, ExpressibleByStringInterpolation {
+        public let text: String
+        public let term: String?
+
+        public init(_ text: String, term: String? = nil) {
+            self.text = text
+            self.term = term
+        }
+        public init(stringLiteral value: String) { self.init(value) }
+        public init(stringInterpolation: DefaultStringInterpolation) { self.init(String(stringInterpolation: stringInterpolation)) }
+
+        /// A value the catalogue names as `<kind>.<raw value>` (`state.withdrawn`).
+        public static func term(_ kind: String, _ raw: String) -> Argument {
+            Argument(raw, term: kind + "." + raw.replacingOccurrences(of: " ", with: "_"))
+        }
+
+        /// What someone may not do (`doing.accept_items`), said in English as given.
+        static func doing(_ action: String) -> Argument { term("doing", action) }
+
+        /// A field of a form or a command (`field.title`), said in English as given.
+        public static func field(_ name: String) -> Argument { term("field", name) }
+    }
+
+    /// A refusal in English only (its words are not in the catalogue).
     public init(_ name: Name, _ message: String, state: String? = nil, allowed: [String] = []) {
         self.name = name
         self.message = message
+        self.state = state
+        self.allowed = allowed
+    }
+
+    /// A refusal whose words are the catalogue's `detail.<key>`: `message` is its English text.
+    public init(
+        _ name: Name, detail key: String, _ arguments: [String: Argument] = [:], state: String? = nil,
+        allowed: [String] = []
+    ) {
+        self.name = name
+        self.detail = Detail(key: key, arguments: arguments)
+        self.message = Catalogue.fill(Catalogue.entries["detail." + key]?.en ?? key) {
+            arguments[$0]?.text ?? "{\($0)}"
+        }
         self.state = state
         self.allowed = allowed
     }
@@ -62,9 +112,12 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(name) \(message)" }
 
-    static func notFound(_ what: String, _ id: some CustomStringConvertible) -> DomainError {
-        DomainError(.notFound, "\(what) \(id) does not exist")
+    /// `<thing> <id> does not exist`; `thing` is a catalogue term (`thing.item`).
+    static func notFound(_ thing: String, _ id: some CustomStringConvertible) -> DomainError {
+        DomainError(.notFound, detail: "not_found", ["thing": .term("thing", thing), "id": "\(id)"])
     }
 
-    static func invalid(_ message: String) -> DomainError { DomainError(.invalidArgument, message) }
+    static func invalid(_ key: String, _ arguments: [String: Argument] = [:]) -> DomainError {
+        DomainError(.invalidArgument, detail: key, arguments)
+    }
 }

@@ -32,27 +32,34 @@ public enum InputRange {
     @discardableResult
     public static func check(year: Int, _ what: String) throws(DomainError) -> Int {
         guard years.contains(year) else {
-            throw DomainError.invalid("\(what) must be a year from \(years.lowerBound) to \(years.upperBound)")
+            throw DomainError.invalid(
+                "range_year", ["field": .field(what), "first": "\(years.lowerBound)", "last": "\(years.upperBound)"])
         }
         return year
     }
 
     @discardableResult
     public static func check(_ date: CalendarDate, _ what: String) throws(DomainError) -> CalendarDate {
-        guard contains(date) else { throw DomainError.invalid("\(what) must be a date from \(firstDay) to \(lastDay)") }
+        guard contains(date) else {
+            throw DomainError.invalid("range_date", ["field": .field(what), "first": "\(firstDay)", "last": "\(lastDay)"])
+        }
         return date
     }
 
     @discardableResult
     public static func check(_ time: Date, _ what: String) throws(DomainError) -> Date {
-        guard contains(time) else { throw DomainError.invalid("\(what) must be a time from \(firstDay) to \(lastDay)") }
+        guard contains(time) else {
+            throw DomainError.invalid("range_time", ["field": .field(what), "first": "\(firstDay)", "last": "\(lastDay)"])
+        }
         return time
     }
 
     @discardableResult
     public static func check(limit: Int, _ what: String = "limit") throws(DomainError) -> Int {
         guard self.limit.contains(limit) else {
-            throw DomainError.invalid("\(what) must be from \(self.limit.lowerBound) to \(self.limit.upperBound)")
+            throw DomainError.invalid(
+                "range_number",
+                ["field": .field(what), "first": "\(self.limit.lowerBound)", "last": "\(self.limit.upperBound)"])
         }
         return limit
     }
@@ -60,7 +67,7 @@ public enum InputRange {
     @discardableResult
     public static func check(amount: Decimal, _ what: String) throws(DomainError) -> Decimal {
         guard !amount.isNaN, amount >= 0, amount <= maximumAmount else {
-            throw DomainError.invalid("\(what) must be an amount from 0 to 999999999999999999.99 CNY")
+            throw DomainError.invalid("range_amount", ["field": .field(what)])
         }
         return amount
     }

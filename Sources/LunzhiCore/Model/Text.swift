@@ -7,22 +7,23 @@ enum TextRule {
         for scalar in value.unicodeScalars {
             let isControl = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
             if scalar.value == 0 {
-                throw DomainError(.invalidText, "\(field) contains a NUL byte")
+                throw DomainError(.invalidText, detail: "text_nul", ["field": .field(field)])
             }
             if isControl && !(multiline && (scalar == "\n" || scalar == "\t" || scalar == "\r")) {
                 throw DomainError(
-                    .invalidText,
-                    "\(field) contains control character U+\(String(scalar.value, radix: 16, uppercase: true))")
+                    .invalidText, detail: "text_control",
+                    ["field": .field(field), "code": "\(String(scalar.value, radix: 16, uppercase: true))"])
             }
         }
         // Code points, as PostgreSQL's char_length counts them: a CHECK on the column can then
         // never refuse what passed here (and show the failing row in the server's log).
         let count = value.unicodeScalars.count
         if count > maxLength {
-            throw DomainError(.textTooLong, "\(field) has \(count) characters; at most \(maxLength) are allowed")
+            throw DomainError(
+                .textTooLong, detail: "text_too_long", ["field": .field(field), "count": "\(count)", "limit": "\(maxLength)"])
         }
         if required && TextMatch.visibleCount(value) == 0 && !value.contains(where: Self.isVisibleMark) {
-            throw DomainError(.invalidArgument, "\(field) must not be empty (or only invisible characters)")
+            throw DomainError(.invalidArgument, detail: "text_empty", ["field": .field(field)])
         }
         return value
     }
@@ -45,9 +46,7 @@ enum TextRule {
     static func justification(_ value: String?) throws(DomainError) -> String? {
         guard let value = try optional(value, field: "justification", maxLength: 20_000) else { return nil }
         guard TextMatch.visibleCount(value) >= minimumJustification else {
-            throw DomainError(
-                .justificationRequired,
-                "a justification must say why in at least \(minimumJustification) visible letters or digits")
+            throw DomainError(.justificationRequired, detail: "justification_short", ["count": "\(minimumJustification)"])
         }
         return value
     }

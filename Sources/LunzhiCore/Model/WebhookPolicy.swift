@@ -30,21 +30,20 @@ public struct WebhookPolicy: Sendable {
     public func check(url text: String) throws(DomainError) -> URLComponents {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
-        else { throw DomainError.invalid("a webhook is an http(s):// URL with a host") }
+        else { throw DomainError.invalid("webhook_url") }
         guard url.user == nil, url.password == nil else {
-            throw DomainError.invalid("a webhook URL carries no user or password; the secret signs each request")
+            throw DomainError.invalid("webhook_userinfo")
         }
         if let address = IPRange.parseAddress(host) {
             guard permits(address) else {
-                throw DomainError(
-                    .forbidden, "webhooks may not go to \(host): a loopback, private or link-local address")
+                throw DomainError(.forbidden, detail: "webhook_address", ["host": "\(host)"])
             }
         } else {
             let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
             guard name.contains("."), !name.hasSuffix(".localhost"), !name.hasSuffix(".local"),
                 !name.hasSuffix(".internal")
             else {
-                throw DomainError(.forbidden, "webhooks may not go to \(host): a name of the local network")
+                throw DomainError(.forbidden, detail: "webhook_local_name", ["host": "\(host)"])
             }
         }
         return url

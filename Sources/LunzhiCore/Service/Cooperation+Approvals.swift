@@ -59,7 +59,7 @@ extension Cooperation {
         let ask = try TextRule.check(request.ask, field: "ask", maxLength: 20_000, multiline: true)
         let justification = try TextRule.justification(request.justification)
         if request.track == .special && justification == nil {
-            throw DomainError(.justificationRequired, "the special track (特事特办) needs a written justification")
+            throw DomainError(.justificationRequired, detail: "special_track_justification")
         }
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
@@ -68,14 +68,16 @@ extension Cooperation {
             guard project.mechanism == mechanism else { throw DomainError.notFound("project", request.projectID) }
             let members = try await context.members(of: mechanism)
             for party in request.parties where !members.contains(party) {
-                throw DomainError(.notFound, "\(party) is not a member of \(mechanism)")
+                throw DomainError(.notFound, detail: "not_member_of", ["member": "\(party)", "mechanism": "\(mechanism)"])
             }
             let screening = try await screen(context, project: project)
             if let code = screening.screenedCode, request.track != .special {
                 throw DomainError(
-                    .screenedIndustry,
-                    "project \(project.id) is in an excluded industry (\(code), catalogue v\(screening.catalogueVersion)); "
-                        + "only the special track with a justification may carry it")
+                    .screenedIndustry, detail: "screened_industry",
+                    [
+                        "id": "\(project.id)", "industry": .term("screened", code),
+                        "version": "\(screening.catalogueVersion)",
+                    ])
             }
             var parties = [requester]
             let chair = try await Rotation.chair(context.connection, mechanism: mechanism, on: context.today)?.member
@@ -173,18 +175,22 @@ extension Cooperation {
             let mechanism: String = try row.decode("mechanism_code")
             let state = try row.decode("state", as: ApprovalState.self)
             guard state == .pending else {
-                throw DomainError(.wrongState, "approval \(id) is already \(state.rawValue)", state: state.rawValue)
+                throw DomainError(
+                    .wrongState, detail: "approval_already", ["id": "\(id)", "state": .term("astate", state.rawValue)],
+                    state: state.rawValue)
             }
             guard let member = context.caller.clerkMember(in: mechanism) else {
-                throw DomainError(.forbidden, "only clerks of a party may answer")
+                throw DomainError(.forbidden, detail: "party_clerks_answer")
             }
             guard
                 let party = try await context.query(
                     "SELECT answer FROM approval_party WHERE approval_id = $1 AND member_code = $2", [id, member]
                 ).first
-            else { throw DomainError(.notParty, "\(member) is not a party to approval \(id)") }
+            else { throw DomainError(.notParty, detail: "not_party", ["member": "\(member)", "id": "\(id)"]) }
             if let previous: String = try party.decode("answer") {
-                throw DomainError(.alreadyAnswered, "\(member) has already answered (\(previous))", state: previous)
+                throw DomainError(
+                    .alreadyAnswered, detail: "already_answered",
+                    ["member": "\(member)", "answer": .term("answer", previous)], state: previous)
             }
             let before = try await context.snapshot(.approval, id: id)
             try await context.query(

@@ -124,7 +124,7 @@ extension Cooperation {
     /// the read itself is recorded.
     public func history(by principal: Int, entity: String, id: Int) async throws -> [AuditEvent] {
         guard Self.historyEntities.contains(entity) else {
-            throw DomainError.invalid("entity must be one of \(Self.historyEntities.joined(separator: ", "))")
+            throw DomainError.invalid("entity_choice", ["choices": "\(Self.historyEntities.joined(separator: ", "))"])
         }
         return try await auditorRead(by: principal, to: "read the history", record: ("history \(entity) \(id)", nil)) {
             context in
@@ -139,13 +139,13 @@ extension Cooperation {
     /// A page of the audit log, filtered. Auditors only; the read is recorded.
     public func auditLog(by principal: Int, _ filter: AuditLogFilter) async throws -> AuditLogPage {
         guard (1...AuditLogFilter.maximumLimit).contains(filter.limit) else {
-            throw DomainError.invalid("limit must be between 1 and \(AuditLogFilter.maximumLimit)")
+            throw DomainError.invalid("log_limit", ["count": "\(AuditLogFilter.maximumLimit)"])
         }
         if let since = filter.since { try InputRange.check(since, "since") }
         if let until = filter.until { try InputRange.check(until, "until") }
-        guard filter.after >= 0 else { throw DomainError.invalid("after must be a seq of 0 or more") }
+        guard filter.after >= 0 else { throw DomainError.invalid("log_after") }
         if let action = filter.action, action.range(of: #"^[a-z_]+(\.[a-z_]+)?$"#, options: .regularExpression) == nil {
-            throw DomainError.invalid("action must look like item.submit, or item for every item action")
+            throw DomainError.invalid("log_action")
         }
         return try await auditorRead(by: principal, to: "read the audit log", record: ("log", filter.description)) {
             context in
@@ -293,7 +293,7 @@ extension Cooperation {
     public func recordAuditUse(by principal: Int, _ what: String, description: String) async throws {
         try await change(by: principal) { context in
             guard context.caller.isAuditor() || context.caller.isOperator() else {
-                throw DomainError(.forbidden, "only auditors and operators may \(what) the audit log")
+                throw DomainError(.forbidden, detail: "audit_users", ["action": DomainError.Argument(what, term: "audit_use." + what)])
             }
             try await context.recordAuditorRead(what, detail: description)
         }

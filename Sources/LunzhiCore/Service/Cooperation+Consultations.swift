@@ -85,23 +85,23 @@ extension Cooperation {
         if let respondBy = plan.responseDeadline { try InputRange.check(respondBy, "respond_by") }
         switch plan.kind {
         case .meeting, .extraordinary:
-            guard plan.at != nil else { throw DomainError.invalid("a \(plan.kind.rawValue) needs at= (when it meets)") }
+            guard plan.at != nil else { throw DomainError.invalid("meeting_needs_time", ["kind": .term("kind", plan.kind.rawValue)]) }
             guard plan.rule != .silence else {
-                throw DomainError.invalid("the silence procedure is for written consultations only")
+                throw DomainError.invalid("silence_written_only")
             }
         case .written:
             guard let response = plan.responseDeadline else {
-                throw DomainError.invalid("a written procedure needs a response deadline")
+                throw DomainError.invalid("written_needs_deadline")
             }
             guard response >= plan.agendaDeadline else {
-                throw DomainError.invalid("the response deadline must not precede the agenda deadline")
+                throw DomainError.invalid("response_before_agenda")
             }
         }
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
             let chair = try await context.requireChair(in: mechanism, to: "convene consultations")
             guard plan.agendaDeadline > context.now else {
-                throw DomainError(.deadlinePassed, "the agenda deadline must be in the future")
+                throw DomainError(.deadlinePassed, detail: "agenda_deadline_future")
             }
             let id: Int = try await context.query(
                 """
@@ -152,7 +152,7 @@ extension Cooperation {
     /// Tables accepted items, in the order given, after those already tabled. The chair only;
     /// before the agenda deadline, except urgent items.
     public func table(by principal: Int, consultation id: Int, items: [Int]) async throws -> Consultation {
-        guard !items.isEmpty, Set(items).count == items.count else { throw DomainError.invalid("name each item once") }
+        guard !items.isEmpty, Set(items).count == items.count else { throw DomainError.invalid("items_once") }
         return try await change(by: principal) { context in
             let consultation = try await lockConsultation(context, id)
             _ = try ConsultationLifecycle.apply(.table, to: consultation.state)
@@ -164,9 +164,7 @@ extension Cooperation {
                 let item = try await loadItem(context, itemID, lock: true)
                 guard item.mechanism == consultation.mechanism else { throw DomainError.notFound("item", itemID) }
                 if context.now > consultation.agendaDeadline && item.track != .urgent {
-                    throw DomainError(
-                        .deadlinePassed,
-                        "the agenda deadline of consultation \(id) has passed; only urgent items may still be tabled")
+                    throw DomainError(.deadlinePassed, detail: "agenda_deadline_passed", ["id": "\(id)"])
                 }
                 try await applyItemAction(context, id: itemID, .table)
                 ordinal += 1
@@ -190,14 +188,14 @@ extension Cooperation {
         by principal: Int, consultation id: Int, item itemID: Int, stance: Stance, note: String? = nil
     ) async throws -> Consultation {
         let note = try TextRule.optional(note, field: "note", maxLength: 2000)
-        if stance == .reserve && note == nil { throw DomainError.invalid("a reserved position needs a note") }
+        if stance == .reserve && note == nil { throw DomainError.invalid("reserve_needs_note") }
         return try await change(by: principal) { context in
             let consultation = try await lockConsultation(context, id)
             _ = try ConsultationLifecycle.apply(.position, to: consultation.state)
             let member = try context.ownMember(in: consultation.mechanism)
             let entry = try await undecidedEntry(context, consultation: id, item: itemID)
             if consultation.kind == .written, let deadline = consultation.responseDeadline, context.now > deadline {
-                throw DomainError(.deadlinePassed, "the response deadline of consultation \(id) has passed")
+                throw DomainError(.deadlinePassed, detail: "response_deadline_passed", ["id": "\(id)"])
             }
             let before = try await context.query(
                 "SELECT stance, note FROM item_position WHERE consultation_id = $1 AND item_id = $2 AND member_code = $3",
@@ -252,7 +250,7 @@ extension Cooperation {
             let decision: Decision
             switch tally.result {
             case .waiting(let missing):
-                throw DomainError(.quorumNotMet, "waiting for the positions of \(missing.joined(separator: ", "))")
+                throw DomainError(.quorumNotMet, detail: "waiting_for", ["members": "\(missing.joined(separator: ", "))"])
             case .rejected(let objectors):
                 try await applyItemAction(
                     context, id: itemID, .reject, reason: "objected by \(objectors.joined(separator: ", "))")
@@ -320,8 +318,7 @@ extension Cooperation {
             let undecided = consultation.agenda.filter { $0.outcome == nil }.map { String($0.itemID) }
             guard undecided.isEmpty else {
                 throw DomainError(
-                    .wrongState,
-                    "items \(undecided.joined(separator: ", ")) are not decided yet; decide or defer them first",
+                    .wrongState, detail: "items_undecided", ["items": "\(undecided.joined(separator: ", "))"],
                     state: consultation.state.rawValue)
             }
             let before = try await context.snapshot(.consultation, id: id)
@@ -404,10 +401,12 @@ extension Cooperation {
             "SELECT outcome FROM consultation_item WHERE consultation_id = $1 AND item_id = $2", [consultation, item]
         ).first
         guard let row else {
-            throw DomainError(.notFound, "item \(item) is not on the agenda of consultation \(consultation)")
+            throw DomainError(.notFound, detail: "not_on_agenda", ["item": "\(item)", "id": "\(consultation)"])
         }
         if let outcome: String = try row.decode("outcome") {
-            throw DomainError(.wrongState, "item \(item) is already decided (\(outcome))", state: outcome)
+            throw DomainError(
+                .wrongState, detail: "item_decided", ["item": "\(item)", "outcome": .term("outcome", outcome)],
+                state: outcome)
         }
         return item
     }

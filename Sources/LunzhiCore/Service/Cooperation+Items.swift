@@ -47,7 +47,7 @@ public struct ItemDraft: Sendable {
         draft.body = try TextRule.check(body, field: "body", maxLength: 20_000, multiline: true, required: false)
         draft.justification = try TextRule.justification(justification)
         if track == .special && draft.justification == nil {
-            throw DomainError(.justificationRequired, "the special track (特事特办) needs a written justification")
+            throw DomainError(.justificationRequired, detail: "special_track_justification")
         }
         return draft
     }
@@ -97,7 +97,7 @@ extension Cooperation {
     public func submitItem(by principal: Int, id: Int) async throws -> AgendaItem {
         try await transitionItem(by: principal, id: id, .submit) { context, item in
             guard context.caller.clerkMember(in: item.mechanism) == item.member else {
-                throw DomainError(.notOwnMember, "only clerks of \(item.member) may submit its items")
+                throw DomainError(.notOwnMember, detail: "own_items_submit", ["member": "\(item.member)"])
             }
             if let chair = try await Rotation.chair(context.connection, mechanism: item.mechanism, on: context.today) {
                 try await context.remind(
@@ -112,7 +112,7 @@ extension Cooperation {
         let reason = try TextRule.optional(reason, field: "reason", maxLength: 2000)
         return try await transitionItem(by: principal, id: id, .withdraw, reason: reason) { context, item in
             guard context.caller.clerkMember(in: item.mechanism) == item.member else {
-                throw DomainError(.notOwnMember, "only clerks of \(item.member) may withdraw its items")
+                throw DomainError(.notOwnMember, detail: "own_items_withdraw", ["member": "\(item.member)"])
             }
         }
     }
@@ -141,7 +141,7 @@ extension Cooperation {
         let draft = try draft.validated()
         return try await transitionItem(by: principal, id: id, .revise) { context, item in
             guard context.caller.clerkMember(in: item.mechanism) == item.member else {
-                throw DomainError(.notOwnMember, "only clerks of \(item.member) may revise its items")
+                throw DomainError(.notOwnMember, detail: "own_items_revise", ["member": "\(item.member)"])
             }
             if let project = draft.projectID { try await requireProject(context, project, in: item.mechanism) }
             try await context.query(

@@ -64,10 +64,10 @@ extension Cooperation {
     ) async throws {
         let name = try TextRule.check(name, field: "name", maxLength: 200)
         guard code.range(of: "^[A-Z][A-Z0-9]{1,15}$", options: .regularExpression) != nil else {
-            throw DomainError.invalid("a mechanism code is 2–16 capital letters or digits")
+            throw DomainError.invalid("mechanism_code")
         }
         guard members.count >= 2, Set(members.map(\.code)).count == members.count else {
-            throw DomainError.invalid("a mechanism needs at least two distinct members")
+            throw DomainError.invalid("mechanism_members")
         }
         try await change(by: principal) { context in
             try context.requireOperator(to: "create mechanisms")
@@ -126,14 +126,14 @@ extension Cooperation {
         let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
         for days in [settings.dueDaysRegular, settings.dueDaysUrgent, settings.dueDaysSpecial]
         where !(1...365).contains(days) {
-            throw DomainError.invalid("due days must be between 1 and 365")
+            throw DomainError.invalid("due_days")
         }
         try await change(by: principal) { context in
             try context.requireOperator(to: "configure mechanisms")
             let mechanism = try await context.mechanism(mechanism)
             let memberCount = try await context.members(of: mechanism).count
             if let quorum = settings.quorum, !(1...memberCount).contains(quorum) {
-                throw DomainError.invalid("the quorum must be between 1 and \(memberCount)")
+                throw DomainError.invalid("quorum_range", ["count": "\(memberCount)"])
             }
             let before = try await context.query(
                 "SELECT to_jsonb(m) AS j FROM mechanism m WHERE code = $1", [mechanism]

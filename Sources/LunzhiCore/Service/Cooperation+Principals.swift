@@ -31,24 +31,24 @@ extension Cooperation {
         member: String? = nil
     ) async throws -> CreatedPrincipal {
         guard name.range(of: "^[a-z][a-z0-9._-]{1,63}$", options: .regularExpression) != nil else {
-            throw DomainError.invalid(
-                "a principal's name is 2–64 characters: a–z first, then a–z, 0–9, '.', '_' or '-'")
+            throw DomainError.invalid("principal_name")
         }
         let displayName = try TextRule.check(displayName, field: "display name", maxLength: 200, required: false)
-        if role == .clerk && member == nil { throw DomainError.invalid("a clerk needs member=") }
-        if role != .clerk && member != nil { throw DomainError.invalid("only clerks belong to a member") }
+        if role == .clerk && member == nil { throw DomainError.invalid("clerk_needs_member") }
+        if role != .clerk && member != nil { throw DomainError.invalid("only_clerks_member") }
         let secret = Self.generateSecret()
         let secretHash = await hashSecret(secret)
         let body: (ChangeContext) async throws -> CreatedPrincipal = { context in
             try context.requireOperator(to: "add principals")
             let existing = try await context.query("SELECT 1 FROM principal WHERE name = $1", [name])
-            guard existing.isEmpty else { throw DomainError(.alreadyExists, "a principal named \(name) exists") }
+            guard existing.isEmpty else { throw DomainError(.alreadyExists, detail: "principal_exists", ["name": "\(name)"]) }
             var mechanismCode: String? = nil
             if role == .clerk {
                 mechanismCode = try await context.mechanism(mechanism)
                 let known = try await context.members(of: mechanismCode!)
                 guard let member, known.contains(member) else {
-                    throw DomainError(.notFound, "\(member ?? "") is not a member of \(mechanismCode!)")
+                    throw DomainError(
+                        .notFound, detail: "not_member_of", ["member": "\(member ?? "")", "mechanism": "\(mechanismCode!)"])
                 }
             }
             var awaiting = false
@@ -107,7 +107,7 @@ extension Cooperation {
     public func principalID(named name: String) async throws -> Int {
         guard !name.contains("\u{0}"), name.utf8.count <= 64,
             let row = try await pool.query("SELECT id FROM principal WHERE name = $1", [name]).first
-        else { throw DomainError(.authFailed, "no principal named \(name.prefix(64))") }
+        else { throw DomainError(.authFailed, detail: "no_principal", ["name": "\(name.prefix(64))"]) }
         return try row.decode("id")
     }
 
@@ -132,10 +132,10 @@ extension Cooperation {
             let mechanism: String = try row.decode("mechanism_code")
             let member: String = try row.decode("member_code")
             guard context.caller.clerkMember(in: mechanism) == member, id != context.caller.id else {
-                throw DomainError(.notOwnMember, "only a clerk of \(member) may confirm \(name)")
+                throw DomainError(.notOwnMember, detail: "confirmers", ["member": "\(member)", "name": "\(name)"])
             }
             guard try row.decode("awaiting_confirmation", as: Bool.self) else {
-                throw DomainError(.wrongState, "\(name) does not await confirmation", state: "active")
+                throw DomainError(.wrongState, detail: "not_awaiting", ["name": "\(name)"], state: "active")
             }
             try await context.query(
                 "UPDATE principal SET awaiting_confirmation = false, confirmed_by = $2, confirmed_at = $3 WHERE id = $1",
@@ -156,7 +156,7 @@ extension Cooperation {
             ).first
             guard let row else { throw DomainError.notFound("enabled principal", name) }
             let id: Int = try row.decode("id")
-            guard id != context.caller.id else { throw DomainError.invalid("an operator cannot disable itself") }
+            guard id != context.caller.id else { throw DomainError.invalid("disable_self") }
             // Every web session of the principal ends with it, in the same transaction.
             try await context.query("DELETE FROM web_session WHERE principal_id = $1", [id])
             try await context.audit("principal.disable", entity: "principal", id: id, mechanism: nil)

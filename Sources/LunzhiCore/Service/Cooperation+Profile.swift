@@ -48,12 +48,12 @@ extension Cooperation {
     /// one (one bcrypt comparison, as at sign-in). Ends the principal's other web sessions.
     public func setPassphrase(by principal: Int, current: String, new: String, keepSession: Data? = nil) async throws {
         guard !new.contains("\u{0}"), new.utf8.count <= 200 else {
-            throw DomainError(.invalidText, "a passphrase has no NUL and at most 200 bytes")
+            throw DomainError(.invalidText, detail: "passphrase_text")
         }
         guard new.count >= Self.minimumPassphraseLength else {
-            throw DomainError(.invalidArgument, "a passphrase has at least \(Self.minimumPassphraseLength) characters")
+            throw DomainError(.invalidArgument, detail: "passphrase_short", ["count": "\(Self.minimumPassphraseLength)"])
         }
-        guard new != current else { throw DomainError(.invalidArgument, "the new passphrase is the current one") }
+        guard new != current else { throw DomainError(.invalidArgument, detail: "passphrase_same") }
         let name: String = try await read(by: principal) { $0.caller.name }
         _ = try await authenticate(name: name, secret: current)
         let hash = await hashSecret(new)

@@ -86,7 +86,7 @@ extension Cooperation {
         let subIndustry = try TextRule.check(draft.subIndustry, field: "sub-industry", maxLength: 100, required: false)
         let place = try TextRule.check(draft.place, field: "place", maxLength: 200, required: false)
         guard draft.investment >= 0, !draft.investment.isNaN, draft.investment < Decimal(string: "1e17")! else {
-            throw DomainError.invalid("investment must be a non-negative amount of CNY")
+            throw DomainError.invalid("investment_amount")
         }
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
@@ -121,11 +121,12 @@ extension Cooperation {
         try await change(by: principal) { context in
             let project = try await loadProject(context, id, lock: true)
             guard context.caller.clerkMember(in: project.mechanism) == project.hostMember else {
-                throw DomainError(
-                    .notOwnMember, "only clerks of the host member \(project.hostMember) may change the stage")
+                throw DomainError(.notOwnMember, detail: "host_stage", ["member": "\(project.hostMember)"])
             }
             guard project.stage != stage else {
-                throw DomainError(.wrongState, "project \(id) is already \(stage.rawValue)", state: stage.rawValue)
+                throw DomainError(
+                    .wrongState, detail: "project_already", ["id": "\(id)", "stage": .term("stage", stage.rawValue)],
+                    state: stage.rawValue)
             }
             let before = try await context.snapshot(.project, id: id)
             try await context.query("UPDATE project SET stage = $2 WHERE id = $1", [id, stage.rawValue])

@@ -43,23 +43,22 @@ extension Cooperation {
         secret: String? = nil
     ) async throws -> MemberContact {
         guard Self.contactChannels.contains(channel) else {
-            throw DomainError.invalid("channel must be one of \(Self.contactChannels.joined(separator: ", "))")
+            throw DomainError.invalid("channel_choice", ["choices": "\(Self.contactChannels.joined(separator: ", "))"])
         }
         let address = try TextRule.check(address, field: "address", maxLength: 2000)
         switch channel {
         case "email":
             guard address.range(of: "^[^@\\s<>,;]+@[^@\\s<>,;]+$", options: .regularExpression) != nil else {
-                throw DomainError.invalid("not an e-mail address")
+                throw DomainError.invalid("not_email")
             }
         case "webhook":
             _ = try webhookPolicy.check(url: address)
             guard let secret, secret.count >= 16 else {
-                throw DomainError.invalid("a webhook needs secret= of at least 16 characters")
+                throw DomainError.invalid("webhook_secret")
             }
         default:
             guard FileContactName.isValid(address) else {
-                throw DomainError.invalid(
-                    "a file contact is a file name (letters, digits, . _ -) inside the daemon's --file-channel-dir, not a path")
+                throw DomainError.invalid("file_contact_name")
             }
         }
         return try await change(by: principal) { context in
@@ -74,7 +73,7 @@ extension Cooperation {
                 throw DomainError.notFound("member", member ?? "-")
             }
             guard context.caller.isOperator() || own == target else {
-                throw DomainError(.notOwnMember, "clerks manage their own member's contacts only")
+                throw DomainError(.notOwnMember, detail: "own_contacts")
             }
             let id: Int = try await context.query(
                 """
@@ -122,7 +121,7 @@ extension Cooperation {
             let mechanism: String = try row.decode("mechanism_code")
             let member: String = try row.decode("member_code")
             guard context.caller.isOperator() || context.caller.clerkMember(in: mechanism) == member else {
-                throw DomainError(.notOwnMember, "clerks manage their own member's contacts only")
+                throw DomainError(.notOwnMember, detail: "own_contacts")
             }
             try await context.query("DELETE FROM member_contact WHERE id = $1", [id])
             try await context.audit(
@@ -169,7 +168,7 @@ extension Cooperation {
     {
         try await read(by: principal) { context in
             guard context.caller.isOperator() || context.caller.isAuditor() else {
-                throw DomainError(.forbidden, "only operators and auditors may list the reminder queue")
+                throw DomainError(.forbidden, detail: "queue_readers")
             }
             let rows = try await context.query(
                 """
@@ -204,8 +203,7 @@ extension Cooperation {
                 let exists = try await context.query("SELECT state FROM reminder WHERE id = $1", [id]).first
                 guard let exists else { throw DomainError.notFound("reminder", id) }
                 let state: String = try exists.decode("state")
-                throw DomainError(
-                    .wrongState, "reminder \(id) is \(state); only dead reminders can be retried", state: state)
+                throw DomainError(.wrongState, detail: "retry_dead_only", ["id": "\(id)", "state": "\(state)"], state: state)
             }
             try await context.audit(
                 "reminder.retry", entity: "reminder", id: id, mechanism: try revived.decode("mechanism_code"))

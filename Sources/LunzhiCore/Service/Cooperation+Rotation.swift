@@ -70,14 +70,17 @@ extension Cooperation {
         by principal: Int, mechanism: String? = nil, order: [String], fromYear: Int, years: Int
     ) async throws -> Int {
         guard !order.isEmpty, Set(order).count == order.count else {
-            throw DomainError.invalid("the order must name each member once")
+            throw DomainError.invalid("order_each_once")
         }
         guard InputRange.planYears.contains(years), InputRange.contains(year: fromYear),
             InputRange.contains(year: fromYear + years - 1)
         else {
             throw DomainError.invalid(
-                "plan between 1 and \(InputRange.planYears.upperBound) years within \(InputRange.years.lowerBound)–\(InputRange.years.upperBound)"
-            )
+                "plan_years",
+                [
+                    "count": "\(InputRange.planYears.upperBound)", "first": "\(InputRange.years.lowerBound)",
+                    "last": "\(InputRange.years.upperBound)",
+                ])
         }
         return try await change(by: principal) { context in
             try context.requireOperator(to: "plan the rotation")
@@ -85,7 +88,8 @@ extension Cooperation {
             let members = try await context.members(of: mechanism)
             for code in order where !members.contains(code) {
                 throw DomainError(
-                    .notFound, "\(code) is not a member of \(mechanism) (members: \(members.joined(separator: ", ")))")
+                    .notFound, detail: "not_member_listed",
+                    ["member": "\(code)", "mechanism": "\(mechanism)", "members": "\(members.joined(separator: ", "))"])
             }
             for offset in 0..<years {
                 let year = fromYear + offset
@@ -115,17 +119,16 @@ extension Cooperation {
         try InputRange.check(year: years.1, "the second year")
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
-            guard years.0 != years.1 else { throw DomainError.invalid("swap two different years") }
+            guard years.0 != years.1 else { throw DomainError.invalid("swap_two_years") }
             let a = try await term(context, mechanism: mechanism, year: years.0)
             let b = try await term(context, mechanism: mechanism, year: years.1)
             let own = context.caller.clerkMember(in: mechanism)
             guard context.caller.isOperator() || own == a.member || own == b.member else {
-                throw DomainError(
-                    .notOwnMember, "only an operator or a clerk of \(a.member) or \(b.member) may ask for this swap")
+                throw DomainError(.notOwnMember, detail: "swap_askers", ["first": "\(a.member)", "second": "\(b.member)"])
             }
             try requireFuture(context, from: a.from, year: years.0)
             try requireFuture(context, from: b.from, year: years.1)
-            guard a.member != b.member else { throw DomainError.invalid("both years are chaired by \(a.member)") }
+            guard a.member != b.member else { throw DomainError.invalid("same_chair", ["member": "\(a.member)"]) }
             let id: Int = try await context.query(
                 """
                 INSERT INTO rotation_exception (mechanism_code, kind, term_a, term_b, member_a, member_b, reason, requested_by, requested_at)
@@ -154,8 +157,7 @@ extension Cooperation {
             let term = try await self.term(context, mechanism: mechanism, year: year)
             let own = context.caller.clerkMember(in: mechanism)
             guard context.caller.isOperator() || own == term.member else {
-                throw DomainError(
-                    .notOwnMember, "only an operator or a clerk of \(term.member) may ask to skip its turn")
+                throw DomainError(.notOwnMember, detail: "skip_askers", ["member": "\(term.member)"])
             }
             try requireFuture(context, from: term.from, year: year)
             let id: Int = try await context.query(
@@ -183,13 +185,15 @@ extension Cooperation {
             let mechanism: String = try row.decode("mechanism_code")
             let state: String = try row.decode("state")
             guard state == "pending" else {
-                throw DomainError(.wrongState, "rotation exception \(exception) is \(state)", state: state)
+                throw DomainError(
+                    .wrongState, detail: "exception_state",
+                    ["id": "\(exception)", "state": .term("exception_state", state)], state: state)
             }
             let concerned =
                 [try row.decode("member_a", as: String.self)]
                 + [try row.decode("member_b", as: String?.self)].compactMap { $0 }
             guard let own = context.caller.clerkMember(in: mechanism), concerned.contains(own) else {
-                throw DomainError(.notOwnMember, "only clerks of \(concerned.joined(separator: " or ")) may consent")
+                throw DomainError(.notOwnMember, detail: "consenters", ["members": "\(concerned.joined(separator: " or "))"])
             }
             try await recordConsent(context, exception: exception, member: own)
             return try await applyIfConsented(context, exception: exception)
@@ -208,15 +212,14 @@ extension Cooperation {
         let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
         try InputRange.check(from, "from")
         try InputRange.check(until, "to")
-        guard from < until else { throw DomainError.invalid("the period must end after it starts") }
+        guard from < until else { throw DomainError.invalid("period_order") }
         return try await change(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
             let today = context.today
             guard let ofToday = try await Rotation.chair(context.connection, mechanism: mechanism, on: today),
                 let termMember = ofToday.termMember, context.caller.clerkMember(in: mechanism) == termMember
             else {
-                throw DomainError(
-                    .notChair, "only the member whose chair term it is today may designate an acting chair")
+                throw DomainError(.notChair, detail: "acting_designator")
             }
             let chair = termMember
             let term = try await context.query(
@@ -226,16 +229,17 @@ extension Cooperation {
             let termStart: CalendarDate = try term.decode("start")
             let termStop: CalendarDate = try term.decode("stop")
             guard from >= today else {
-                throw DomainError(.notFuture, "an acting period starts today (\(today)) or later; the past does not change")
+                throw DomainError(.notFuture, detail: "acting_from_today", ["date": "\(today)"])
             }
             guard from >= termStart, until <= termStop else {
                 throw DomainError.invalid(
-                    "an acting period lies within \(chair)'s own term (\(termStart) to \(termStop.adding(days: -1)))")
+                    "acting_within_term",
+                    ["member": "\(chair)", "from": "\(termStart)", "until": "\(termStop.adding(days: -1))"])
             }
             let members = try await context.members(of: mechanism)
             let acting = member ?? members[(members.firstIndex(of: chair)! + 1) % members.count]
             guard members.contains(acting) else { throw DomainError.notFound("member", acting) }
-            guard acting != chair else { throw DomainError.invalid("\(chair) is already the chair") }
+            guard acting != chair else { throw DomainError.invalid("already_chair", ["member": "\(chair)"]) }
             let id: Int = try await context.query(
                 """
                 INSERT INTO acting_chair (mechanism_code, member_code, period, designated_by, reason)
@@ -270,16 +274,17 @@ extension Cooperation {
                 || (termMember != nil && context.caller.clerkMember(in: mechanism) == termMember)
             else {
                 throw DomainError(
-                    .notChair, "only \(termMember ?? "the term's chair") or an operator may end acting period \(id)")
+                    .notChair, detail: "acting_enders", ["member": "\(termMember ?? "the term's chair")", "id": "\(id)"])
             }
             let start: CalendarDate = try row.decode("start")
             let stop: CalendarDate = try row.decode("stop")
             let today = context.today
             guard !(try row.decode("revoked", as: Bool.self)) else {
-                throw DomainError(.wrongState, "acting period \(id) is already revoked", state: "revoked")
+                throw DomainError(.wrongState, detail: "acting_revoked", ["id": "\(id)"], state: "revoked")
             }
             guard stop > today else {
-                throw DomainError(.notFuture, "acting period \(id) ended on \(stop.adding(days: -1)); the past does not change")
+                throw DomainError(
+                    .notFuture, detail: "acting_ended", ["id": "\(id)", "date": "\(stop.adding(days: -1))"])
             }
             let before = try await context.snapshot(.actingChair, id: id)
             if start >= today {
@@ -301,7 +306,7 @@ extension Cooperation {
         id: Int, member: String, from: CalendarDate
     ) {
         guard let term = try await Rotation.term(context.connection, mechanism: mechanism, year: year) else {
-            throw DomainError.notFound("chair term for", year)
+            throw DomainError(.notFound, detail: "no_term", ["year": "\(year)"])
         }
         return term
     }
@@ -309,7 +314,7 @@ extension Cooperation {
     /// Rotation exceptions only change terms that have not begun.
     private func requireFuture(_ context: ChangeContext, from: CalendarDate, year: Int) throws(DomainError) {
         guard from > context.today else {
-            throw DomainError(.notFuture, "the \(year) term has already begun; only future terms can change")
+            throw DomainError(.notFuture, detail: "term_begun", ["year": "\(year)"])
         }
     }
 
@@ -355,8 +360,7 @@ extension Cooperation {
             "SELECT lower(term) AS s FROM chair_term WHERE id = ANY($1::bigint[])", [[termA] + [termB].compactMap { $0 }]
         ).map { try $0.decode("s") }
         guard startA > context.today, starts.allSatisfy({ $0 > context.today }) else {
-            throw DomainError(
-                .notFuture, "a term has begun since the exception was asked for; it can no longer apply")
+            throw DomainError(.notFuture, detail: "exception_stale")
         }
         if kind == "swap", let memberB, let termB {
             try await context.query("UPDATE chair_term SET member_code = $2 WHERE id = $1", [termA, memberB])

@@ -47,7 +47,7 @@ extension Cooperation {
             return (ids, earlier)
         }
         guard let reserved else {
-            throw DomainError(.authFailed, "too many failed sign-ins; wait \(Int(policy.window / 60)) minutes")
+            throw DomainError(.authFailed, detail: "too_many_sign_ins", ["minutes": "\(Int(policy.window / 60))"])
         }
         let delay = policy.delay(afterFailures: reserved.earlier)
         if delay > .zero { try await Task.sleep(for: delay) }
@@ -81,7 +81,7 @@ extension Cooperation {
         let matches = await Self.offThePool { BCrypt.verify(secret, hash: hash) }
         SignInProbe.current?.record(cost: BCrypt.cost(of: hash) ?? -1)
         guard let row, matches, try row.decode("enabled", as: Bool.self) else {
-            throw DomainError(.authFailed, "wrong name or secret")
+            throw DomainError(.authFailed, detail: "wrong_secret")
         }
         return try row.decode("id")
     }

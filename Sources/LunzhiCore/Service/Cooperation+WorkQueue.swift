@@ -130,7 +130,7 @@ extension Cooperation {
         return try await read(by: principal) { context in
             let item = try await loadItem(context, id)
             guard context.caller.clerkMember(in: item.mechanism) != nil else {
-                throw DomainError(.forbidden, "only clerks of \(item.mechanism) and auditors may read its items' history")
+                throw DomainError(.forbidden, detail: "history_readers", ["mechanism": "\(item.mechanism)"])
             }
             return try await context.query(sql, [String(id), id]).map(AuditEvent.init(row:))
         }

@@ -85,14 +85,13 @@ public struct Cooperation: Sendable {
             FROM principal p LEFT JOIN principal_role r ON r.principal_id = p.id
             WHERE p.id = $1
             """, [id])
-        guard let first = rows.first else { throw DomainError(.authFailed, "principal \(id) does not exist") }
+        guard let first = rows.first else { throw DomainError(.authFailed, detail: "principal_unknown", ["id": "\(id)"]) }
         if try first.decode("disabled", as: Bool.self) {
-            throw DomainError(.authFailed, "principal \(try first.decode("name", as: String.self)) is disabled")
+            throw DomainError(.authFailed, detail: "principal_disabled", ["name": "\(try first.decode("name", as: String.self))"])
         }
         if try first.decode("awaiting_confirmation", as: Bool.self) {
             throw DomainError(
-                .authFailed,
-                "principal \(try first.decode("name", as: String.self)) awaits confirmation by a clerk of its member")
+                .authFailed, detail: "principal_unconfirmed", ["name": "\(try first.decode("name", as: String.self))"])
         }
         var grants: [Caller.Grant] = []
         for row in rows {
@@ -113,16 +112,20 @@ public struct Cooperation: Sendable {
             switch error.code {
             case .exclusionViolation where error.constraintName?.hasPrefix("chair_term") == true,
                 .exclusionViolation where error.constraintName?.hasPrefix("acting_chair") == true:
-                throw DomainError(.termOverlap, "the period overlaps an existing one (\(error.constraintName ?? ""))")
+                throw DomainError(.termOverlap, detail: "period_overlaps", ["constraint": "\(error.constraintName ?? "")"])
             case .exclusionViolation, .uniqueViolation:
-                throw DomainError(.alreadyExists, "\(error.detail ?? error.message) (\(error.constraintName ?? ""))")
+                throw DomainError(
+                    .alreadyExists, detail: "database_duplicate",
+                    ["database": "\(error.detail ?? error.message)", "constraint": "\(error.constraintName ?? "")"])
             case .checkViolation where error.constraintName?.hasSuffix("justified") == true:
-                throw DomainError(.justificationRequired, "the special track needs a written justification")
+                throw DomainError(.justificationRequired, detail: "special_needs_justification")
             case .checkViolation, .notNullViolation, .stringDataRightTruncation, .numericValueOutOfRange,
                 .invalidTextRepresentation, .invalidDatetimeFormat:
-                throw DomainError(.invalidArgument, "\(error.message) (\(error.constraintName ?? error.code.rawValue))")
+                throw DomainError(
+                    .invalidArgument, detail: "database_refused",
+                    ["database": "\(error.message)", "constraint": "\(error.constraintName ?? error.code.rawValue)"])
             case .foreignKeyViolation:
-                throw DomainError(.notFound, error.detail ?? error.message)
+                throw DomainError(.notFound, detail: "database_missing", ["database": "\(error.detail ?? error.message)"])
             default:
                 throw error
             }
@@ -161,7 +164,7 @@ struct ChangeContext {
     /// The member the caller files for in a mechanism; clerks only.
     func ownMember(in mechanism: String) throws(DomainError) -> String {
         guard let member = caller.clerkMember(in: mechanism) else {
-            throw DomainError(.forbidden, "\(caller.name) is not a clerk of any member of \(mechanism)")
+            throw DomainError(.forbidden, detail: "not_a_clerk", ["name": "\(caller.name)", "mechanism": "\(mechanism)"])
         }
         return member
     }
@@ -171,20 +174,27 @@ struct ChangeContext {
     func requireChair(in mechanism: String, to doWhat: String) async throws -> String {
         let chair = try await Rotation.chair(connection, mechanism: mechanism, on: today)
         guard let chair else {
-            throw DomainError(.notChair, "no member chairs \(mechanism) on \(today), so no one may \(doWhat)")
+            throw DomainError(
+                .notChair, detail: "no_chair",
+                ["mechanism": "\(mechanism)", "date": "\(today)", "action": .doing(doWhat)])
         }
         guard caller.clerkMember(in: mechanism) == chair.member else {
-            throw DomainError(.notChair, "only the chair (\(chair.member) on \(today)) may \(doWhat)")
+            throw DomainError(
+                .notChair, detail: "only_chair", ["member": "\(chair.member)", "date": "\(today)", "action": .doing(doWhat)])
         }
         return chair.member
     }
 
     func requireOperator(to doWhat: String) throws(DomainError) {
-        guard caller.isOperator() else { throw DomainError(.forbidden, "only an operator may \(doWhat)") }
+        guard caller.isOperator() else {
+            throw DomainError(.forbidden, detail: "only_operator", ["action": .doing(doWhat)])
+        }
     }
 
     func requireAuditor(to doWhat: String) throws(DomainError) {
-        guard caller.isAuditor() else { throw DomainError(.forbidden, "only an auditor may \(doWhat)") }
+        guard caller.isAuditor() else {
+            throw DomainError(.forbidden, detail: "only_auditor", ["action": .doing(doWhat)])
+        }
     }
 
     /// Appends the audit event of this change (sealed and chained by the database).

@@ -25,7 +25,7 @@ struct AccountRoutes {
         router.post("/account/passphrase") { request, context in
             try await web.post(request, context) { viewer, form in
                 guard form["new"] == form["repeat"] else {
-                    throw DomainError(.invalidArgument, "the two new passphrases differ")
+                    throw DomainError(.invalidArgument, detail: "passphrases_differ")
                 }
                 let keep = try await service.webSessionKey(token: viewer.session.token)
                 try await service.setPassphrase(

@@ -41,10 +41,10 @@ struct ConsultationRoutes {
                 switch context.parameters.get("action") ?? "" {
                 case "table":
                     let items = try form.all("item").map { text -> Int in
-                        guard let id = Int(text), id > 0 else { throw DomainError(.invalidArgument, "item must be an item number") }
+                        guard let id = Int(text), id > 0 else { throw DomainError(.invalidArgument, detail: "form_item") }
                         return id
                     }
-                    guard !items.isEmpty else { throw DomainError(.invalidArgument, "choose at least one item to table") }
+                    guard !items.isEmpty else { throw DomainError(.invalidArgument, detail: "form_table_none") }
                     _ = try await service.table(by: p, consultation: id, items: items)
                 case "open": _ = try await service.openConsultation(by: p, id: id)
                 case "position":
@@ -55,7 +55,7 @@ struct ConsultationRoutes {
                 case "defer": _ = try await service.deferItem(by: p, consultation: id, item: try form.int("item"), reason: form.optional("reason"))
                 case "close": _ = try await service.closeConsultation(by: p, id: id, minutes: form["minutes"] ?? "")
                 case "cancel": _ = try await service.cancelConsultation(by: p, id: id, reason: form["reason"] ?? "")
-                default: throw DomainError(.notFound, "no such action")
+                default: throw DomainError(.notFound, detail: "no_action")
                 }
                 let action = context.parameters.get("action") ?? ""
                 let anchor = form.optional("item").map { "#item-\($0)" } ?? ""

@@ -18,7 +18,7 @@ struct ProjectRoutes {
         router.post("/projects") { request, context in
             try await web.post(request, context) { viewer, form in
                 guard let investment = Money.parse(form["investment"] ?? "") else {
-                    throw DomainError(.invalidArgument, "investment must be an amount of CNY such as 1200000, 300万 or 12.5亿")
+                    throw DomainError(.invalidArgument, detail: "form_amount")
                 }
                 let project = try await service.addProject(
                     by: viewer.principal,

@@ -30,11 +30,11 @@ struct RotationRoutes {
                     _ = try await service.consent(by: p, exception: try form.int("exception"))
                 case "acting":
                     guard let from = CalendarDate(form["from"] ?? ""), let until = CalendarDate(form["until"] ?? "") else {
-                        throw DomainError(.invalidArgument, "from and until must be dates such as 2026-05-01")
+                        throw DomainError(.invalidArgument, detail: "form_dates")
                     }
                     _ = try await service.designateActingChair(
                         by: p, member: form.optional("member")?.uppercased(), from: from, until: until, reason: form["reason"] ?? "")
-                default: throw DomainError(.notFound, "no such action")
+                default: throw DomainError(.notFound, detail: "no_action")
                 }
                 return Layout.redirect("/rotation?done=rotation_\(context.parameters.get("action") ?? "")")
             } refused: { viewer, _, error in try await rotationPage(viewer, error: error) }

@@ -1,35 +1,60 @@
-import LunzhiCore
+import Foundation
 
-/// Every text the web shows, in Simplified Chinese and English, keyed by stable names.
-/// Domain errors are keyed `error.<NAME>` by their stable names (`error.NOT_CHAIR`); audit actions
-/// `action.<action>`; enumerations `<kind>.<raw value>`. A test checks that every key the pages
-/// use exists here in both languages.
-struct Words: Sendable {
-    let language: Language
-    init(_ language: Language) { self.language = language }
+/// Every text the web, the reminders and the refusals' details show, in Simplified Chinese and
+/// English, keyed by stable names. Domain errors are keyed `error.<NAME>` by their stable names
+/// (`error.NOT_CHAIR`), their details `detail.<key>` (`DomainError.Detail`); audit actions
+/// `action.<action>`; reminders `reminder.<kind>`; enumerations `<kind>.<raw value>`. Tests check
+/// that every key the pages, the service and the reminders use exists here in both languages.
+public struct Words: Sendable {
+    public let language: Language
+    public init(_ language: Language) { self.language = language }
 
-    subscript(_ key: String) -> String {
+    public subscript(_ key: String) -> String {
         guard let entry = Catalogue.entries[key] else { return key }
         return language == .zh ? entry.zh : entry.en
     }
 
     /// A refusal's message in this language (the stable name is shown beside it).
-    func error(_ name: DomainError.Name) -> String {
+    public func error(_ name: DomainError.Name) -> String {
         Catalogue.entries["error." + name.rawValue] == nil ? self["error.generic"] : self["error." + name.rawValue]
     }
 
     /// The notice after a successful action (`?done=…` names a catalogue key, never text).
-    func done(_ key: String) -> String {
+    public func done(_ key: String) -> String {
         Catalogue.entries["done." + key] == nil ? self["done.generic"] : self["done." + key]
     }
 
-    func action(_ action: String) -> String {
+    public func action(_ action: String) -> String {
         Catalogue.entries["action." + action] == nil ? action : self["action." + action]
+    }
+
+    /// A refusal's detail in this language: its template filled with the arguments (an argument
+    /// that names a catalogue term is said in this language). Nil when the refusal has no detail.
+    public func detail(_ error: DomainError) -> String? {
+        guard let detail = error.detail else { return nil }
+        return Catalogue.fill(self["detail." + detail.key]) { name in
+            guard let argument = detail.arguments[name] else { return "{\(name)}" }
+            if let term = argument.term, Catalogue.entries[term] != nil, language == .zh { return self[term] }
+            return argument.text
+        }
     }
 }
 
-enum Catalogue {
-    static let entries: [String: (zh: String, en: String)] = [
+public enum Catalogue {
+    /// A template's `{name}` placeholders replaced by `value(name)`.
+    public static func fill(_ template: String, _ value: (String) -> String) -> String {
+        guard template.contains("{") else { return template }
+        var result = ""
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            result += rest[..<open]
+            result += value(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
+    }
+
+    public static let entries: [String: (zh: String, en: String)] = [
         "app.name": ("轮值工作台", "Lunzhi workspace"),
         "language.zh": ("简体中文", "Simplified Chinese"),
         "language.en": ("英文", "English"),
@@ -401,5 +426,227 @@ enum Catalogue {
         "action.consultation.defer": ("暂缓", "Deferred"),
         "action.consultation.close": ("会商结束", "Consultation closed"),
         "action.consultation.cancel": ("会商取消", "Consultation cancelled"),
+        // Refusals' details (DomainError.Detail): the English is the console's message, word for word.
+        "detail.not_found": ("找不到{thing} {id}", "{thing} {id} does not exist"),
+        "detail.principal_unknown": ("账户 {id} 不存在", "principal {id} does not exist"),
+        "detail.principal_disabled": ("账户 {name} 已停用", "principal {name} is disabled"),
+        "detail.principal_unconfirmed": ("账户 {name} 尚待本单位联络员确认", "principal {name} awaits confirmation by a clerk of its member"),
+        "detail.period_overlaps": ("该时段与已有的任期或代理期重叠（{constraint}）", "the period overlaps an existing one ({constraint})"),
+        "detail.database_duplicate": ("数据库发现重复记录：{database}（{constraint}）", "{database} ({constraint})"),
+        "detail.special_needs_justification": ("特事特办须写明理由", "the special track needs a written justification"),
+        "detail.database_refused": ("数据库拒绝了这项内容：{database}（{constraint}）", "{database} ({constraint})"),
+        "detail.database_missing": ("所引用的对象不存在：{database}", "{database}"),
+        "detail.not_a_clerk": ("{name} 不是 {mechanism} 任何成员单位的联络员", "{name} is not a clerk of any member of {mechanism}"),
+        "detail.no_chair": ("{date} {mechanism} 没有轮值主席单位，任何单位都不能{action}", "no member chairs {mechanism} on {date}, so no one may {action}"),
+        "detail.only_chair": ("只有轮值主席单位（{date} 为 {member}）才能{action}", "only the chair ({member} on {date}) may {action}"),
+        "detail.only_operator": ("只有运维管理员才能{action}", "only an operator may {action}"),
+        "detail.only_auditor": ("只有审计员才能{action}", "only an auditor may {action}"),
+        "detail.too_many_sign_ins": ("登录失败次数过多，请 {minutes} 分钟后再试", "too many failed sign-ins; wait {minutes} minutes"),
+        "detail.wrong_secret": ("账户名或密钥不正确", "wrong name or secret"),
+        "detail.mechanism_code": ("机制代码为 2–16 位大写字母或数字", "a mechanism code is 2–16 capital letters or digits"),
+        "detail.mechanism_members": ("一个机制至少需要两个不同的成员单位", "a mechanism needs at least two distinct members"),
+        "detail.due_days": ("办理期限须在 1 至 365 天之间", "due days must be between 1 and 365"),
+        "detail.quorum_range": ("法定人数须在 1 至 {count} 之间", "the quorum must be between 1 and {count}"),
+        "detail.special_track_justification": ("特事特办须写明理由", "the special track (特事特办) needs a written justification"),
+        "detail.own_items_submit": ("只有 {member} 的联络员才能提交本单位的议题", "only clerks of {member} may submit its items"),
+        "detail.own_items_withdraw": ("只有 {member} 的联络员才能撤回本单位的议题", "only clerks of {member} may withdraw its items"),
+        "detail.own_items_revise": ("只有 {member} 的联络员才能修改本单位的议题", "only clerks of {member} may revise its items"),
+        "detail.investment_amount": ("投资额须为不小于零的人民币金额", "investment must be a non-negative amount of CNY"),
+        "detail.host_stage": ("只有项目所在地 {member} 的联络员才能变更项目阶段", "only clerks of the host member {member} may change the stage"),
+        "detail.project_already": ("项目 {id} 已处于“{stage}”阶段", "project {id} is already {stage}"),
+        "detail.not_member_of": ("{member} 不是 {mechanism} 的成员单位", "{member} is not a member of {mechanism}"),
+        "detail.screened_industry": ("项目 {id} 属于限制类产业（{industry}，目录第 {version} 版），只能按特事特办并写明理由", "project {id} is in an excluded industry ({industry}, catalogue v{version}); only the special track with a justification may carry it"),
+        "detail.approval_already": ("一事一议申请 {id} 已办结（{state}）", "approval {id} is already {state}"),
+        "detail.party_clerks_answer": ("只有相关方的联络员才能答复", "only clerks of a party may answer"),
+        "detail.not_party": ("{member} 不是一事一议申请 {id} 的相关方", "{member} is not a party to approval {id}"),
+        "detail.already_answered": ("{member} 已经答复（{answer}）", "{member} has already answered ({answer})"),
+        "detail.meeting_needs_time": ("{kind}须填写召开时间", "a {kind} needs at= (when it meets)"),
+        "detail.silence_written_only": ("默许程序只适用于书面会商", "the silence procedure is for written consultations only"),
+        "detail.written_needs_deadline": ("书面会商须设定答复截止时间", "a written procedure needs a response deadline"),
+        "detail.response_before_agenda": ("答复截止时间不能早于议题提交截止时间", "the response deadline must not precede the agenda deadline"),
+        "detail.agenda_deadline_future": ("议题提交截止时间须在今后", "the agenda deadline must be in the future"),
+        "detail.items_once": ("每个议题只能列一次", "name each item once"),
+        "detail.agenda_deadline_passed": ("会商 {id} 的议题提交已截止，只有急事急办议题仍可列入", "the agenda deadline of consultation {id} has passed; only urgent items may still be tabled"),
+        "detail.reserve_needs_note": ("保留意见须附说明", "a reserved position needs a note"),
+        "detail.response_deadline_passed": ("会商 {id} 的答复已截止", "the response deadline of consultation {id} has passed"),
+        "detail.waiting_for": ("尚待以下成员表态：{members}", "waiting for the positions of {members}"),
+        "detail.items_undecided": ("议题 {items} 尚未决定，请先决定或暂缓", "items {items} are not decided yet; decide or defer them first"),
+        "detail.not_on_agenda": ("议题 {item} 不在会商 {id} 的议程上", "item {item} is not on the agenda of consultation {id}"),
+        "detail.item_decided": ("议题 {item} 已有决定（{outcome}）", "item {item} is already decided ({outcome})"),
+        "detail.history_readers": ("只有 {mechanism} 的联络员和审计员才能查看议题的办理经过", "only clerks of {mechanism} and auditors may read its items' history"),
+        "detail.order_each_once": ("轮值顺序须每个成员单位各列一次", "the order must name each member once"),
+        "detail.plan_years": ("可安排 1 至 {count} 年，年份在 {first}–{last} 之间", "plan between 1 and {count} years within {first}–{last}"),
+        "detail.not_member_listed": ("{member} 不是 {mechanism} 的成员单位（成员：{members}）", "{member} is not a member of {mechanism} (members: {members})"),
+        "detail.swap_two_years": ("请选择两个不同的年份对调", "swap two different years"),
+        "detail.swap_askers": ("只有运维管理员或 {first}、{second} 的联络员才能申请对调", "only an operator or a clerk of {first} or {second} may ask for this swap"),
+        "detail.same_chair": ("这两个年份都由 {member} 轮值", "both years are chaired by {member}"),
+        "detail.skip_askers": ("只有运维管理员或 {member} 的联络员才能申请跳过其轮值", "only an operator or a clerk of {member} may ask to skip its turn"),
+        "detail.exception_state": ("轮值例外 {id} 当前为“{state}”", "rotation exception {id} is {state}"),
+        "detail.consenters": ("只有 {members} 的联络员才能表示同意", "only clerks of {members} may consent"),
+        "detail.period_order": ("结束日期须晚于开始日期", "the period must end after it starts"),
+        "detail.acting_designator": ("只有今日任期所属的轮值主席单位才能指定代理主席", "only the member whose chair term it is today may designate an acting chair"),
+        "detail.acting_from_today": ("代理期须从今天（{date}）或以后开始，已过去的日期不能更改", "an acting period starts today ({date}) or later; the past does not change"),
+        "detail.acting_within_term": ("代理期须在 {member} 本身的任期之内（{from} 至 {until}）", "an acting period lies within {member}'s own term ({from} to {until})"),
+        "detail.already_chair": ("{member} 已是轮值主席单位", "{member} is already the chair"),
+        "detail.acting_enders": ("只有 {member} 或运维管理员才能结束代理期 {id}", "only {member} or an operator may end acting period {id}"),
+        "detail.acting_revoked": ("代理期 {id} 已被撤销", "acting period {id} is already revoked"),
+        "detail.acting_ended": ("代理期 {id} 已于 {date} 结束，已过去的日期不能更改", "acting period {id} ended on {date}; the past does not change"),
+        "detail.no_term": ("{year} 年度没有轮值任期", "chair term for {year} does not exist"),
+        "detail.term_begun": ("{year} 年度任期已经开始，只能更改今后的任期", "the {year} term has already begun; only future terms can change"),
+        "detail.exception_stale": ("申请之后已有任期开始，这项轮值例外不能再生效", "a term has begun since the exception was asked for; it can no longer apply"),
+        "detail.principal_name": ("账户名为 2–64 个字符：以 a–z 开头，其后为 a–z、0–9、“.”、“_”或“-”", "a principal's name is 2–64 characters: a–z first, then a–z, 0–9, '.', '_' or '-'"),
+        "detail.clerk_needs_member": ("联络员须指定所属成员单位", "a clerk needs member="),
+        "detail.only_clerks_member": ("只有联络员隶属于成员单位", "only clerks belong to a member"),
+        "detail.principal_exists": ("已有名为 {name} 的账户", "a principal named {name} exists"),
+        "detail.no_principal": ("没有名为 {name} 的账户", "no principal named {name}"),
+        "detail.confirmers": ("只有 {member} 的其他联络员才能确认 {name}", "only a clerk of {member} may confirm {name}"),
+        "detail.not_awaiting": ("{name} 无需确认", "{name} does not await confirmation"),
+        "detail.disable_self": ("运维管理员不能停用自己的账户", "an operator cannot disable itself"),
+        "detail.passphrase_text": ("口令不能含 NUL 字符，且最多 200 字节", "a passphrase has no NUL and at most 200 bytes"),
+        "detail.passphrase_short": ("口令至少 {count} 个字符", "a passphrase has at least {count} characters"),
+        "detail.passphrase_same": ("新口令与当前口令相同", "the new passphrase is the current one"),
+        "detail.channel_choice": ("提醒方式须为以下之一：{choices}", "channel must be one of {choices}"),
+        "detail.not_email": ("这不是电子邮件地址", "not an e-mail address"),
+        "detail.webhook_secret": ("网络回调须设置至少 16 个字符的密钥", "a webhook needs secret= of at least 16 characters"),
+        "detail.file_contact_name": ("文件方式的地址是提醒服务文件目录中的文件名（字母、数字、. _ -），不是路径", "a file contact is a file name (letters, digits, . _ -) inside the daemon's --file-channel-dir, not a path"),
+        "detail.own_contacts": ("联络员只能管理本单位的提醒方式", "clerks manage their own member's contacts only"),
+        "detail.queue_readers": ("只有运维管理员和审计员才能查看提醒队列", "only operators and auditors may list the reminder queue"),
+        "detail.retry_dead_only": ("提醒 {id} 当前为 {state}，只有已放弃的提醒才能重发", "reminder {id} is {state}; only dead reminders can be retried"),
+        "detail.entity_choice": ("对象类型须为以下之一：{choices}", "entity must be one of {choices}"),
+        "detail.log_limit": ("条数须在 1 至 {count} 之间", "limit must be between 1 and {count}"),
+        "detail.log_after": ("起始序号须为 0 或以上", "after must be a seq of 0 or more"),
+        "detail.log_action": ("操作须形如 item.submit，或写 item 表示议题的全部操作", "action must look like item.submit, or item for every item action"),
+        "detail.audit_users": ("只有审计员和运维管理员才能{action}审计记录", "only auditors and operators may {action} the audit log"),
+        "detail.range_year": ("{field}须为 {first} 至 {last} 之间的年份", "{field} must be a year from {first} to {last}"),
+        "detail.range_date": ("{field}须为 {first} 至 {last} 之间的日期", "{field} must be a date from {first} to {last}"),
+        "detail.range_time": ("{field}须为 {first} 至 {last} 之间的时间", "{field} must be a time from {first} to {last}"),
+        "detail.range_number": ("{field}须在 {first} 至 {last} 之间", "{field} must be from {first} to {last}"),
+        "detail.range_amount": ("{field}须为 0 至 999999999999999999.99 元之间的金额", "{field} must be an amount from 0 to 999999999999999999.99 CNY"),
+        "detail.text_nul": ("{field}含有 NUL 字符", "{field} contains a NUL byte"),
+        "detail.text_control": ("{field}含有控制字符 U+{code}", "{field} contains control character U+{code}"),
+        "detail.text_too_long": ("{field}有 {count} 个字符，最多允许 {limit} 个", "{field} has {count} characters; at most {limit} are allowed"),
+        "detail.text_empty": ("{field}不能为空（也不能只有不可见字符）", "{field} must not be empty (or only invisible characters)"),
+        "detail.justification_short": ("理由须至少写 {count} 个可见的文字或数字", "a justification must say why in at least {count} visible letters or digits"),
+        "detail.webhook_url": ("网络回调地址须为带主机名的 http(s):// 网址", "a webhook is an http(s):// URL with a host"),
+        "detail.webhook_userinfo": ("网络回调地址不能含用户名或密码，每个请求由密钥签名", "a webhook URL carries no user or password; the secret signs each request"),
+        "detail.webhook_address": ("网络回调不能发往 {host}：这是回环、内网或链路本地地址", "webhooks may not go to {host}: a loopback, private or link-local address"),
+        "detail.webhook_local_name": ("网络回调不能发往 {host}：这是本地网络的名称", "webhooks may not go to {host}: a name of the local network"),
+        "detail.form_escape": ("表单含有格式错误的 % 转义", "the form has a malformed % escape"),
+        "detail.form_utf8": ("表单不是有效的 UTF-8 编码", "the form is not valid UTF-8"),
+        "detail.form_required": ("请填写{field}", "{field} is required"),
+        "detail.form_number": ("{field}须为正整数", "{field} must be a positive whole number"),
+        "detail.form_choice": ("{field}不在可选范围内", "{field} is not one of the choices"),
+        "detail.form_time": ("{field}须为日期和时间，如 2026-05-01T09:30", "{field} must be a date and time such as 2026-05-01T09:30"),
+        "detail.form_amount": ("投资额须为人民币金额，如 1200000、300万 或 12.5亿", "investment must be an amount of CNY such as 1200000, 300万 or 12.5亿"),
+        "detail.form_item": ("议题须为议题编号", "item must be an item number"),
+        "detail.form_table_none": ("请至少选择一个议题列入议程", "choose at least one item to table"),
+        "detail.form_dates": ("起止日期须为日期，如 2026-05-01", "from and until must be dates such as 2026-05-01"),
+        "detail.no_action": ("没有这项操作", "no such action"),
+        "detail.no_page": ("没有这个页面", "no such page"),
+        "detail.passphrases_differ": ("两次输入的新口令不一致", "the two new passphrases differ"),
+        "detail.proof_seq": ("序号须为 1 或以上", "seq must be 1 or more"),
+        "detail.proof_no_key": ("服务未配置审计密钥，没有可供证明的签名检查点", "no audit key is configured, so no signed checkpoint can be proved against"),
+        "detail.proof_not_covered": ("尚无覆盖序号 {seq} 的第 2 版签名检查点（下一个检查点会覆盖）", "no signed version-2 checkpoint covers seq {seq} yet (the next checkpoint will)"),
+        "detail.proof_no_event": ("审计事件 {seq} 不存在", "event {seq} does not exist"),
+        "detail.proof_number": ("决定文号形如 2026-001", "a decision number looks like 2026-001"),
+        "detail.proof_no_decision": ("没有文号为 {number} 的决定", "no decision numbered {number}"),
+        "detail.proof_sizes": ("检查点大小须满足 1 ≤ 旧 ≤ 新 ≤ {size}（审计记录的条数）", "sizes must satisfy 1 ≤ old ≤ new ≤ {size} (the log's size)"),
+        // Terms that refusals' details name
+        "thing.member": ("成员单位", "member"),
+        "thing.item": ("议题", "item"),
+        "thing.project": ("项目", "project"),
+        "thing.mechanism": ("机制", "mechanism"),
+        "thing.approval": ("一事一议申请", "approval"),
+        "thing.consultation": ("会商", "consultation"),
+        "thing.rotation_exception": ("轮值例外", "rotation exception"),
+        "thing.acting_period": ("代理期", "acting period"),
+        "thing.clerk": ("联络员", "clerk"),
+        "thing.enabled_principal": ("在用账户", "enabled principal"),
+        "thing.contact": ("提醒方式", "contact"),
+        "thing.reminder": ("提醒", "reminder"),
+        "doing.accept_items": ("受理议题", "accept items"),
+        "doing.return_items": ("退回议题", "return items"),
+        "doing.convene_consultations": ("召集会商", "convene consultations"),
+        "doing.table_items": ("将议题列入议程", "table items"),
+        "doing.open_consultations": ("开始会商", "open consultations"),
+        "doing.decide_items": ("对议题作出决定", "decide items"),
+        "doing.defer_items": ("暂缓议题", "defer items"),
+        "doing.close_consultations": ("结束会商", "close consultations"),
+        "doing.cancel_consultations": ("取消会商", "cancel consultations"),
+        "doing.rename_members": ("更改成员单位名称", "rename members"),
+        "doing.create_mechanisms": ("创建机制", "create mechanisms"),
+        "doing.configure_mechanisms": ("配置机制", "configure mechanisms"),
+        "doing.plan_the_rotation": ("安排轮值", "plan the rotation"),
+        "doing.add_principals": ("新增账户", "add principals"),
+        "doing.disable_principals": ("停用账户", "disable principals"),
+        "doing.list_principals": ("查看账户列表", "list principals"),
+        "doing.add_file_contacts": ("添加文件方式的提醒", "add file contacts"),
+        "doing.retry_reminders": ("重发提醒", "retry reminders"),
+        "doing.read_the_history": ("查看办理经过", "read the history"),
+        "doing.read_the_audit_log": ("查看审计记录", "read the audit log"),
+        "doing.rebuild_past_states": ("重建过去的状态", "rebuild past states"),
+        "doing.list_the_decisions": ("查看决定列表", "list the decisions"),
+        "audit_use.verify": ("核验", "verify"),
+        "audit_use.export": ("导出", "export"),
+        "audit_use.prove": ("证明", "prove"),
+        "field.address": ("地址", "address"),
+        "field.ask": ("申请事项", "ask"),
+        "field.body": ("正文", "body"),
+        "field.display_name": ("显示名称", "display name"),
+        "field.enterprise": ("企业", "enterprise"),
+        "field.justification": ("理由", "justification"),
+        "field.member_name": ("成员单位名称", "member name"),
+        "field.minutes": ("纪要", "minutes"),
+        "field.name": ("名称", "name"),
+        "field.note": ("说明", "note"),
+        "field.place": ("地点", "place"),
+        "field.reason": ("理由", "reason"),
+        "field.sub-industry": ("细分行业", "sub-industry"),
+        "field.title": ("标题", "title"),
+        "field.the_date": ("日期", "the date"),
+        "field.from": ("开始日期", "from"),
+        "field.to": ("结束日期", "to"),
+        "field.year": ("年份", "year"),
+        "field.the_first_year": ("第一个年份", "the first year"),
+        "field.the_second_year": ("第二个年份", "the second year"),
+        "field.the_year": ("年份", "the year"),
+        "field.at": ("召开时间", "at"),
+        "field.deadline": ("截止时间", "deadline"),
+        "field.since": ("起始时间", "since"),
+        "field.until": ("截止时间", "until"),
+        "field.the_time": ("时间", "the time"),
+        "field.limit": ("条数", "limit"),
+        "field.investment": ("投资额", "investment"),
+        "field.agenda_deadline": ("议题提交截止时间", "agenda_deadline"),
+        "field.answer": ("答复", "answer"),
+        "field.category": ("类别", "category"),
+        "field.channel": ("提醒方式", "channel"),
+        "field.exception": ("轮值例外", "exception"),
+        "field.from_year": ("起始年份", "from_year"),
+        "field.id": ("编号", "id"),
+        "field.industry": ("产业", "industry"),
+        "field.item": ("议题", "item"),
+        "field.kind": ("会商方式", "kind"),
+        "field.language": ("语言", "language"),
+        "field.member": ("成员单位", "member"),
+        "field.project": ("项目", "project"),
+        "field.response_deadline": ("答复截止时间", "response_deadline"),
+        "field.role": ("角色", "role"),
+        "field.rule": ("决定规则", "rule"),
+        "field.secret": ("密钥", "secret"),
+        "field.source": ("来源", "source"),
+        "field.stage": ("阶段", "stage"),
+        "field.stance": ("立场", "stance"),
+        "field.track": ("办理方式", "track"),
+        "field.year_a": ("第一个年份", "year_a"),
+        "field.year_b": ("第二个年份", "year_b"),
+        "field.years": ("年数", "years"),
+        "field.party": ("相关方", "party"),
+        "screened.steel": ("钢铁", "steel"),
+        "screened.cement": ("水泥", "cement"),
+        "screened.flat_glass": ("平板玻璃", "flat glass"),
+        "screened.aluminium_smelting": ("铝冶炼", "aluminium smelting"),
+        "screened.traditional_coal_chemicals": ("传统煤化工", "traditional coal chemicals"),
+        "screened.paper": ("造纸", "paper"),
     ]
 }
