@@ -2,39 +2,56 @@ import Foundation
 import LunzhiCore
 import PostgresLibPQ
 
-/// What a member is told: a Chinese subject and body with an English line, and the JSON a
-/// webhook or file receives.
+/// What a member is told: a subject in Chinese and English, and a body in Chinese then English,
+/// every word from the one catalogue (`reminder.<kind>`, `reminder.field.<key>`, …) and every time
+/// in Asia/Shanghai; and the JSON a webhook or file receives (machine-readable, times in UTC).
 public struct ReminderMessage: Sendable {
     public var subject: String
     public var body: String
     public var json: String
 
-    static let titles: [ReminderKind: (String, String)] = [
-        .itemSubmitted: ("议题已提交，请轮值牵头方受理", "An agenda item was submitted for the chair's decision"),
-        .itemReturned: ("议题已退回，请修改后重新提交", "An agenda item was returned to its filer"),
-        .consultationConvened: ("轮值牵头方召集协商议事", "The chair convened a consultation"),
-        .approvalRequested: ("一事一议申请待答复", "A case-by-case approval awaits your answer"),
-        .approvalDue: ("一事一议申请即将到期", "A case-by-case approval is due soon"),
-        .approvalOverdue: ("一事一议申请已逾期", "A case-by-case approval is overdue"),
-        .agendaDeadline: ("议题提交截止临近", "The agenda deadline is near"),
-        .meetingTomorrow: ("协商会议明日召开", "The consultation meets tomorrow"),
-        .responseDue: ("书面协商答复截止临近", "A written procedure's response is due"),
-        .auditCheckpoint: ("审计检查点，请留存备查", "An audit checkpoint: keep this copy"),
-        .rotationHandover: ("轮值牵头交接提醒（30天后换届）", "The chair passes to the next member in 30 days"),
-        .principalAdded: ("本单位新增账号，请核实", "A principal was created for your member: check it"),
+    /// The payload's values that are catalogue terms, by payload key (`track` → `track.urgent`).
+    static let terms: [String: String] = [
+        "track": "track", "kind": "kind", "role": "role", "confirmation": "reminder.confirmation",
     ]
+    /// Payload keys whose values are dates (`2026-03-01`), shown as dates in the reader's language.
+    static let dates: Set<String> = ["starts"]
+    /// Payload keys whose values are times (UTC, ISO 8601), shown in Asia/Shanghai.
+    static let times: Set<String> = ["deadline", "at"]
 
     public init(_ reminder: ClaimedReminder) {
-        let (zh, en) = Self.titles[reminder.kind] ?? ("轮值机制提醒", "Lunzhi reminder")
         let payload =
             reminder.payload.text == "{}" ? [:] : (try? reminder.payload.decode(as: [String: String].self)) ?? [:]
-        subject = "【轮值】\(zh) / \(en)"
-        var lines = [
-            zh, en, "", "机制 Mechanism: \(reminder.mechanism)", "对象 Subject: \(reminder.entity) \(reminder.entityID)",
-        ]
-        for key in payload.keys.sorted() { lines.append("\(key): \(payload[key]!)") }
-        lines.append("")
-        lines.append("提醒编号 Reminder: \(reminder.idempotencyKey)")
+        func title(_ w: Words) -> String {
+            let key = "reminder." + reminder.kind.rawValue
+            return Catalogue.entries[key] == nil ? w["reminder.generic"] : w[key]
+        }
+        let (zh, en) = (Words(.zh), Words(.en))
+        subject = "【\(zh["reminder.brand"])】\(title(zh)) / \(title(en))"
+        var lines: [String] = []
+        for w in [zh, en] {
+            let thing = "thing." + reminder.entity
+            let entity = Catalogue.entries[thing] == nil ? reminder.entity : w[thing]
+            lines.append(title(w))
+            lines.append(w["reminder.mechanism"] + w["reminder.colon"] + reminder.mechanism)
+            lines.append(w["reminder.subject"] + w["reminder.colon"] + entity + " " + reminder.entityID)
+            for key in payload.keys.sorted() {
+                let label = Catalogue.entries["reminder.field." + key] == nil ? key : w["reminder.field." + key]
+                var value = payload[key]!
+                if let kind = Self.terms[key], Catalogue.entries[kind + "." + value] != nil {
+                    value = w[kind + "." + value]
+                } else if Self.dates.contains(key), let day = CalendarDate(value) {
+                    value = TimeFormat.date(day, w.language)
+                } else if Self.times.contains(key), let micros = PostgresTimestamp.parse(value) {
+                    value = TimeFormat.time(Date(timeIntervalSince1970: Double(micros) / 1_000_000), w.language) + w["reminder.zone"]
+                }
+                lines.append(label + w["reminder.colon"] + value)
+            }
+            lines.append(
+                w["reminder.due"] + w["reminder.colon"] + TimeFormat.time(reminder.dueAt, w.language) + w["reminder.zone"])
+            lines.append("")
+        }
+        lines.append(zh["reminder.key"] + " / " + en["reminder.key"] + ": " + reminder.idempotencyKey)
         body = lines.joined(separator: "\n")
         // Keys in byte order, as receivers and the documented examples expect.
         let object: JSONValue = .object([

@@ -108,18 +108,21 @@ extension Cooperation {
                     "INSERT INTO approval_party (approval_id, member_code) VALUES ($1, $2)", [id, party])
                 try await context.remind(
                     .approvalRequested, mechanism: mechanism, member: party, entity: "approval", id: id,
-                    payload: ["project": project.name, "track": request.track.rawValue])
+                    payload: [
+                        "project": project.name, "track": request.track.rawValue, "deadline": Self.reminderTime(due),
+                    ])
                 if due.addingTimeInterval(-warning) > context.now {
                     try await context.remind(
                         .approvalDue, mechanism: mechanism, member: party, entity: "approval", id: id,
-                        due: due.addingTimeInterval(-warning))
+                        due: due.addingTimeInterval(-warning), payload: ["deadline": Self.reminderTime(due)])
                 }
             }
             // Overdue: the chair's member and the requester, once at the due time, then weekly while
             // it stays overdue (Cooperation.reminderDelivered schedules the repeats).
             for member in Set([requester, chair].compactMap { $0 }).sorted() {
                 try await context.remind(
-                    .approvalOverdue, mechanism: mechanism, member: member, entity: "approval", id: id, due: due)
+                    .approvalOverdue, mechanism: mechanism, member: member, entity: "approval", id: id, due: due,
+                    payload: ["deadline": Self.reminderTime(due)])
             }
             try await context.audit(
                 "approval.request", entity: "approval", id: id, mechanism: mechanism,

@@ -85,7 +85,7 @@ extension Cooperation {
                     .principalAdded, mechanism: mechanismCode, member: member, entity: "principal", id: id,
                     payload: [
                         "principal": name, "role": role.rawValue,
-                        "confirmation": awaiting ? "needs a clerk of \(member): USER CONFIRM \(name)" : "first clerk",
+                        "confirmation": awaiting ? "required" : "first_clerk",
                     ])
             }
             return CreatedPrincipal(id: id, secret: secret, awaitingConfirmation: awaiting)
