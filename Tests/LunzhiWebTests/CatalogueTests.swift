@@ -49,7 +49,7 @@ import Testing
         all("queue.", WorkEntry.Kind.self)
         for action in ["submit", "withdraw", "accept", "return"] { keys.insert("done.item_" + action) }
         for action in ["table", "open", "position", "decide", "defer", "close", "cancel"] { keys.insert("done.consultation_" + action) }
-        for action in ["plan", "swap", "skip", "consent", "acting"] { keys.insert("done.rotation_" + action) }
+        for action in ["plan", "swap", "skip", "consent", "acting", "revoke"] { keys.insert("done.rotation_" + action) }
         for kind in ["term", "gap", "acting"] { keys.insert("schedule." + kind) }
         for channel in Cooperation.contactChannels { keys.insert("channel." + channel) }
         let missing = keys.filter { Catalogue.entries[$0] == nil }.sorted()

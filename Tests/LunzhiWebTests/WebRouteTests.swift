@@ -78,6 +78,37 @@ import Testing
         }
     }
 
+    /// The chair designates an acting chair and ends it early from the rotation page; the form is
+    /// offered to the chair's member and operators only, and a forged end is refused by the domain.
+    @Test func theChairEndsAnActingPeriodFromTheRotationPage() async throws {
+        try await WebHarness.with { h in
+            let f = h.fixture
+            let (gs, qh, op) = (try await h.browser("clerk-gs"), try await h.browser("clerk-qh"), try await h.browser("operator"))
+            let designated = try await h.post(
+                "/rotation/acting", gs, [("member", "QH"), ("from", "2026-03-10"), ("until", "2026-03-20"), ("reason", "主任出访")])
+            #expect(designated.status == .seeOther && designated.location == "/rotation?done=rotation_acting")
+            let id: Int = try await f.pool.query("SELECT id FROM acting_chair").single().decode("id")
+            #expect(try await h.get("/rotation", gs).body.contains("action=\"/rotation/revoke\""))
+            #expect(try await h.get("/rotation", op).body.contains("action=\"/rotation/revoke\""))
+            #expect(!(try await h.get("/rotation", qh).body.contains("action=\"/rotation/revoke\"")))
+            // Qinghai, the acting member itself, may not end it: refused with the Chinese detail.
+            let before = try await h.counts()
+            let forged = try await h.post("/rotation/revoke", qh, [("id", String(id)), ("reason", "不需要了")])
+            #expect(forged.status == .forbidden && forged.body.contains("NOT_CHAIR"))
+            #expect(forged.body.contains("只有 GS 或运维管理员才能结束代理期 \(id)"))
+            #expect(try await h.counts() == before)
+            // Without a reason: refused, nothing changes.
+            let bare = try await h.post("/rotation/revoke", gs, [("id", String(id))])
+            #expect(bare.status == .unprocessableContent && bare.body.contains("理由不能为空"))
+            #expect(try await h.counts() == before)
+            let ended = try await h.post("/rotation/revoke", gs, [("id", String(id)), ("reason", "主任提前回国")])
+            #expect(ended.status == .seeOther && ended.location == "/rotation?done=rotation_revoke")
+            #expect(try await f.pool.query("SELECT revoked FROM acting_chair").single().decode("revoked", as: Bool.self))
+            let page = try await h.get("/rotation?done=rotation_revoke", gs)
+            #expect(page.body.contains("代理期已结束") && !page.body.contains("action=\"/rotation/revoke\""))
+        }
+    }
+
     @Test func aForgedPostIsRefusedByTheDomainAndChangesNothing() async throws {
         try await WebHarness.with { h in
             let f = h.fixture

@@ -61,6 +61,7 @@ enum MechanismCommands {
                 "\(entries.count) entries from \(from) until \(to)",
                 lines: entries.map {
                     "\($0.from) … \($0.until.adding(days: -1)) \($0.kind.rawValue)" + ($0.member.map { " \($0)" } ?? "")
+                        + ($0.actingID.map { " (#\($0))" } ?? "")
                 },
                 data: .array(
                     entries.map {
@@ -68,6 +69,7 @@ enum MechanismCommands {
                             ("kind", .string($0.kind.rawValue)), ("member", .optional($0.member)),
                             ("from", .string($0.from.description)),
                             ("until", .string($0.until.description)),
+                            ("acting_id", $0.actingID.map { .int($0) } ?? .null),
                         ])
                     }))
         },

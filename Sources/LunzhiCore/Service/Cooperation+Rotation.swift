@@ -36,10 +36,11 @@ extension Cooperation {
             let mechanism = try await context.mechanism(mechanism)
             let rows = try await context.query(
                 """
-                SELECT 'term' AS kind, member_code, greatest(lower(term), $2::date) AS start, least(upper(term), $3::date) AS stop
+                SELECT 'term' AS kind, member_code, greatest(lower(term), $2::date) AS start, least(upper(term), $3::date) AS stop,
+                       NULL::bigint AS acting_id
                   FROM chair_term WHERE mechanism_code = $1 AND term && daterange($2::date, $3::date)
                 UNION ALL
-                SELECT 'acting', member_code, greatest(lower(period), $2::date), least(upper(period), $3::date)
+                SELECT 'acting', member_code, greatest(lower(period), $2::date), least(upper(period), $3::date), id
                   FROM acting_chair WHERE mechanism_code = $1 AND NOT revoked AND period && daterange($2::date, $3::date)
                 ORDER BY start, kind DESC
                 """, [mechanism, from, until])
@@ -56,7 +57,9 @@ extension Cooperation {
                     covered = max(covered, stop)
                 }
                 entries.append(
-                    ScheduleEntry(kind: kind, member: try row.decode("member_code"), from: start, until: stop))
+                    ScheduleEntry(
+                        kind: kind, member: try row.decode("member_code"), from: start, until: stop,
+                        actingID: try row.decode("acting_id")))
             }
             if covered < until { entries.append(ScheduleEntry(kind: .gap, member: nil, from: covered, until: until)) }
             return entries

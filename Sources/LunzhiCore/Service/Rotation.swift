@@ -20,6 +20,8 @@ public struct ScheduleEntry: Sendable, Equatable {
     public var from: CalendarDate
     /// Exclusive end.
     public var until: CalendarDate
+    /// The acting period's id (`CHAIR REVOKE <id>`); nil for terms and gaps.
+    public var actingID: Int? = nil
 }
 
 /// Reads of the rotation calendar, shared by the service's checks.

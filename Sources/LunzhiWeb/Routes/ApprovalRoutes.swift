@@ -120,7 +120,7 @@ struct ApprovalRoutes {
             (w["items.track"], UI.badge(w["track." + a.track.rawValue], kind: "track-" + a.track.rawValue)),
             (w["approvals.requested"], UI.text(viewer.time(a.requestedAt))),
             (w["approvals.due"], UI.text(viewer.time(a.dueAt))),
-            (w["approvals.screening"], UI.text(a.screening.screenedCode.map { w["approvals.screened"] + " " + $0 } ?? w["approvals.clear"])),
+            (w["approvals.screening"], UI.text(a.screening.screenedCode.map { Self.screened($0, a.screening.catalogueVersion, w) } ?? w["approvals.clear"])),
         ]
         if let decided = a.decidedAt { facts.append((w["approvals.decided"], UI.text(viewer.time(decided)))) }
         h.append(UI.facts(facts))
@@ -155,5 +155,11 @@ struct ApprovalRoutes {
         return Layout.page(
             viewer, title: w["approvals.one"] + " #\(a.id)", section: .approvals, status: error.map(Layout.status(of:)) ?? .ok,
             notice: done.map { w.done($0) }, error: error, h)
+    }
+
+    /// `属限制类产业：钢铁（目录第 1 版）`: the excluded industry by its catalogue term.
+    static func screened(_ code: String, _ version: Int, _ w: Words) -> String {
+        let industry = Catalogue.entries["screened." + code] == nil ? code : w["screened." + code]
+        return Catalogue.fill(w["approvals.screened_as"]) { $0 == "industry" ? industry : String(version) }
     }
 }

@@ -34,6 +34,8 @@ struct RotationRoutes {
                     }
                     _ = try await service.designateActingChair(
                         by: p, member: form.optional("member")?.uppercased(), from: from, until: until, reason: form["reason"] ?? "")
+                case "revoke":
+                    try await service.endActingChair(by: p, id: try form.int("id"), reason: form["reason"] ?? "")
                 default: throw DomainError(.notFound, detail: "no_action")
                 }
                 return Layout.redirect("/rotation?done=rotation_\(context.parameters.get("action") ?? "")")
@@ -58,13 +60,30 @@ struct RotationRoutes {
             h.text(w["rotation.no_chair"])
         }
         h.markup("</p>")
+        // An acting period not yet over may be ended by the member whose term it lies in, or an
+        // operator (Cooperation.endActingChair decides; the page only offers it to them).
+        func mayEnd(_ e: ScheduleEntry) -> Bool {
+            guard e.actingID != nil, e.until > today else { return false }
+            let term = schedule.first { $0.kind == .term && $0.from <= e.from && e.from < $0.until }
+            return viewer.isOperator || (viewer.member != nil && term?.member == viewer.member)
+        }
+        let ending = schedule.contains(where: mayEnd)
         h.append(UI.table(
-            w["rotation.schedule"], headers: [w["rotation.period"], w["rotation.member"], w["rotation.kind"]],
+            w["rotation.schedule"],
+            headers: [w["rotation.period"], w["rotation.member"], w["rotation.kind"]] + (ending ? [""] : []),
             rows: schedule.map { e in
-                [
+                var row = [
                     UI.text(TimeFormat.period(e.from, until: e.until, viewer.language)),
                     UI.text(e.member.map(viewer.memberName) ?? "—"), UI.text(w["schedule." + e.kind.rawValue]),
                 ]
+                if ending, let id = e.actingID, mayEnd(e) {
+                    var fields = HTML(markup: "<input type=\"hidden\" name=\"id\" value=\"\(id)\">")
+                    fields.append(UI.field(w["rotation.reason"], name: "reason", required: true, id: "f-reason-revoke-\(id)"))
+                    row.append(UI.action(viewer, "/rotation/revoke", w["rotation.revoke"], fields: fields))
+                } else if ending {
+                    row.append(HTML())
+                }
+                return row
             }, empty: w["rotation.none"]))
         h.append(UI.heading(w["rotation.exceptions"], level: 2))
         h.append(UI.table(
