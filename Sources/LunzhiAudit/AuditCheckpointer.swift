@@ -1,5 +1,6 @@
 public import Foundation
 public import PostgresLibPQ
+import LunzhiCore
 
 /// Makes signed checkpoints: verifies what was added since the last checkpoint (so it never signs a
 /// rewritten history), signs the verified head, appends the note to the checkpoint log file and
@@ -50,7 +51,7 @@ public struct AuditCheckpointer: Sendable {
         public var checkpoint: Checkpoint
         public var reason: String
         public var description: String {
-            "checkpoint at \(checkpoint.size) events is signed and kept, but the tiles directory was not updated: \(reason)"
+            "checkpoint at \(English.count(checkpoint.size, "event")) is signed and kept, but the tiles directory was not updated: \(reason)"
         }
     }
 

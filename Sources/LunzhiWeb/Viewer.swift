@@ -26,8 +26,7 @@ struct Viewer: Sendable {
     var isClerk: Bool { member != nil }
 
     static func load(_ session: WebSession, _ service: Cooperation) async throws -> Viewer {
-        let profile = try await service.profile(session.principal)
-        let members = try await service.members(by: session.principal)
+        let (profile, members) = try await service.profileAndMembers(session.principal)
         var names: [String: String] = [:]
         for member in members { names[member.code] = member.name ?? member.code }
         return Viewer(

@@ -191,12 +191,12 @@ import Testing
             try await h.client(as: "aud") { aud in
                 let verify = try await expectReply(aud, "AUDIT VERIFY", 200)
                 #expect(
-                    verify.lines[0].hasPrefix("ok: 1 events recomputed") && verify.lines[1] == "1 checkpoints checked")
+                    verify.lines[0].hasPrefix("ok: 1 event recomputed") && verify.lines[1] == "1 checkpoint checked")
                 let full = try await expectReply(aud, "AUDIT VERIFY full", 200)
                 #expect(full.lines[0].contains("events recomputed (seq 1…"))
                 _ = try await expectReply(aud, "AUDIT VERIFY from=0", 400, "BAD_ARGUMENT")
                 let log = try await expectReply(aud, "AUDIT LOG member=sn action=item limit=1", 200)
-                #expect(log.lines[0].hasPrefix("1 events; more with after=") && log.lines[1].contains("item.file"))
+                #expect(log.lines[0].hasPrefix("1 event; more with after=") && log.lines[1].contains("item.file"))
                 let asof = try await expectReply(aud, "AUDIT ASOF now", 200)
                 #expect(asof.lines.contains("chair NW5: GS") && asof.lines.contains("live tables agree"))
                 #expect(asof.lines.contains { $0.hasSuffix(" submitted") })

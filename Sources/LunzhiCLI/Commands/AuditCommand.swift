@@ -45,10 +45,10 @@ struct AuditCommand: AsyncParsableCommand {
             do {
                 switch try await checkpointer.checkpoint(now: Date(), notify: checkpointing.notify) {
                 case .signed(let c):
-                    print("signed checkpoint: \(c.size) events, head \(Hex.encode(c.head))")
+                    print("signed checkpoint: \(English.count(c.size, "event")), head \(Hex.encode(c.head))")
                     if !checkpointer.witnesses.isEmpty { print(checkpointer.report(c).summary) }
                     if let tiles = checkpointer.tiles { print("tiles: \(tiles.directory) at \(c.size) events") }
-                case .unchanged(let c): print("unchanged since the last checkpoint: \(c.size) events")
+                case .unchanged(let c): print("unchanged since the last checkpoint: \(English.count(c.size, "event"))")
                 }
                 await checkpointer.pool.close()
             } catch let refused as AuditCheckpointer.Refused {
@@ -125,7 +125,7 @@ struct AuditCommand: AsyncParsableCommand {
             let took = ContinuousClock.now - started
             if let failure = v.failure {
                 print("FAILED at \(failure)")
-                print("verified before it: \(v.count) events")
+                print("verified before it: \(English.count(v.count, "event"))")
                 for line in v.explanation { print(line) }
                 throw ExitCode(1)
             }
@@ -146,8 +146,8 @@ struct AuditCommand: AsyncParsableCommand {
                 }
             }
             print(
-                "\(v.verdict): \(v.count) events recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
-                    + ", head seq \(v.headSeq) \(Hex.encode(v.headHash)), \(list.count) checkpoints checked, in \(took)"
+                "\(v.verdict): \(English.count(v.count, "event")) recomputed" + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
+                    + ", head seq \(v.headSeq) \(Hex.encode(v.headHash)), \(English.count(list.count, "checkpoint")) checked, in \(took)"
             )
         }
 

@@ -67,7 +67,7 @@ struct RemindCommand: AsyncParsableCommand {
             configuration.checkpoint = .init(interval: checkpointInterval) { now in
                 switch try await checkpointer.checkpoint(now: now, notify: notify) {
                 case .signed(let c):
-                    "signed audit checkpoint at \(c.size) events"
+                    "signed audit checkpoint at \(English.count(c.size, "event"))"
                         + (checkpointer.witnesses.isEmpty ? "" : "; " + checkpointer.report(c).summary)
                 case .unchanged: nil
                 }

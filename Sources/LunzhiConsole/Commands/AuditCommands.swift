@@ -13,7 +13,7 @@ enum AuditCommands {
             let entity = try call.arguments.word(0, "entity").lowercased()
             let events = try await call.service.history(
                 by: call.principal, entity: entity, id: try call.arguments.int(1, "id"))
-            return .ok("\(events.count) events", lines: events.map(eventLine), data: .array(events.map(eventJSON)))
+            return .ok(English.count(events.count, "event"), lines: events.map(eventLine), data: .array(events.map(eventJSON)))
         },
         ConsoleCommand(
             "AUDIT VERIFY", usage: "AUDIT VERIFY [full] [from=<seq>]",
@@ -31,7 +31,7 @@ enum AuditCommands {
             let v = try await call.environment.auditDesk.verify(by: call.principal, full: full, from: from)
             let checked =
                 call.environment.auditDesk.key == nil
-                ? "checkpoints not checked (no audit key configured)" : "\(v.checkpointsChecked) checkpoints checked"
+                ? "checkpoints not checked (no audit key configured)" : "\(English.count(v.checkpointsChecked, "checkpoint")) checked"
             let data: JSONValue = .object([
                 ("ok", .bool(v.ok)), ("first", .int(v.firstSeq)), ("count", .int(v.count)),
                 ("head_seq", .int(v.headSeq)), ("head_hash", .string(Hex.encode(v.headHash))),
@@ -50,7 +50,7 @@ enum AuditCommands {
             }
             // A log no signed checkpoint anchors is not called plainly "ok".
             return .ok(
-                "\(v.verdict): \(v.count) events recomputed"
+                "\(v.verdict): \(English.count(v.count, "event")) recomputed"
                     + (v.count > 0 ? " (seq \(v.firstSeq)…\(v.headSeq))" : "")
                     + ", head seq \(v.headSeq) \(Hex.encode(v.headHash))",
                 lines: [checked] + v.explanation, data: data)
@@ -112,7 +112,7 @@ enum AuditCommands {
                     until: try a.optionalTime("until"), after: try a.optionalInt("after", in: 0...Int(Int64.max)) ?? 0,
                     limit: try a.limit(default: 100)))
             return .ok(
-                "\(page.events.count) events" + (page.next.map { "; more with after=\($0)" } ?? ""),
+                English.count(page.events.count, "event") + (page.next.map { "; more with after=\($0)" } ?? ""),
                 lines: page.events.map(eventLine),
                 data: .object([
                     ("events", .array(page.events.map(eventJSON))), ("next", page.next.map(JSONValue.int) ?? .null),

@@ -16,19 +16,24 @@ extension Cooperation {
     {
         if let date { try InputRange.check(date, "the date") }
         return try await read(by: principal) { context in
-            let mechanism = try await context.mechanism(mechanism)
-            return try await context.query(
-                """
-                SELECT m.code, m.iso_code, m.gb_code, m.rotation_order,
-                       (SELECT name FROM member_name n WHERE n.mechanism_code = m.mechanism_code
-                          AND n.member_code = m.code AND n.valid @> $2::date) AS name
-                FROM member m WHERE m.mechanism_code = $1 ORDER BY m.rotation_order
-                """, [mechanism, date ?? context.today]
-            ).map {
-                MemberInfo(
-                    code: try $0.decode("code"), isoCode: try $0.decode("iso_code"), gbCode: try $0.decode("gb_code"),
-                    rotationOrder: try $0.decode("rotation_order"), name: try $0.decode("name"))
-            }
+            try await loadMembers(context, mechanism: mechanism, on: date ?? context.today)
+        }
+    }
+
+    /// A mechanism's members (the default one when nil) with their names valid on `date`.
+    func loadMembers(_ context: ChangeContext, mechanism: String?, on date: CalendarDate) async throws -> [MemberInfo] {
+        let mechanism = try await context.mechanism(mechanism)
+        return try await context.query(
+            """
+            SELECT m.code, m.iso_code, m.gb_code, m.rotation_order,
+                   (SELECT name FROM member_name n WHERE n.mechanism_code = m.mechanism_code
+                      AND n.member_code = m.code AND n.valid @> $2::date) AS name
+            FROM member m WHERE m.mechanism_code = $1 ORDER BY m.rotation_order
+            """, [mechanism, date]
+        ).map {
+            MemberInfo(
+                code: try $0.decode("code"), isoCode: try $0.decode("iso_code"), gbCode: try $0.decode("gb_code"),
+                rotationOrder: try $0.decode("rotation_order"), name: try $0.decode("name"))
         }
     }
 

@@ -21,24 +21,34 @@ public enum Language: String, Sendable, CaseIterable, Codable {
 extension Cooperation {
     /// The principal's profile today (refused for a disabled principal).
     public func profile(_ principal: Int) async throws -> Profile {
+        try await read(by: principal) { context in try await loadProfile(context) }
+    }
+
+    /// The profile and the default mechanism's members with their names today, in one read on one
+    /// connection: what every page of the web workspace needs before it renders.
+    public func profileAndMembers(_ principal: Int) async throws -> (Profile, [MemberInfo]) {
         try await read(by: principal) { context in
-            let row = try await context.query(
-                "SELECT display_name, language, passphrase_set_at FROM principal WHERE id = $1", [principal]
-            ).single()
-            var chairIn: [String] = []
-            for grant in context.caller.grants where grant.role == .clerk {
-                guard let mechanism = grant.mechanism else { continue }
-                if let chair = try await Rotation.chair(context.connection, mechanism: mechanism, on: context.today),
-                    chair.member == grant.member
-                {
-                    chairIn.append(mechanism)
-                }
-            }
-            return Profile(
-                caller: context.caller, displayName: try row.decode("display_name"), chairToday: chairIn,
-                language: Language(rawValue: try row.decode("language")) ?? .zh,
-                passphraseSetAt: try row.decode("passphrase_set_at"))
+            (try await loadProfile(context), try await loadMembers(context, mechanism: nil, on: context.today))
         }
+    }
+
+    private func loadProfile(_ context: ChangeContext) async throws -> Profile {
+        let row = try await context.query(
+            "SELECT display_name, language, passphrase_set_at FROM principal WHERE id = $1", [context.caller.id]
+        ).single()
+        var chairIn: [String] = []
+        for grant in context.caller.grants where grant.role == .clerk {
+            guard let mechanism = grant.mechanism else { continue }
+            if let chair = try await Rotation.chair(context.connection, mechanism: mechanism, on: context.today),
+                chair.member == grant.member
+            {
+                chairIn.append(mechanism)
+            }
+        }
+        return Profile(
+            caller: context.caller, displayName: try row.decode("display_name"), chairToday: chairIn,
+            language: Language(rawValue: try row.decode("language")) ?? .zh,
+            passphraseSetAt: try row.decode("passphrase_set_at"))
     }
 
     /// The smallest passphrase a principal may choose.
