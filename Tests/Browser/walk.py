@@ -225,8 +225,21 @@ with sync_playwright() as p:
     check(page, "consultation-closed")
     sign_out(page)
 
-    # Qinghai: a screened project, a special-track approval with a justification.
+    # Qinghai: asks to swap its next turn with Ningxia's, then takes the request back.
     sign_in(page, "clerk-qh", PASSPHRASE, choose=False)
+    page.goto(args.url + "/rotation")
+    page.get_by_text("申请调换轮值年度", exact=True).click()
+    year = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).year
+    page.get_by_label("本单位年度").fill(str(year + 1))
+    page.get_by_label("对方年度").fill(str(year + 2))
+    page.locator("#f-reason-swap").fill("青海拟承办全国性展会，希望与宁夏调换轮值年度。")
+    page.get_by_role("button", name="提交申请").first.click()
+    expect(page.get_by_text("调换申请已提交")).to_be_visible()
+    check(page, "rotation-exception")
+    page.get_by_label("理由").first.fill("展会改期，不再需要调换。")
+    page.get_by_role("button", name="撤回或拒绝").click()
+    expect(page.get_by_text("申请已撤回。")).to_be_visible()
+    # A screened project, a special-track approval with a justification.
     page.goto(args.url + "/projects/new")
     page.get_by_label("项目名称").fill("格尔木钢铁深加工项目")
     page.get_by_label("企业").fill("某钢铁集团")

@@ -75,6 +75,7 @@ import Testing
                 by: f.clerk("QH"), years: (2027, 2028), reason: "QH hosts a national event in 2028")
             #expect(asked.state == "pending")
             #expect(asked.missing == ["NX"])
+            #expect(asked.years == [2027, 2028] && asked.reason == "QH hosts a national event in 2028")
             #expect(try await s.chair(by: f.auditorID, on: .day("2027-05-01"))?.member == "QH")
             // A third member cannot consent for NX.
             let other = await #expect(throws: DomainError.self) {
@@ -93,12 +94,53 @@ import Testing
         }
     }
 
+    /// A pending swap is declined by the member asked, with a reason on record; a third member cannot,
+    /// and nothing is withdrawn twice or after it applied.
+    @Test func aPendingExceptionIsWithdrawnOrDeclined() async throws {
+        try await MechanismFixture.with { f in
+            let s = f.service
+            let asked = try await s.requestSwap(by: f.clerk("QH"), years: (2027, 2028), reason: "QH hosts an event")
+            let before = try await f.counts()
+            let third = await #expect(throws: DomainError.self) {
+                try await s.withdrawException(by: f.clerk("XJ"), exception: asked.id, reason: "not ours")
+            }
+            #expect(third?.name == .notOwnMember && third?.message == "only clerks of QH or NX or an operator may withdraw or decline it")
+            let blank = await #expect(throws: DomainError.self) {
+                try await s.withdrawException(by: f.clerk("NX"), exception: asked.id, reason: " \u{200B} ")
+            }
+            #expect(blank?.name == .invalidArgument)
+            #expect(try await f.counts() == before)
+            let declined = try await s.withdrawException(by: f.clerk("NX"), exception: asked.id, reason: "NX prefers 2028")
+            #expect(declined.state == "withdrawn")
+            // The terms are as planned, the consent no longer possible, the reason on record.
+            #expect(try await s.chair(by: f.auditorID, on: .day("2027-05-01"))?.member == "QH")
+            let late = await #expect(throws: DomainError.self) { try await s.consent(by: f.clerk("NX"), exception: asked.id) }
+            #expect(late?.name == .wrongState && late?.state == "withdrawn")
+            let again = await #expect(throws: DomainError.self) {
+                try await s.withdrawException(by: f.operatorID, exception: asked.id, reason: "again")
+            }
+            #expect(again?.name == .wrongState)
+            let event = try await f.pool.query(
+                "SELECT reason, before->>'state' AS b, after->>'state' AS a FROM audit_event WHERE action = 'rotation.withdraw'"
+            ).single()
+            #expect(try event.decode("reason", as: String.self) == "NX prefers 2028")
+            #expect(try event.decode("b", as: String.self) == "pending" && event.decode("a", as: String.self) == "withdrawn")
+            // An applied skip cannot be withdrawn, even by an operator.
+            let skip = try await s.requestSkip(by: f.clerk("XJ"), year: 2029, reason: "XJ gives up its turn")
+            #expect(skip.state == "applied")
+            let applied = await #expect(throws: DomainError.self) {
+                try await s.withdrawException(by: f.operatorID, exception: skip.id, reason: "too late")
+            }
+            #expect(applied?.name == .wrongState && applied?.state == "applied")
+        }
+    }
+
     @Test func aSkipMovesLaterTermsUp() async throws {
         try await MechanismFixture.with { f in
             let s = f.service
             // Operator asks for XJ to skip 2029; XJ's consent applies it.
             let asked = try await s.requestSkip(by: f.operatorID, year: 2029, reason: "XJ asks to give up its turn")
-            #expect(asked.state == "pending" && asked.missing == ["XJ"])
+            #expect(asked.state == "pending" && asked.missing == ["XJ"] && asked.years == [2029])
             _ = try await s.consent(by: f.clerk("XJ"), exception: asked.id)
             var chairs: [String] = []
             for year in 2028...2030 {

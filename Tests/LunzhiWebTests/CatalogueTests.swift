@@ -49,7 +49,7 @@ import Testing
         all("queue.", WorkEntry.Kind.self)
         for action in ["submit", "withdraw", "accept", "return"] { keys.insert("done.item_" + action) }
         for action in ["table", "open", "position", "decide", "defer", "close", "cancel"] { keys.insert("done.consultation_" + action) }
-        for action in ["plan", "swap", "skip", "consent", "acting", "revoke"] { keys.insert("done.rotation_" + action) }
+        for action in ["plan", "swap", "skip", "consent", "withdraw", "acting", "revoke"] { keys.insert("done.rotation_" + action) }
         for kind in ["term", "gap", "acting"] { keys.insert("schedule." + kind) }
         for channel in Cooperation.contactChannels { keys.insert("channel." + channel) }
         let missing = keys.filter { Catalogue.entries[$0] == nil }.sorted()
@@ -133,6 +133,9 @@ import Testing
         let state = DomainError(.wrongState, detail: "item_decided", ["item": "7", "outcome": .term("outcome", "adopted")])
         #expect(state.message == "item 7 is already decided (adopted)")
         #expect(Words(.zh).detail(state) == "议题 7 已有决定（通过）")
+        let waiting = DomainError(.quorumNotMet, detail: "waiting_for", ["members": .list(["NX", "XJ"])])
+        #expect(waiting.message == "waiting for the positions of NX, XJ")
+        #expect(Words(.zh).detail(waiting) == "尚待以下成员表态：NX、XJ")
         #expect(Words(.zh).detail(DomainError(.notFound, "plain")) == nil)
         #expect(Catalogue.fill("{a}、{b}{c}") { ["a": "甲", "b": "乙"][$0] ?? "?" } == "甲、乙?")
     }

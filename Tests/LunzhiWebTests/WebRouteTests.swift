@@ -109,6 +109,30 @@ import Testing
         }
     }
 
+    /// A swap asked from the web is declined by the member asked, from the same page; a member it does
+    /// not concern is offered nothing and refused if it forges the post.
+    @Test func aSwapIsDeclinedFromTheRotationPage() async throws {
+        try await WebHarness.with { h in
+            let f = h.fixture
+            let (qh, nx, xj) = (try await h.browser("clerk-qh"), try await h.browser("clerk-nx"), try await h.browser("clerk-xj"))
+            let asked = try await h.post("/rotation/swap", qh, [("year_a", "2027"), ("year_b", "2028"), ("reason", "青海承办全国性活动")])
+            #expect(asked.status == .seeOther)
+            let id: Int = try await f.pool.query("SELECT id FROM rotation_exception").single().decode("id")
+            let offered = try await h.get("/rotation", nx).body
+            #expect(offered.contains("action=\"/rotation/withdraw\""))
+            #expect(offered.contains("2027年度 ⇄ 2028年度") && offered.contains("青海承办全国性活动"))
+            #expect(!(try await h.get("/rotation", xj).body.contains("action=\"/rotation/withdraw\"")))
+            let before = try await h.counts()
+            let forged = try await h.post("/rotation/withdraw", xj, [("exception", String(id)), ("reason", "x")])
+            #expect(forged.status == .forbidden && forged.body.contains("只有 QH、NX 的联络员或运维管理员才能撤回或拒绝这项申请"))
+            #expect(try await h.counts() == before)
+            let declined = try await h.post("/rotation/withdraw", nx, [("exception", String(id)), ("reason", "宁夏希望按原计划")])
+            #expect(declined.status == .seeOther && declined.location == "/rotation?done=rotation_withdraw")
+            let page = try await h.get("/rotation?done=rotation_withdraw", nx)
+            #expect(page.body.contains("申请已撤回") && page.body.contains("已撤回") && !page.body.contains("action=\"/rotation/withdraw\""))
+        }
+    }
+
     @Test func aForgedPostIsRefusedByTheDomainAndChangesNothing() async throws {
         try await WebHarness.with { h in
             let f = h.fixture

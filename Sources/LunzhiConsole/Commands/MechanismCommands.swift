@@ -118,6 +118,16 @@ enum MechanismCommands {
                     by: call.principal, exception: try call.arguments.int(0, "exception id")), code: 200)
         },
         ConsoleCommand(
+            "CHAIR WITHDRAW", usage: "CHAIR WITHDRAW <exception-id> reason=…",
+            summary: "Withdraw a pending swap or skip, or decline it (a member it concerns, operators).",
+            keys: ["reason"]
+        ) { call in
+            exceptionReply(
+                try await call.service.withdrawException(
+                    by: call.principal, exception: try call.arguments.int(0, "exception id"),
+                    reason: try call.arguments.required("reason")), code: 200)
+        },
+        ConsoleCommand(
             "CHAIR ACTING", usage: "CHAIR ACTING [member] from=DATE to=DATE reason=… [mechanism=…]",
             summary: "Designate an acting chair (the chair; default: the next member). to= is the last day.",
             keys: ["from", "to", "reason", "mechanism"]
@@ -202,10 +212,11 @@ enum MechanismCommands {
 
     static func exceptionReply(_ e: RotationException, code: Int) -> ConsoleReply {
         .ok(
-            "rotation exception \(e.id) (\(e.kind)) is \(e.state)"
+            "rotation exception \(e.id) (\(e.kind) \(e.years.map(String.init).joined(separator: "/"))) is \(e.state)"
                 + (e.missing.isEmpty ? "" : "; waiting for the consent of \(e.missing.joined(separator: ", "))"),
             data: .object([
                 ("id", .int(e.id)), ("kind", .string(e.kind)), ("state", .string(e.state)),
+                ("years", .array(e.years.map(JSONValue.int))), ("reason", .string(e.reason)),
                 ("consented", .array(e.consented.map(JSONValue.string))),
                 ("missing", .array(e.missing.map(JSONValue.string))),
             ]),

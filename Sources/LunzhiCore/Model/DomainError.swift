@@ -58,10 +58,13 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Argument: Sendable, Equatable, ExpressibleByStringInterpolation {
         public let text: String
         public let term: String?
+        /// How Chinese says it, when that is not a catalogue term (a list: `QH、NX`).
+        public let zh: String?
 
-        public init(_ text: String, term: String? = nil) {
+        public init(_ text: String, term: String? = nil, zh: String? = nil) {
             self.text = text
             self.term = term
+            self.zh = zh
         }
         public init(stringLiteral value: String) { self.init(value) }
         public init(stringInterpolation: DefaultStringInterpolation) { self.init(String(stringInterpolation: stringInterpolation)) }
@@ -69,6 +72,12 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A value the catalogue names as `<kind>.<raw value>` (`state.withdrawn`).
         public static func term(_ kind: String, _ raw: String) -> Argument {
             Argument(raw, term: kind + "." + raw.replacingOccurrences(of: " ", with: "_"))
+        }
+
+        /// Members or items listed: `QH, NX` (or `QH or NX` with a conjunction) in English, `QH、NX`
+        /// in Chinese.
+        public static func list(_ items: [String], conjunction: String? = nil) -> Argument {
+            Argument(items.joined(separator: conjunction.map { " \($0) " } ?? ", "), zh: items.joined(separator: "、"))
         }
 
         /// What someone may not do (`doing.accept_items`), said in English as given.

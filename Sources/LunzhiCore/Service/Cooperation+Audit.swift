@@ -124,7 +124,7 @@ extension Cooperation {
     /// the read itself is recorded.
     public func history(by principal: Int, entity: String, id: Int) async throws -> [AuditEvent] {
         guard Self.historyEntities.contains(entity) else {
-            throw DomainError.invalid("entity_choice", ["choices": "\(Self.historyEntities.joined(separator: ", "))"])
+            throw DomainError.invalid("entity_choice", ["choices": .list(Self.historyEntities)])
         }
         return try await auditorRead(by: principal, to: "read the history", record: ("history \(entity) \(id)", nil)) {
             context in

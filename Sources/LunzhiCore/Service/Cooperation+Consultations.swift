@@ -250,7 +250,7 @@ extension Cooperation {
             let decision: Decision
             switch tally.result {
             case .waiting(let missing):
-                throw DomainError(.quorumNotMet, detail: "waiting_for", ["members": "\(missing.joined(separator: ", "))"])
+                throw DomainError(.quorumNotMet, detail: "waiting_for", ["members": .list(missing)])
             case .rejected(let objectors):
                 try await applyItemAction(
                     context, id: itemID, .reject, reason: "objected by \(objectors.joined(separator: ", "))")
@@ -318,7 +318,7 @@ extension Cooperation {
             let undecided = consultation.agenda.filter { $0.outcome == nil }.map { String($0.itemID) }
             guard undecided.isEmpty else {
                 throw DomainError(
-                    .wrongState, detail: "items_undecided", ["items": "\(undecided.joined(separator: ", "))"],
+                    .wrongState, detail: "items_undecided", ["items": .list(undecided)],
                     state: consultation.state.rawValue)
             }
             let before = try await context.snapshot(.consultation, id: id)

@@ -49,7 +49,7 @@ extension Cooperation {
         secret: String? = nil
     ) async throws -> MemberContact {
         guard Self.contactChannels.contains(channel) else {
-            throw DomainError.invalid("channel_choice", ["choices": "\(Self.contactChannels.joined(separator: ", "))"])
+            throw DomainError.invalid("channel_choice", ["choices": .list(Self.contactChannels)])
         }
         let address = try TextRule.check(address, field: "address", maxLength: 2000)
         switch channel {

@@ -7,8 +7,29 @@ public struct RotationException: Sendable, Equatable {
     public var kind: String
     public var state: String
     public var members: [String]
+    /// The years of the terms it concerns: two for a swap, one for a skip.
+    public var years: [Int]
+    public var reason: String
     public var consented: [String]
     public var missing: [String] { members.filter { !consented.contains($0) } }
+
+    /// The columns `init(row:)` reads, from `rotation_exception e`.
+    static let columns = """
+        e.id, e.mechanism_code, e.kind, e.state, e.term_a, e.term_b, e.member_a, e.member_b, e.reason,
+        array(SELECT extract(year FROM lower(t.term))::int FROM chair_term t WHERE t.id IN (e.term_a, e.term_b)
+              ORDER BY t.id = e.term_b) AS years,
+        array(SELECT member_code FROM rotation_consent c WHERE c.exception_id = e.id ORDER BY member_code) AS consented
+        """
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        kind = try row.decode("kind")
+        state = try row.decode("state")
+        members = [try row.decode("member_a")] + [try row.decode("member_b", as: String?.self)].compactMap { $0 }
+        years = try row.decode("years")
+        reason = try row.decode("reason")
+        consented = try row.decode("consented")
+    }
 }
 
 extension Cooperation {
@@ -92,7 +113,7 @@ extension Cooperation {
             for code in order where !members.contains(code) {
                 throw DomainError(
                     .notFound, detail: "not_member_listed",
-                    ["member": "\(code)", "mechanism": "\(mechanism)", "members": "\(members.joined(separator: ", "))"])
+                    ["member": "\(code)", "mechanism": "\(mechanism)", "members": .list(members)])
             }
             for offset in 0..<years {
                 let year = fromYear + offset
@@ -180,25 +201,56 @@ extension Cooperation {
     /// Records the caller's member's consent to an exception; applies it when all have consented.
     public func consent(by principal: Int, exception: Int) async throws -> RotationException {
         try await change(by: principal) { context in
-            let row = try await context.query(
-                "SELECT mechanism_code, state, member_a, member_b FROM rotation_exception WHERE id = $1 FOR UPDATE",
-                [exception]
-            ).first
-            guard let row else { throw DomainError.notFound("rotation exception", exception) }
-            let mechanism: String = try row.decode("mechanism_code")
-            let state: String = try row.decode("state")
-            guard state == "pending" else {
-                throw DomainError(
-                    .wrongState, detail: "exception_state",
-                    ["id": "\(exception)", "state": .term("exception_state", state)], state: state)
-            }
-            let concerned =
-                [try row.decode("member_a", as: String.self)]
-                + [try row.decode("member_b", as: String?.self)].compactMap { $0 }
+            let (mechanism, concerned) = try await lockPending(context, exception: exception)
             guard let own = context.caller.clerkMember(in: mechanism), concerned.contains(own) else {
-                throw DomainError(.notOwnMember, detail: "consenters", ["members": "\(concerned.joined(separator: " or "))"])
+                throw DomainError(.notOwnMember, detail: "consenters", ["members": .list(concerned, conjunction: "or")])
             }
             try await recordConsent(context, exception: exception, member: own)
+            return try await applyIfConsented(context, exception: exception)
+        }
+    }
+
+    /// Locks a pending exception for a change; its mechanism and the members it concerns.
+    /// NOT_FOUND when there is none, WRONG_STATE when it is applied or withdrawn.
+    private func lockPending(_ context: ChangeContext, exception: Int) async throws -> (
+        mechanism: String, concerned: [String]
+    ) {
+        let row = try await context.query(
+            "SELECT mechanism_code, state, member_a, member_b FROM rotation_exception WHERE id = $1 FOR UPDATE",
+            [exception]
+        ).first
+        guard let row else { throw DomainError.notFound("rotation exception", exception) }
+        let state: String = try row.decode("state")
+        guard state == "pending" else {
+            throw DomainError(
+                .wrongState, detail: "exception_state",
+                ["id": "\(exception)", "state": .term("exception_state", state)], state: state)
+        }
+        let concerned =
+            [try row.decode("member_a", as: String.self)]
+            + [try row.decode("member_b", as: String?.self)].compactMap { $0 }
+        return (try row.decode("mechanism_code"), concerned)
+    }
+
+    /// Withdraws a pending exception with a reason: the member that asked takes it back, or a member
+    /// asked to give up or trade its term declines. A clerk of a member it concerns, or an operator;
+    /// an exception already applied or withdrawn stays as it is.
+    public func withdrawException(by principal: Int, exception: Int, reason: String) async throws
+        -> RotationException
+    {
+        let reason = try TextRule.check(reason, field: "reason", maxLength: 2000, multiline: true)
+        return try await change(by: principal) { context in
+            let (mechanism, concerned) = try await lockPending(context, exception: exception)
+            let own = context.caller.clerkMember(in: mechanism)
+            guard context.caller.isOperator() || own.map(concerned.contains) == true else {
+                throw DomainError(
+                    .notOwnMember, detail: "withdrawers", ["members": .list(concerned, conjunction: "or")])
+            }
+            let before = try await context.snapshot(.rotationException, id: exception)
+            try await context.query("UPDATE rotation_exception SET state = 'withdrawn' WHERE id = $1", [exception])
+            try await context.audit(
+                "rotation.withdraw", entity: "rotation_exception", id: exception, mechanism: mechanism, before: before,
+                after: try await context.snapshot(.rotationException, id: exception), reason: reason)
             return try await applyIfConsented(context, exception: exception)
         }
     }
@@ -337,20 +389,13 @@ extension Cooperation {
 
     private func applyIfConsented(_ context: ChangeContext, exception: Int) async throws -> RotationException {
         let row = try await context.query(
-            """
-            SELECT e.mechanism_code, e.kind, e.state, e.term_a, e.term_b, e.member_a, e.member_b,
-                   array(SELECT member_code FROM rotation_consent c WHERE c.exception_id = e.id ORDER BY member_code) AS consented
-            FROM rotation_exception e WHERE e.id = $1
-            """, [exception]
+            "SELECT \(RotationException.columns) FROM rotation_exception e WHERE e.id = $1", [exception]
         ).single()
         let mechanism: String = try row.decode("mechanism_code")
         let kind: String = try row.decode("kind")
         let memberA: String = try row.decode("member_a")
         let memberB: String? = try row.decode("member_b")
-        let members = [memberA] + [memberB].compactMap { $0 }
-        let consented: [String] = try row.decode("consented")
-        var result = RotationException(
-            id: exception, kind: kind, state: try row.decode("state"), members: members, consented: consented)
+        var result = try RotationException(row: row)
         guard result.state == "pending", result.missing.isEmpty else { return result }
         let termA: Int = try row.decode("term_a")
         let startA: CalendarDate = try await context.query(
@@ -407,19 +452,12 @@ extension Cooperation {
         _ = try InputRange.check(limit: limit)
         return try await read(by: principal) { context in
             let mechanism = try await context.mechanism(mechanism)
-            let rows = try await context.query(
+            return try await context.query(
                 """
-                SELECT e.id, e.kind, e.state, e.member_a, e.member_b,
-                       array(SELECT member_code FROM rotation_consent c WHERE c.exception_id = e.id ORDER BY member_code) AS consented
-                FROM rotation_exception e WHERE e.mechanism_code = $1 ORDER BY e.id DESC LIMIT $2
-                """, [mechanism, limit])
-            return try rows.map { row in
-                let memberB: String? = try row.decode("member_b")
-                return RotationException(
-                    id: try row.decode("id"), kind: try row.decode("kind"), state: try row.decode("state"),
-                    members: [try row.decode("member_a")] + [memberB].compactMap { $0 },
-                    consented: try row.decode("consented"))
-            }
+                SELECT \(RotationException.columns)
+                  FROM rotation_exception e WHERE e.mechanism_code = $1 ORDER BY e.id DESC LIMIT $2
+                """, [mechanism, limit]
+            ).map(RotationException.init(row:))
         }
     }
 }

@@ -34,8 +34,9 @@ public struct Words: Sendable {
         guard let detail = error.detail else { return nil }
         return Catalogue.fill(self["detail." + detail.key]) { name in
             guard let argument = detail.arguments[name] else { return "{\(name)}" }
-            if let term = argument.term, Catalogue.entries[term] != nil, language == .zh { return self[term] }
-            return argument.text
+            guard language == .zh else { return argument.text }
+            if let term = argument.term, Catalogue.entries[term] != nil { return self[term] }
+            return argument.zh ?? argument.text
         }
     }
 }
@@ -304,6 +305,7 @@ public enum Catalogue {
         "rotation.exceptions": ("调换与跳过申请", "Swap and skip requests"),
         "rotation.no_exceptions": ("没有调换或跳过申请。", "No requests."),
         "rotation.consent": ("同意", "Consent"),
+        "rotation.withdraw": ("撤回或拒绝", "Withdraw or decline"),
         "rotation.swap": ("申请调换轮值年度", "Request a swap of years"),
         "rotation.skip": ("申请跳过本单位轮值年度", "Request to skip a year"),
         "rotation.year_a": ("本单位年度", "Our year"),
@@ -319,6 +321,7 @@ public enum Catalogue {
         "rotation.order_hint": ("成员代码，用逗号分隔，如 SN,GS,QH,NX,XJ。", "Member codes separated by commas, such as SN,GS,QH,NX,XJ."),
         "rotation.from_year": ("起始年度", "First year"),
         "rotation.years": ("年数", "Years"),
+        "rotation.concerned_years": ("涉及年度", "Years concerned"),
         "schedule.term": ("轮值任期", "Term"),
         "schedule.gap": ("空缺", "Gap"),
         "schedule.acting": ("代理", "Acting"),
@@ -386,6 +389,7 @@ public enum Catalogue {
         "done.rotation_swap": ("调换申请已提交，待相关成员同意。", "The swap is requested; it waits for consent."),
         "done.rotation_skip": ("跳过申请已提交，待相关成员同意。", "The skip is requested; it waits for consent."),
         "done.rotation_consent": ("已同意。", "Consent recorded."),
+        "done.rotation_withdraw": ("申请已撤回。", "The request is withdrawn."),
         "done.rotation_acting": ("代理主席已指定。", "The acting chair is designated."),
         "done.rotation_revoke": ("代理期已结束，轮值主席单位恢复履职。", "The acting period is ended; the chair resumes."),
         // Refusals, by their stable names
@@ -484,6 +488,7 @@ public enum Catalogue {
         "detail.same_chair": ("这两个年份都由 {member} 轮值", "both years are chaired by {member}"),
         "detail.skip_askers": ("只有运维管理员或 {member} 的联络员才能申请跳过其轮值", "only an operator or a clerk of {member} may ask to skip its turn"),
         "detail.exception_state": ("轮值例外 {id} 当前为“{state}”", "rotation exception {id} is {state}"),
+        "detail.withdrawers": ("只有 {members} 的联络员或运维管理员才能撤回或拒绝这项申请", "only clerks of {members} or an operator may withdraw or decline it"),
         "detail.consenters": ("只有 {members} 的联络员才能表示同意", "only clerks of {members} may consent"),
         "detail.period_order": ("结束日期须晚于开始日期", "the period must end after it starts"),
         "detail.acting_designator": ("只有今日任期所属的轮值主席单位才能指定代理主席", "only the member whose chair term it is today may designate an acting chair"),

@@ -28,6 +28,8 @@ struct RotationRoutes {
                     _ = try await service.requestSkip(by: p, year: try form.int("year"), reason: form["reason"] ?? "")
                 case "consent":
                     _ = try await service.consent(by: p, exception: try form.int("exception"))
+                case "withdraw":
+                    _ = try await service.withdrawException(by: p, exception: try form.int("exception"), reason: form["reason"] ?? "")
                 case "acting":
                     guard let from = CalendarDate(form["from"] ?? ""), let until = CalendarDate(form["until"] ?? "") else {
                         throw DomainError(.invalidArgument, detail: "form_dates")
@@ -87,17 +89,26 @@ struct RotationRoutes {
             }, empty: w["rotation.none"]))
         h.append(UI.heading(w["rotation.exceptions"], level: 2))
         h.append(UI.table(
-            w["rotation.exceptions"], headers: ["#", w["rotation.kind"], w["rotation.members"], w["items.state"], ""],
+            w["rotation.exceptions"],
+            headers: ["#", w["rotation.kind"], w["rotation.concerned_years"], w["rotation.members"], w["rotation.reason"], w["items.state"], ""],
             rows: exceptions.map { e in
                 var consent = HTML()
+                let exceptionField = HTML(markup: "<input type=\"hidden\" name=\"exception\" value=\"\(e.id)\">")
                 if e.state == "pending", let mine = viewer.member, e.missing.contains(mine) {
                     consent = UI.action(viewer, "/rotation/consent", w["rotation.consent"], style: "primary",
-                                        fields: HTML(markup: "<input type=\"hidden\" name=\"exception\" value=\"\(e.id)\">"))
+                                        fields: exceptionField)
+                }
+                // Withdrawn (or declined) by a member it concerns, or an operator (Cooperation.withdrawException).
+                if e.state == "pending", viewer.isOperator || viewer.member.map(e.members.contains) == true {
+                    var fields = exceptionField
+                    fields.append(UI.field(w["rotation.reason"], name: "reason", required: true, id: "f-reason-withdraw-\(e.id)"))
+                    consent.append(UI.action(viewer, "/rotation/withdraw", w["rotation.withdraw"], fields: fields))
                 }
                 return [
                     UI.text("#\(e.id)"), UI.text(w["exception." + e.kind]),
+                    UI.text(e.years.map { TimeFormat.period(ShanghaiCalendar.firstOfJanuary($0), until: ShanghaiCalendar.firstOfJanuary($0 + 1), viewer.language) }.joined(separator: e.kind == "swap" ? " ⇄ " : "、")),
                     UI.text(e.members.map { viewer.memberName($0) + (e.consented.contains($0) ? " ✓" : "") }.joined(separator: "、")),
-                    UI.text(w["exception_state." + e.state]), consent,
+                    UI.text(e.reason), UI.badge(w["exception_state." + e.state], kind: "exception-" + e.state), consent,
                 ]
             }, empty: w["rotation.no_exceptions"]))
         if viewer.isClerk {
