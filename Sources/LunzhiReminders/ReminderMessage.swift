@@ -13,6 +13,7 @@ public struct ReminderMessage: Sendable {
     /// The payload's values that are catalogue terms, by payload key (`track` → `track.urgent`).
     static let terms: [String: String] = [
         "track": "track", "kind": "kind", "role": "role", "confirmation": "reminder.confirmation",
+        "exception": "exception",
     ]
     /// Payload keys whose values are dates (`2026-03-01`), shown as dates in the reader's language.
     static let dates: Set<String> = ["starts"]

@@ -59,6 +59,10 @@ import Testing
                 by: f.clerk("QH"), ApprovalRequest(projectID: project.id, track: .regular, ask: "用地", parties: ["NX"]))
             _ = try await f.service.addPrincipal(
                 by: f.operatorID, name: "xj-second", role: .clerk, mechanism: "NW5", member: "XJ")
+            // Qinghai asks Ningxia to swap 2027 and 2028, Xinjiang asks to skip 2029 and takes it back.
+            _ = try await f.service.requestSwap(by: f.clerk("QH"), years: (2027, 2028), reason: "青海承办全国性活动")
+            let skip = try await f.service.requestSkip(by: f.operatorID, year: 2029, reason: "新疆申请跳过")
+            _ = try await f.service.withdrawException(by: f.operatorID, exception: skip.id, reason: "新疆不再申请")
             #expect(try await f.service.scheduleRotationHandovers(now: f.clock.now().addingTimeInterval(12 * 86_400)) > 0)
             let rows = try await f.pool.query(
                 """
@@ -90,7 +94,7 @@ import Testing
                 kinds.isSuperset(of: [
                     "item_submitted", "item_returned", "consultation_convened", "agenda_deadline", "meeting_tomorrow",
                     "response_due", "approval_requested", "approval_due", "approval_overdue", "principal_added",
-                    "rotation_handover",
+                    "rotation_handover", "rotation_exception_requested", "rotation_exception_withdrawn",
                 ]), "\(kinds.sorted())")
         }
     }

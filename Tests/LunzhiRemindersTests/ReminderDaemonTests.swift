@@ -86,6 +86,44 @@ func states(_ f: MechanismFixture) async throws -> [String: Int] {
         }
     }
 
+    /// A member asked to consent to a swap is reminded unless it has consented by then; a withdrawn
+    /// skip's reminder is skipped, and the member it concerned is told it was withdrawn.
+    @Test func exceptionsRemindTheMembersWhoseConsentIsMissing() async throws {
+        try await MechanismFixture.with { f in
+            for member in ["QH", "NX", "XJ"] {
+                try await f.service.addContact(
+                    by: f.operatorID, member: member, channel: "file", address: "lunzhi-\(member).jsonl")
+            }
+            // An operator asks QH and NX to swap; NX consents at once, QH has yet to.
+            let swap = try await f.service.requestSwap(by: f.operatorID, years: (2027, 2028), reason: "活动")
+            #expect(try await f.service.consent(by: f.clerk("NX"), exception: swap.id).missing == ["QH"])
+            let skip = try await f.service.requestSkip(by: f.operatorID, year: 2029, reason: "新疆申请")
+            _ = try await f.service.withdrawException(by: f.clerk("XJ"), exception: skip.id, reason: "不再申请")
+            let channel = RecordingChannel()
+            _ = try await daemon(f, [channel]).drain()
+            let rows = try await f.pool.query(
+                "SELECT kind, recipient_member, state, outcome FROM reminder WHERE kind LIKE 'rotation%' ORDER BY id")
+            #expect(
+                try rows.map {
+                    "\(try $0.decode("kind", as: String.self)) \(try $0.decode("recipient_member", as: String.self)) \(try $0.decode("state", as: String.self))"
+                }
+                    == [
+                        "rotation_exception_requested QH delivered", "rotation_exception_requested NX skipped",
+                        "rotation_exception_requested XJ skipped",
+                    ])
+            #expect(try rows[1].decode("outcome", as: String.self) == "NX has consented")
+            #expect(try rows[2].decode("outcome", as: String.self) == "the rotation exception is withdrawn")
+            // XJ withdrew its own: nobody else was concerned, so no "withdrawn" reminder; an operator's
+            // withdrawal of a swap tells both members.
+            let asked = try await f.service.requestSwap(by: f.operatorID, years: (2029, 2030), reason: "调换")
+            _ = try await f.service.withdrawException(by: f.operatorID, exception: asked.id, reason: "撤回")
+            let told: [String] = try await f.pool.query(
+                "SELECT recipient_member FROM reminder WHERE kind = 'rotation_exception_withdrawn' ORDER BY recipient_member"
+            ).map { try $0.decode("recipient_member") }
+            #expect(told == ["SN", "XJ"])
+        }
+    }
+
     @Test func enqueuingTwiceYieldsOneAndAMemberWithoutContactIsSkipped() async throws {
         try await MechanismFixture.with { f in
             for _ in 0..<2 {

@@ -20,6 +20,8 @@ public struct ReminderKind: Hashable, Sendable, ExpressibleByStringLiteral, Cust
     public static let rotationHandover: ReminderKind = "rotation_handover"
     public static let auditCheckpoint: ReminderKind = "audit_checkpoint"
     public static let principalAdded: ReminderKind = "principal_added"
+    public static let rotationExceptionRequested: ReminderKind = "rotation_exception_requested"
+    public static let rotationExceptionWithdrawn: ReminderKind = "rotation_exception_withdrawn"
 
     /// Kinds about an agenda item, a consultation or an approval, whose reason can go away before
     /// they are due (the skip rules, `Cooperation.skipReason`).

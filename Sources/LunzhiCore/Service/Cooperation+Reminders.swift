@@ -40,7 +40,8 @@ extension Cooperation {
 
     /// Reminder kinds whose reason can go away before they are due.
     static let kindsWithSkipRules = ReminderKind.aboutItems.union(ReminderKind.aboutConsultations).union(
-        ReminderKind.aboutApprovals)
+        ReminderKind.aboutApprovals
+    ).union([.rotationExceptionRequested])
 
     /// Adds a contact. Clerks for their own member, operators for any member.
     @discardableResult
@@ -245,6 +246,8 @@ extension Cooperation {
                              THEN (SELECT state FROM agenda_item WHERE id = r.id)
                         WHEN r.kind IN ('consultation_convened', 'agenda_deadline', 'meeting_tomorrow', 'response_due')
                              THEN (SELECT state FROM consultation WHERE id = r.id)
+                        WHEN r.kind = 'rotation_exception_requested'
+                             THEN (SELECT state FROM rotation_exception WHERE id = r.id)
                         ELSE (SELECT state FROM approval WHERE id = r.id) END AS state,
                    CASE WHEN r.kind = 'response_due' THEN
                         (SELECT count(*) FROM consultation_item ci
@@ -252,8 +255,10 @@ extension Cooperation {
                                 SELECT 1 FROM item_position p WHERE p.consultation_id = ci.consultation_id
                                    AND p.item_id = ci.item_id AND p.member_code = r.recipient)) END AS unanswered,
                    CASE WHEN r.kind IN ('approval_requested', 'approval_due') THEN
-                        (SELECT answer FROM approval_party WHERE approval_id = r.id AND member_code = r.recipient) END
-                        AS answer
+                        (SELECT answer FROM approval_party WHERE approval_id = r.id AND member_code = r.recipient)
+                        WHEN r.kind = 'rotation_exception_requested' THEN
+                        (SELECT 'consented' FROM rotation_consent WHERE exception_id = r.id AND member_code = r.recipient)
+                        END AS answer
             FROM unnest($1::int[], $2::text[], $3::bigint[], $4::text[]) AS r(ord, kind, id, recipient)
             """,
             [
@@ -280,6 +285,10 @@ extension Cooperation {
             else { return "the consultation is \(state ?? "gone")" }
             if r.kind == .responseDue && (unanswered ?? 0) == 0 { return "\(r.recipient) has answered every item" }
             return nil
+        }
+        if r.kind == .rotationExceptionRequested {
+            guard state == "pending" else { return "the rotation exception is \(state ?? "gone")" }
+            return answer == nil ? nil : "\(r.recipient) has consented"
         }
         if r.kind == .approvalOverdue {
             return state == ApprovalState.pending.rawValue ? nil : "the approval is \(state ?? "gone")"

@@ -165,7 +165,7 @@ extension Cooperation {
             if let own, own == a.member || own == b.member {
                 try await recordConsent(context, exception: id, member: own)
             }
-            return try await applyIfConsented(context, exception: id)
+            return try await remindConsent(context, try await applyIfConsented(context, exception: id), mechanism)
         }
     }
 
@@ -194,7 +194,7 @@ extension Cooperation {
                 "rotation.request_skip", entity: "rotation_exception", id: id, mechanism: mechanism,
                 after: try await context.snapshot(.rotationException, id: id), reason: reason)
             if own == term.member { try await recordConsent(context, exception: id, member: term.member) }
-            return try await applyIfConsented(context, exception: id)
+            return try await remindConsent(context, try await applyIfConsented(context, exception: id), mechanism)
         }
     }
 
@@ -208,6 +208,24 @@ extension Cooperation {
             try await recordConsent(context, exception: exception, member: own)
             return try await applyIfConsented(context, exception: exception)
         }
+    }
+
+    /// Reminds each member whose consent a pending exception still needs (skipped once it has
+    /// consented or the exception is no longer pending).
+    private func remindConsent(_ context: ChangeContext, _ exception: RotationException, _ mechanism: String)
+        async throws -> RotationException
+    {
+        guard exception.state == "pending" else { return exception }
+        for member in exception.missing {
+            try await context.remind(
+                .rotationExceptionRequested, mechanism: mechanism, member: member, entity: "rotation_exception",
+                id: exception.id, payload: Self.exceptionPayload(exception, reason: exception.reason))
+        }
+        return exception
+    }
+
+    static func exceptionPayload(_ exception: RotationException, reason: String) -> [String: String] {
+        ["exception": exception.kind, "years": exception.years.map(String.init).joined(separator: ", "), "reason": reason]
     }
 
     /// Locks a pending exception for a change; its mechanism and the members it concerns.
@@ -251,7 +269,14 @@ extension Cooperation {
             try await context.audit(
                 "rotation.withdraw", entity: "rotation_exception", id: exception, mechanism: mechanism, before: before,
                 after: try await context.snapshot(.rotationException, id: exception), reason: reason)
-            return try await applyIfConsented(context, exception: exception)
+            let withdrawn = try await applyIfConsented(context, exception: exception)
+            // The other members it concerned are told, with the reason.
+            for member in concerned where member != own {
+                try await context.remind(
+                    .rotationExceptionWithdrawn, mechanism: mechanism, member: member, entity: "rotation_exception",
+                    id: exception, payload: Self.exceptionPayload(withdrawn, reason: reason))
+            }
+            return withdrawn
         }
     }
 
