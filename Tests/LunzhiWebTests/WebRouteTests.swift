@@ -109,6 +109,24 @@ import Testing
         }
     }
 
+    /// The chair's queue names a consultation to open by its kind in the reader's language.
+    @Test func theChairsQueueNamesAConsultationInTheReadersLanguage() async throws {
+        try await WebHarness.with { h in
+            let f = h.fixture
+            let now = f.clock.now()
+            _ = try await f.service.convene(
+                by: f.clerk("GS"),
+                ConsultationPlan(
+                    kind: .meeting, at: now.addingTimeInterval(10 * 86_400), place: "兰州",
+                    agendaDeadline: now.addingTimeInterval(5 * 86_400)))
+            let gs = try await h.browser("clerk-gs")
+            let queue = try await h.get("/", gs).body
+            #expect(queue.contains("召开会商") && queue.contains("联席会议 · 兰州") && !queue.contains("meeting"))
+            try await f.service.setLanguage(by: f.clerk("GS"), .en)
+            #expect(try await h.get("/", gs).body.contains("Meeting · 兰州"))
+        }
+    }
+
     /// A swap asked from the web is declined by the member asked, from the same page; a member it does
     /// not concern is offered nothing and refused if it forges the post.
     @Test func aSwapIsDeclinedFromTheRotationPage() async throws {
@@ -121,6 +139,10 @@ import Testing
             let offered = try await h.get("/rotation", nx).body
             #expect(offered.contains("action=\"/rotation/withdraw\""))
             #expect(offered.contains("2027年度 ⇄ 2028年度") && offered.contains("青海承办全国性活动"))
+            // It waits in Ningxia's work queue, named in Chinese, until Ningxia answers.
+            let queue = try await h.get("/", nx).body
+            #expect(queue.contains("同意或拒绝轮值调换") && queue.contains("调换 · 青海承办全国性活动"))
+            #expect(!(try await h.get("/", qh).body.contains("同意或拒绝轮值调换")))
             #expect(!(try await h.get("/rotation", xj).body.contains("action=\"/rotation/withdraw\"")))
             let before = try await h.counts()
             let forged = try await h.post("/rotation/withdraw", xj, [("exception", String(id)), ("reason", "x")])
@@ -130,6 +152,7 @@ import Testing
             #expect(declined.status == .seeOther && declined.location == "/rotation?done=rotation_withdraw")
             let page = try await h.get("/rotation?done=rotation_withdraw", nx)
             #expect(page.body.contains("申请已撤回") && page.body.contains("已撤回") && !page.body.contains("action=\"/rotation/withdraw\""))
+            #expect(!(try await h.get("/", nx).body.contains("同意或拒绝轮值调换")))
         }
     }
 

@@ -12,6 +12,8 @@ public struct WorkEntry: Sendable, Equatable {
         case reviseReturned = "revise_returned"
         /// A draft not yet submitted.
         case submitDraft = "submit_draft"
+        /// A swap or skip of chair years that waits for this member's consent (or refusal).
+        case consentException = "consent_exception"
         // The chair's office:
         case acceptItem = "accept_item"
         case openConsultation = "open_consultation"
@@ -21,10 +23,13 @@ public struct WorkEntry: Sendable, Equatable {
     }
 
     public var kind: Kind
-    /// "item", "consultation" or "approval".
+    /// "item", "consultation", "approval" or "rotation_exception".
     public var entity: String
     public var id: Int
+    /// The item's or project's title, a consultation's place, an exception's reason.
     public var title: String
+    /// A catalogue term that names the entry before its title (`kind.meeting`, `exception.swap`).
+    public var term: String?
     /// For positions and decisions: the item the entry is about.
     public var itemID: Int?
     public var deadline: Date?
@@ -42,20 +47,25 @@ extension Cooperation {
                 let rows = try await context.query(
                     """
                     SELECT 'record_position' AS kind, 'consultation' AS entity, c.id, i.title, i.id AS item_id,
-                           coalesce(c.response_deadline, c.at) AS deadline
+                           coalesce(c.response_deadline, c.at) AS deadline, NULL AS term
                     FROM consultation c JOIN consultation_item ci ON ci.consultation_id = c.id
                     JOIN agenda_item i ON i.id = ci.item_id
                     WHERE c.mechanism_code = $1 AND c.state = 'open' AND ci.outcome IS NULL
                       AND NOT EXISTS (SELECT 1 FROM item_position p WHERE p.consultation_id = c.id
                                       AND p.item_id = ci.item_id AND p.member_code = $2)
                     UNION ALL
-                    SELECT 'answer_approval', 'approval', a.id, pr.name, NULL, a.due_at
+                    SELECT 'answer_approval', 'approval', a.id, pr.name, NULL, a.due_at, NULL
                     FROM approval a JOIN approval_party ap ON ap.approval_id = a.id JOIN project pr ON pr.id = a.project_id
                     WHERE a.mechanism_code = $1 AND a.state = 'pending' AND ap.member_code = $2 AND ap.answer IS NULL
                     UNION ALL
                     SELECT CASE state WHEN 'returned' THEN 'revise_returned' ELSE 'submit_draft' END, 'item', id, title,
-                           NULL, NULL
+                           NULL, NULL, NULL
                     FROM agenda_item WHERE mechanism_code = $1 AND member_code = $2 AND state IN ('returned', 'draft')
+                    UNION ALL
+                    SELECT 'consent_exception', 'rotation_exception', e.id, e.reason, NULL, NULL, 'exception.' || e.kind
+                    FROM rotation_exception e
+                    WHERE e.mechanism_code = $1 AND e.state = 'pending' AND $2 IN (e.member_a, e.member_b)
+                      AND NOT EXISTS (SELECT 1 FROM rotation_consent c WHERE c.exception_id = e.id AND c.member_code = $2)
                     """, [mechanism, member])
                 entries += try rows.map { try Self.workEntry($0, now: context.now) }
                 guard let chair = try await Rotation.chair(context.connection, mechanism: mechanism, on: context.today),
@@ -64,25 +74,25 @@ extension Cooperation {
                 let chairRows = try await context.query(
                     """
                     SELECT 'accept_item' AS kind, 'item' AS entity, id, title, NULL::bigint AS item_id,
-                           NULL::timestamptz AS deadline
+                           NULL::timestamptz AS deadline, NULL AS term
                     FROM agenda_item WHERE mechanism_code = $1 AND state = 'submitted'
                     UNION ALL
-                    SELECT 'open_consultation', 'consultation', c.id, c.kind || coalesce(' · ' || c.place, ''), NULL,
-                           coalesce(c.at, c.agenda_deadline)
+                    SELECT 'open_consultation', 'consultation', c.id, coalesce(c.place, ''), NULL,
+                           coalesce(c.at, c.agenda_deadline), 'kind.' || c.kind
                     FROM consultation c WHERE c.mechanism_code = $1 AND c.state = 'planned'
                     UNION ALL
-                    SELECT 'decide_item', 'consultation', c.id, i.title, i.id, coalesce(c.response_deadline, c.at)
+                    SELECT 'decide_item', 'consultation', c.id, i.title, i.id, coalesce(c.response_deadline, c.at), NULL
                     FROM consultation c JOIN consultation_item ci ON ci.consultation_id = c.id
                     JOIN agenda_item i ON i.id = ci.item_id
                     WHERE c.mechanism_code = $1 AND c.state = 'open' AND ci.outcome IS NULL
                     UNION ALL
-                    SELECT 'close_consultation', 'consultation', c.id, c.kind || coalesce(' · ' || c.place, ''), NULL,
-                           NULL
+                    SELECT 'close_consultation', 'consultation', c.id, coalesce(c.place, ''), NULL, NULL,
+                           'kind.' || c.kind
                     FROM consultation c WHERE c.mechanism_code = $1 AND c.state = 'open'
                       AND NOT EXISTS (SELECT 1 FROM consultation_item ci WHERE ci.consultation_id = c.id
                                       AND ci.outcome IS NULL)
                     UNION ALL
-                    SELECT 'overdue_approval', 'approval', a.id, pr.name, NULL, a.due_at
+                    SELECT 'overdue_approval', 'approval', a.id, pr.name, NULL, a.due_at, NULL
                     FROM approval a JOIN project pr ON pr.id = a.project_id
                     WHERE a.mechanism_code = $1 AND a.state = 'pending' AND a.due_at < $2
                     """, [mechanism, context.now])
@@ -103,7 +113,8 @@ extension Cooperation {
         let deadline: Date? = try row.decode("deadline")
         return WorkEntry(
             kind: WorkEntry.Kind(rawValue: try row.decode("kind")) ?? .submitDraft, entity: try row.decode("entity"),
-            id: try row.decode("id"), title: try row.decode("title"), itemID: try row.decode("item_id"),
+            id: try row.decode("id"), title: try row.decode("title"), term: try row.decode("term"),
+            itemID: try row.decode("item_id"),
             deadline: deadline, overdue: deadline.map { $0 < now } ?? false)
     }
 

@@ -108,6 +108,7 @@ public enum Catalogue {
         "queue.answer_approval": ("答复审批", "Answer an approval"),
         "queue.revise_returned": ("修改退回议题", "Revise a returned item"),
         "queue.submit_draft": ("提交草稿", "Submit a draft"),
+        "queue.consent_exception": ("同意或拒绝轮值调换", "Consent to a rotation change"),
         "queue.accept_item": ("受理议题", "Accept an item"),
         "queue.open_consultation": ("召开会商", "Open a consultation"),
         "queue.decide_item": ("作出决定", "Decide an item"),

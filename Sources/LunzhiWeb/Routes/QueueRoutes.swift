@@ -37,15 +37,16 @@ struct QueueRoutes {
             for entry in entries {
                 h.markup("<li class=\"\(entry.overdue ? "overdue" : "")\">")
                 let href =
-                    entry.entity == "item"
-                    ? "/items/\(entry.id)"
-                    : entry.entity == "approval"
-                        ? "/approvals/\(entry.id)"
-                        : "/consultations/\(entry.id)" + (entry.itemID.map { "#item-\($0)" } ?? "")
+                    switch entry.entity {
+                    case "item": "/items/\(entry.id)"
+                    case "approval": "/approvals/\(entry.id)"
+                    case "rotation_exception": "/rotation"
+                    default: "/consultations/\(entry.id)" + (entry.itemID.map { "#item-\($0)" } ?? "")
+                    }
                 h.markup("<a href=\"\(href)\"><span class=\"kind\">")
                 h.text(w["queue." + entry.kind.rawValue])
                 h.markup("</span><span class=\"title\">")
-                h.text(entry.title)
+                h.text([entry.term.map { w[$0] }, entry.title.isEmpty ? nil : entry.title].compactMap { $0 }.joined(separator: " · "))
                 h.markup("</span><span class=\"when\">")
                 if let deadline = entry.deadline {
                     h.text((entry.overdue ? w["queue.overdue"] + " · " : w["queue.due"] + " ") + viewer.time(deadline))
