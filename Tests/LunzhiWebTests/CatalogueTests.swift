@@ -140,6 +140,25 @@ import Testing
         #expect(Catalogue.fill("{a}、{b}{c}") { ["a": "甲", "b": "乙"][$0] ?? "?" } == "甲、乙?")
     }
 
+    /// The service's own reasons read back from their sealed English and are said in Chinese; a
+    /// person's words are left as written.
+    @Test func systemReasonsRoundTripAndAreSaidInChinese() {
+        let all: [SystemReason] = [
+            .tabled(item: 3, ordinal: 1), .objectedBy(["QH", "NX"]), .consultationCancelled(4), .consentOf("NX"),
+            .silenceRule,
+        ]
+        for reason in all {
+            #expect(SystemReason(text: reason.text) == reason, "\(reason.text)")
+            let zh = reason.said(Words(.zh))
+            #expect(!zh.contains("{") && zh.unicodeScalars.allSatisfy { !("a"..."z").contains($0) }, "\(zh)")
+        }
+        #expect(SystemReason.objectedBy(["QH", "NX"]).said(Words(.zh)) == "QH、NX 反对")
+        #expect(SystemReason.tabled(item: 3, ordinal: 1).said(Words(.zh)) == "议题 3 列为议程第 1 项")
+        for words in ["请补充材料", "objected by", "item 3 tabled", "consultation x cancelled", "consent of a b"] {
+            #expect(SystemReason(text: words) == nil, "\(words)")
+        }
+    }
+
     @Test func moneyInYiAndWan() {
         #expect(Money.format(1_250_000_000) == "12.5亿元")
         #expect(Money.format(30_000_000) == "3000万元")

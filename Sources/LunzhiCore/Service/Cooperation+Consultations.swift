@@ -117,7 +117,7 @@ extension Cooperation {
             try await context.audit(
                 "consultation.convene", entity: "consultation", id: id, mechanism: mechanism,
                 after: try await context.snapshot(.consultation, id: id),
-                reason: plan.rule == .silence ? "written procedure under the silence rule, chosen by the chair" : nil)
+                reason: plan.rule == .silence ? SystemReason.silenceRule.text : nil)
             for member in try await context.members(of: mechanism) {
                 try await context.remind(
                     .consultationConvened, mechanism: mechanism, member: member, entity: "consultation", id: id,
@@ -173,7 +173,7 @@ extension Cooperation {
                     [id, itemID, ordinal])
                 try await context.audit(
                     "consultation.table", entity: "consultation", id: id, mechanism: consultation.mechanism,
-                    reason: "item \(itemID) tabled as \(ordinal)")
+                    reason: SystemReason.tabled(item: itemID, ordinal: ordinal).text)
             }
             return try await loadConsultation(context, id)
         }
@@ -253,7 +253,7 @@ extension Cooperation {
                 throw DomainError(.quorumNotMet, detail: "waiting_for", ["members": .list(missing)])
             case .rejected(let objectors):
                 try await applyItemAction(
-                    context, id: itemID, .reject, reason: "objected by \(objectors.joined(separator: ", "))")
+                    context, id: itemID, .reject, reason: SystemReason.objectedBy(objectors).text)
                 decision = Decision(itemID: itemID, outcome: .rejected, number: nil, bySilence: false)
             case .adopted(let bySilence):
                 try await applyItemAction(
@@ -340,7 +340,7 @@ extension Cooperation {
             let next = try ConsultationLifecycle.apply(.cancel, to: consultation.state)
             try await context.requireChair(in: consultation.mechanism, to: "cancel consultations")
             for entry in consultation.agenda where entry.outcome == nil {
-                try await applyItemAction(context, id: entry.itemID, .defer, reason: "consultation \(id) cancelled")
+                try await applyItemAction(context, id: entry.itemID, .defer, reason: SystemReason.consultationCancelled(id).text)
                 try await context.query(
                     "UPDATE consultation_item SET outcome = 'deferred', decided_at = $3 WHERE consultation_id = $1 AND item_id = $2",
                     [id, entry.itemID, context.now])

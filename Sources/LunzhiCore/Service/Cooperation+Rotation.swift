@@ -409,7 +409,7 @@ extension Cooperation {
         ).single().decode("mechanism_code")
         try await context.audit(
             "rotation.consent", entity: "rotation_exception", id: exception, mechanism: mechanism,
-            reason: "consent of \(member)")
+            reason: SystemReason.consentOf(member).text)
     }
 
     private func applyIfConsented(_ context: ChangeContext, exception: Int) async throws -> RotationException {

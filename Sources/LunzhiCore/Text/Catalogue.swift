@@ -656,6 +656,12 @@ public enum Catalogue {
         "screened.aluminium_smelting": ("铝冶炼", "aluminium smelting"),
         "screened.traditional_coal_chemicals": ("传统煤化工", "traditional coal chemicals"),
         "screened.paper": ("造纸", "paper"),
+        // The service's own reasons in audit events (SystemReason), as a timeline shows them
+        "reason.tabled": ("议题 {item} 列为议程第 {ordinal} 项", "item {item} tabled as number {ordinal}"),
+        "reason.objected_by": ("{members} 反对", "objected by {members}"),
+        "reason.consultation_cancelled": ("会商 {id} 已取消", "consultation {id} cancelled"),
+        "reason.consent_of": ("{member} 同意", "consent of {member}"),
+        "reason.silence_rule": ("主席选择书面会商默许程序", "written procedure under the silence rule, chosen by the chair"),
         // Reminders (LunzhiReminders.ReminderMessage): titles by kind, labels by payload key
         "reminder.brand": ("轮值", "Lunzhi"),
         "reminder.generic": ("轮值机制提醒", "Lunzhi reminder"),

@@ -226,7 +226,7 @@ enum Timeline {
             h.markup("</span>")
             if let reason = event.reason, !reason.isEmpty {
                 h.markup("<span class=\"why\">")
-                h.text(reason)
+                h.text(SystemReason(text: reason)?.said(w) ?? reason)
                 h.markup("</span>")
             }
             h.markup("<span class=\"seq\">#\(event.seq)</span></li>")
