@@ -378,6 +378,7 @@ import Testing
             let before = try await h.counts()
             let big = try await h.post("/items", b, raw: Array(repeating: UInt8(ascii: "a"), count: (1 << 20) + 1))
             #expect(big.status == .contentTooLarge)
+            #expect(big.body.contains("提交的内容超过 1 MiB 上限，未作任何更改。") && big.body.contains("over the 1 MiB limit"))
             #expect(try await h.counts() == before)
             for page in [big, try await h.get("/", b), try await h.get("/nowhere"), try await h.get("/signin"),
                          try await h.get("/assets/site.css")] {

@@ -394,6 +394,11 @@ public enum Catalogue {
         "done.rotation_acting": ("代理主席已指定。", "The acting chair is designated."),
         "done.rotation_revoke": ("代理期已结束，轮值主席单位恢复履职。", "The acting period is ended; the chair resumes."),
         // Refusals, by their stable names
+        "http.400": ("请求格式不正确，未作任何更改。", "The request is malformed; nothing changed."),
+        "http.404": ("没有这个页面。", "There is no such page."),
+        "http.405": ("此页面不接受这种请求方式。", "This page does not take that kind of request."),
+        "http.413": ("提交的内容超过 1 MiB 上限，未作任何更改。", "What was sent is over the 1 MiB limit; nothing changed."),
+        "http.other": ("无法处理这个请求。", "The request could not be handled."),
         "error.generic": ("无法办理", "Refused"),
         "error.csrf": ("表单已失效或来源不明，未作任何更改。请返回重新操作。", "The form has expired or did not come from this site; nothing changed. Go back and try again."),
         "error.NOT_CHAIR": ("只有今日的轮值主席单位才能办理此事项", "Only today's chair may do this"),
