@@ -34,9 +34,8 @@ import Testing
             let secret = try await service.addPrincipal(by: op, name: "c-sn", role: .clerk, member: "SN").secret
             try await ConsoleHarness.serving(service) { port in
                 // Moved to 6 s after the database is back once the restart returns.
-                let load = LoadDeadline(.now + .seconds(60))
-                let restarting = ContinuousClock.now + .seconds(1.5)
-                let (outcomes, databaseBack) = try await withThrowingTaskGroup(of: [Outcome].self) { clients in
+                let load = LoadDeadline(.now + .seconds(90))
+                let (outcomes, restarting, databaseBack) = try await withThrowingTaskGroup(of: [Outcome].self) { clients in
                     for client in 0..<8 {
                         clients.addTask {
                             var outcomes: [Outcome] = []
@@ -58,6 +57,7 @@ import Testing
                                             let reply = try await c.request(
                                                 "ITEM FILE category=direction track=regular title=\(title)")
                                             outcomes.append(Outcome(title: title, code: reply.code, at: .now))
+                                            if reply.code == 201 { load.acknowledged() }
                                         }
                                     }
                                 } catch {
@@ -67,11 +67,17 @@ import Testing
                             return outcomes
                         }
                     }
-                    try await Task.sleep(until: restarting)
+                    // The restart comes once the load is under way: 20 writes acknowledged (a fixed
+                    // 1.5 s was seen to leave only 10 on a loaded CI machine), or 30 s.
+                    let waiting = ContinuousClock.now + .seconds(30)
+                    while load.acknowledgedCount < 20 && ContinuousClock.now < waiting {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    let restarting = ContinuousClock.now
                     try await cluster.restart(mode: mode)
                     let databaseBack = ContinuousClock.now
                     load.stop(at: databaseBack + .seconds(6))
-                    return (try await clients.reduce(into: []) { $0 += $1 }, databaseBack)
+                    return (try await clients.reduce(into: []) { $0 += $1 }, restarting, databaseBack)
                 }
                 let stored = Set(
                     try await pool.query("SELECT title FROM agenda_item").map {
@@ -127,7 +133,11 @@ private struct RestartTiming: CustomStringConvertible {
 /// When the load clients stop; moved once the database is back.
 private final class LoadDeadline: Sendable {
     private let instant: Mutex<ContinuousClock.Instant>
+    private let count = Mutex(0)
     init(_ instant: ContinuousClock.Instant) { self.instant = Mutex(instant) }
     var going: Bool { ContinuousClock.now < instant.withLock { $0 } }
     func stop(at instant: ContinuousClock.Instant) { self.instant.withLock { $0 = instant } }
+    /// Writes acknowledged (201) so far, by every client.
+    var acknowledgedCount: Int { count.withLock { $0 } }
+    func acknowledged() { count.withLock { $0 += 1 } }
 }
