@@ -82,7 +82,7 @@ public struct AuditExporter: Sendable {
     }
 
     static func stamp(_ date: Date?) -> String {
-        date.map { PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds($0)) } ?? "…"
+        date.map { PostgresTimestamp.format($0) } ?? "…"
     }
 
     /// One event as a JSON object; `before` and `after` are strings holding the exact jsonb text

@@ -32,7 +32,7 @@ public struct Checkpoint: Sendable, Equatable {
         self.size = size
         self.head = head
         self.root = root
-        self.time = PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(time))
+        self.time = PostgresTimestamp.format(time)
         guard !origin.isEmpty, !origin.contains("\n") else { throw SignedNote.NoteError("the origin must be one line") }
         let text =
             if let root {

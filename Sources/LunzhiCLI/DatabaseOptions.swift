@@ -60,7 +60,7 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var fields: [(String, JSONValue)] = [
-            ("time", .string(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(Date())))),
+            ("time", .string(PostgresTimestamp.format(Date()))),
             ("level", .string(event.level.rawValue)), ("label", .string(label)),
             ("message", .string(event.message.description)),
         ]

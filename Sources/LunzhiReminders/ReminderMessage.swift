@@ -43,8 +43,8 @@ public struct ReminderMessage: Sendable {
                     value = w[kind + "." + value]
                 } else if Self.dates.contains(key), let day = CalendarDate(value) {
                     value = TimeFormat.date(day, w.language)
-                } else if Self.times.contains(key), let micros = PostgresTimestamp.parse(value) {
-                    value = TimeFormat.time(Date(timeIntervalSince1970: Double(micros) / 1_000_000), w.language) + w["reminder.zone"]
+                } else if Self.times.contains(key), let time = try? Date(postgresText: value, type: .timestamptz) {
+                    value = TimeFormat.time(time, w.language) + w["reminder.zone"]
                 }
                 lines.append(label + w["reminder.colon"] + value)
             }
@@ -56,7 +56,7 @@ public struct ReminderMessage: Sendable {
         body = lines.joined(separator: "\n")
         // Keys in byte order, as receivers and the documented examples expect.
         let object: JSONValue = .object([
-            ("due_at", .string(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(reminder.dueAt)))),
+            ("due_at", .string(PostgresTimestamp.format(reminder.dueAt))),
             ("entity", .string(reminder.entity)), ("entity_id", .string(reminder.entityID)),
             ("id", .int(reminder.id)), ("key", .string(reminder.idempotencyKey)), ("kind", .string(reminder.kind.rawValue)),
             ("mechanism", .string(reminder.mechanism)),

@@ -95,6 +95,27 @@ enum Layout {
         return h
     }
 
+    /// A refusal with no session to say which language (a forged or expired form, a body over the
+    /// limit, a method a route does not take): the catalogue's `key` in Chinese and in English, the
+    /// stable name when there is one, and the way back.
+    static func bilingual(_ status: HTTPResponse.Status, _ key: String, name: String? = nil) -> Response {
+        var body = HTML(markup: "<main class=\"narrow\"><h1>\(status.code)</h1>")
+        for language in [Language.zh, .en] {
+            body.markup("<p lang=\"\(language == .zh ? "zh-CN" : "en")\">")
+            body.text(Words(language)[key])
+            body.markup("</p>")
+        }
+        if let name {
+            body.markup("<p><code>")
+            body.text(name)
+            body.markup("</code></p>")
+        }
+        body.markup("<p><a href=\"/\">")
+        body.text(Words(.zh)["nav.queue"] + " / " + Words(.en)["nav.queue"])
+        body.markup("</a></p></main>")
+        return document(title: "\(status.code)", language: .zh, status: status, body: body)
+    }
+
     static func csrfField(_ viewer: Viewer) -> HTML {
         HTML(markup: "<input type=\"hidden\" name=\"_csrf\" value=\"\(HTML.attribute(viewer.csrf))\">")
     }

@@ -16,7 +16,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
-            response = Self.page(error.status)
+            let key = "http.\(error.status.code)"
+            response = Layout.bilingual(error.status, Catalogue.entries[key] == nil ? "http.other" : key)
         }
         response.headers[.contentSecurityPolicy] =
             "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
@@ -26,23 +27,6 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         if tls { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         return response
-    }
-
-    /// A refusal made below the routes (a body over the limit, a method the route does not take):
-    /// its status with the catalogue's words in both languages, since no session says which.
-    static func page(_ status: HTTPResponse.Status) -> Response {
-        let key = "http.\(status.code)"
-        var body = HTML(markup: "<main class=\"narrow\"><h1>\(status.code)</h1>")
-        for language in [Language.zh, .en] {
-            let w = Words(language)
-            body.markup("<p lang=\"\(language == .zh ? "zh-CN" : "en")\">")
-            body.text(Catalogue.entries[key] == nil ? w["http.other"] + " (\(status.code))" : w[key])
-            body.markup("</p>")
-        }
-        body.markup("<p><a href=\"/\">")
-        body.text(Words(.zh)["nav.queue"] + " / " + Words(.en)["nav.queue"])
-        body.markup("</a></p></main>")
-        return Layout.document(title: "\(status.code)", language: .zh, status: status, body: body)
     }
 }
 

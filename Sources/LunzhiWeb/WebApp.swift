@@ -142,16 +142,7 @@ public struct WebApp: Sendable {
         }
     }
 
-    func forbidden(_ name: String) -> Response {
-        var body = HTML(markup: "<main class=\"narrow\"><h1>403</h1><p>")
-        body.text(Words(.zh)["error.csrf"] + " / " + Words(.en)["error.csrf"])
-        body.markup(" <code>")
-        body.text(name)
-        body.markup("</code></p><p><a href=\"/\">")
-        body.text(Words(.zh)["nav.queue"])
-        body.markup("</a></p></main>")
-        return Layout.document(title: "403", language: .zh, status: .forbidden, body: body)
-    }
+    func forbidden(_ name: String) -> Response { Layout.bilingual(.forbidden, "error.csrf", name: name) }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)

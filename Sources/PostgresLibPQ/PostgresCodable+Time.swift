@@ -5,7 +5,7 @@ public import Foundation
 extension Date: PostgresEncodable, PostgresDecodable {
     public var postgresParameter: PostgresParameter {
         PostgresParameter(
-            type: .timestamptz, text: PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(self)))
+            type: .timestamptz, text: PostgresTimestamp.format(self))
     }
     public init(postgresText text: String, type: PostgresTypeOID) throws {
         guard type == .timestamptz || type == .timestamp || type.isTextual else {
@@ -36,6 +36,9 @@ public enum PostgresTimestamp {
         let bound = Double(Int64(1) << 62)
         return micros.isNaN ? 0 : Int64(min(max(micros, -bound), bound))
     }
+
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, to the microsecond as PostgreSQL keeps it.
+    public static func format(_ date: Date) -> String { format(microseconds: microseconds(date)) }
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
     public static func format(microseconds: Int64) -> String {

@@ -52,7 +52,7 @@ struct MigrateCommand: AsyncParsableCommand {
         for status in statuses {
             let applied =
                 status.appliedAt.map {
-                    PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds($0)).prefix(19)
+                    PostgresTimestamp.format($0).prefix(19)
                         .replacingOccurrences(of: "T", with: " ")
                 } ?? "-"
             lines.append(

@@ -102,9 +102,7 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     ) {
         self.name = name
         self.detail = Detail(key: key, arguments: arguments)
-        self.message = Catalogue.fill(Catalogue.entries["detail." + key]?.en ?? key) {
-            arguments[$0]?.text ?? "{\($0)}"
-        }
+        self.message = Words(.en).fill("detail." + key, arguments)
         self.state = state
         self.allowed = allowed
     }

@@ -109,12 +109,12 @@ extension Cooperation {
                 try await context.remind(
                     .approvalRequested, mechanism: mechanism, member: party, entity: "approval", id: id,
                     payload: [
-                        "project": project.name, "track": request.track.rawValue, "deadline": Self.reminderTime(due),
+                        "project": project.name, "track": request.track.rawValue, "deadline": PostgresTimestamp.format(due),
                     ])
                 if due.addingTimeInterval(-warning) > context.now {
                     try await context.remind(
                         .approvalDue, mechanism: mechanism, member: party, entity: "approval", id: id,
-                        due: due.addingTimeInterval(-warning), payload: ["deadline": Self.reminderTime(due)])
+                        due: due.addingTimeInterval(-warning), payload: ["deadline": PostgresTimestamp.format(due)])
                 }
             }
             // Overdue: the chair's member and the requester, once at the due time, then weekly while
@@ -122,7 +122,7 @@ extension Cooperation {
             for member in Set([requester, chair].compactMap { $0 }).sorted() {
                 try await context.remind(
                     .approvalOverdue, mechanism: mechanism, member: member, entity: "approval", id: id, due: due,
-                    payload: ["deadline": Self.reminderTime(due)])
+                    payload: ["deadline": PostgresTimestamp.format(due)])
             }
             try await context.audit(
                 "approval.request", entity: "approval", id: id, mechanism: mechanism,

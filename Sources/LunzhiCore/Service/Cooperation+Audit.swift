@@ -175,7 +175,7 @@ extension Cooperation {
         try InputRange.check(at, "the time")
         return try await auditorRead(
             by: principal, to: "rebuild past states",
-            record: ("asof \(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(at)))", nil)
+            record: ("asof \(PostgresTimestamp.format(at))", nil)
         ) { context in
             var states: [String: [Int: String]] = ["item": [:], "consultation": [:], "approval": [:]]
             for row in try await context.query(
@@ -377,10 +377,10 @@ extension AuditLogFilter: CustomStringConvertible {
         if let member { parts.append("member=\(member)") }
         if let action { parts.append("action=\(action)") }
         if let since {
-            parts.append("since=\(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(since)))")
+            parts.append("since=\(PostgresTimestamp.format(since))")
         }
         if let until {
-            parts.append("until=\(PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(until)))")
+            parts.append("until=\(PostgresTimestamp.format(until))")
         }
         if after > 0 { parts.append("after=\(after)") }
         parts.append("limit=\(limit)")

@@ -129,20 +129,20 @@ extension Cooperation {
                         try await context.remind(
                             .agendaDeadline, mechanism: mechanism, member: member, entity: "consultation", id: id,
                             due: due,
-                            payload: ["days": String(days), "deadline": Self.reminderTime(plan.agendaDeadline)])
+                            payload: ["days": String(days), "deadline": PostgresTimestamp.format(plan.agendaDeadline)])
                     }
                 }
                 if let at = plan.at, at.addingTimeInterval(-86_400) > context.now {
                     try await context.remind(
                         .meetingTomorrow, mechanism: mechanism, member: member, entity: "consultation", id: id,
-                        due: at.addingTimeInterval(-86_400), payload: ["place": place ?? "", "at": Self.reminderTime(at)])
+                        due: at.addingTimeInterval(-86_400), payload: ["place": place ?? "", "at": PostgresTimestamp.format(at)])
                 }
                 // Written procedures: 1 day before the response deadline, to members yet to answer
                 // (checked when it comes due).
                 if let response = plan.responseDeadline, response.addingTimeInterval(-86_400) > context.now {
                     try await context.remind(
                         .responseDue, mechanism: mechanism, member: member, entity: "consultation", id: id,
-                        due: response.addingTimeInterval(-86_400), payload: ["deadline": Self.reminderTime(response)])
+                        due: response.addingTimeInterval(-86_400), payload: ["deadline": PostgresTimestamp.format(response)])
                 }
             }
             return try await loadConsultation(context, id)

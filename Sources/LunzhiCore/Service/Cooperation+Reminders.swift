@@ -30,12 +30,6 @@ public struct ReminderInfo: Sendable, Equatable {
 }
 
 extension Cooperation {
-    /// A time in a reminder's payload: UTC, ISO 8601 (`2026-03-05T01:00:00.000000Z`), for receivers
-    /// to parse; the message shows it in Asia/Shanghai.
-    static func reminderTime(_ time: Date) -> String {
-        PostgresTimestamp.format(microseconds: PostgresTimestamp.microseconds(time))
-    }
-
     public static let contactChannels = ["email", "webhook", "file"]
 
     /// Reminder kinds whose reason can go away before they are due.

@@ -31,9 +31,14 @@ public struct Words: Sendable {
     /// A refusal's detail in this language: its template filled with the arguments (an argument
     /// that names a catalogue term is said in this language). Nil when the refusal has no detail.
     public func detail(_ error: DomainError) -> String? {
-        guard let detail = error.detail else { return nil }
-        return Catalogue.fill(self["detail." + detail.key]) { name in
-            guard let argument = detail.arguments[name] else { return "{\(name)}" }
+        error.detail.map { fill("detail." + $0.key, $0.arguments) }
+    }
+
+    /// The catalogue's `key` in this language with its `{name}` placeholders filled: an argument is
+    /// said as its term (or its Chinese) in Chinese, as its text in English.
+    public func fill(_ key: String, _ arguments: [String: DomainError.Argument]) -> String {
+        Catalogue.fill(self[key]) { name in
+            guard let argument = arguments[name] else { return "{\(name)}" }
             guard language == .zh else { return argument.text }
             if let term = argument.term, Catalogue.entries[term] != nil { return self[term] }
             return argument.zh ?? argument.text

@@ -48,15 +48,14 @@ public enum SystemReason: Equatable, Sendable {
 
     /// How `w`'s language says it (`reason.<key>` in the catalogue).
     public func said(_ w: Words) -> String {
-        let (key, values): (String, [String: String]) =
+        let (key, arguments): (String, [String: DomainError.Argument]) =
             switch self {
             case .tabled(let item, let ordinal): ("tabled", ["item": "\(item)", "ordinal": "\(ordinal)"])
-            case .objectedBy(let members):
-                ("objected_by", ["members": members.joined(separator: w.language == .zh ? "、" : ", ")])
+            case .objectedBy(let members): ("objected_by", ["members": .list(members)])
             case .consultationCancelled(let id): ("consultation_cancelled", ["id": "\(id)"])
-            case .consentOf(let member): ("consent_of", ["member": member])
+            case .consentOf(let member): ("consent_of", ["member": "\(member)"])
             case .silenceRule: ("silence_rule", [:])
             }
-        return Catalogue.fill(w["reason." + key]) { values[$0] ?? "" }
+        return w.fill("reason." + key, arguments)
     }
 }
