@@ -15,12 +15,15 @@ public struct AuditCheckpointer: Sendable {
     /// Witnesses asked to cosign each new checkpoint, and how many cosignatures make it witnessed.
     public let witnesses: [WitnessEndpoint]
     public let quorum: Int
+    /// How long a witness may take to answer before the checkpoint goes on without its cosignature.
+    public let witnessTimeout: Duration
     /// Where the C2SP tlog-tiles copy of the log is kept (`--tiles-dir`), if anywhere.
     public let tiles: TileWriter?
 
     public init(
         pool: PostgresPool, signer: SignedNote.Signer, log: CheckpointLog, origin: String = "lunzhi-audit",
-        witnesses: [WitnessEndpoint] = [], quorum: Int? = nil, tilesDirectory: String? = nil
+        witnesses: [WitnessEndpoint] = [], quorum: Int? = nil, witnessTimeout: Duration = .seconds(5),
+        tilesDirectory: String? = nil
     ) {
         self.tiles = tilesDirectory.map { TileWriter(pool: pool, directory: $0) }
         self.pool = pool
@@ -28,6 +31,7 @@ public struct AuditCheckpointer: Sendable {
         self.log = log
         self.origin = origin
         self.witnesses = witnesses
+        self.witnessTimeout = witnessTimeout
         self.quorum = quorum ?? WitnessReport.defaultQuorum(witnesses: witnesses.count)
     }
 

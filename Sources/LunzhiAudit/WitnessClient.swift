@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 public import Foundation
 import NIOCore
+import NIOPosix
 import PostgresLibPQ
 
 /// A witness the checkpointer asks to cosign: where it listens and its verifier key.
@@ -56,15 +57,24 @@ public struct WitnessReport: Sendable, Equatable {
 }
 
 extension AuditCheckpointer {
+    /// The client the checkpointer asks witnesses with. Unlike `HTTPClient.shared`, it does not
+    /// retry a connection that is refused until the deadline: a witness that is down adds no
+    /// cosignature at once (the next checkpoint asks again), and only a slow one is waited for.
+    /// It lives as long as the process, so it is never shut down.
+    static let witnessHTTP: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
+
     /// Asks every witness, in parallel, to cosign `checkpoint`, each with a consistency proof from
     /// the size it last cosigned (first assumed to be `previousSize`; a 409 names the witness's
     /// size and the request is made once more from there). Returns the cosignature lines that
-    /// verify; a witness that is down or refuses adds none and delays nothing past `timeout`.
+    /// verify; a witness that is down or refuses adds none and delays nothing past `witnessTimeout`.
     public func cosignatures(for checkpoint: Checkpoint, previousSize: Int) async -> [String] {
-        await cosignatures(for: checkpoint, previousSize: previousSize, timeout: .seconds(5))
-    }
-
-    func cosignatures(for checkpoint: Checkpoint, previousSize: Int, timeout: TimeAmount) async -> [String] {
+        let timeout = TimeAmount.nanoseconds(
+            witnessTimeout.components.seconds * 1_000_000_000 + witnessTimeout.components.attoseconds / 1_000_000_000)
         let store = MerkleStore(pool: pool)
         return await withTaskGroup(of: String?.self) { group in
             for witness in witnesses {
@@ -80,7 +90,7 @@ extension AuditCheckpointer {
                         request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
                         request.body = .bytes(
                             ByteBuffer(string: Witness.requestBody(old: old, proof: proof, note: checkpoint.note)))
-                        guard let response = try? await HTTPClient.shared.execute(request, timeout: timeout),
+                        guard let response = try? await Self.witnessHTTP.execute(request, timeout: timeout),
                             let body = try? await response.body.collect(upTo: 64 * 1024)
                         else { return nil }
                         let text = String(buffer: body)

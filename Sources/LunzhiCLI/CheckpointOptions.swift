@@ -22,6 +22,10 @@ struct CheckpointOptions: ParsableArguments {
     @Option(name: .customLong("witness-quorum"), help: "Cosignatures that make a checkpoint witnessed (default: 3, or all when fewer).")
     var witnessQuorum: Int?
     @Option(
+        name: .customLong("witness-timeout"),
+        help: "Seconds a witness may take to answer before the checkpoint is kept without its cosignature (default: 5).")
+    var witnessTimeout: Int = 5
+    @Option(
         name: .customLong("tiles-dir"),
         help: "Also keep the log as C2SP tlog-tiles in this directory (checkpoint, hash tiles, entry bundles) for members to mirror.")
     var tilesDirectory: String?
@@ -47,8 +51,9 @@ struct CheckpointOptions: ParsableArguments {
         if let witnessQuorum, !(0...witnesses.count).contains(witnessQuorum) {
             throw ValidationError("--witness-quorum must be between 0 and the number of witnesses (\(witnesses.count))")
         }
+        guard (1...600).contains(witnessTimeout) else { throw ValidationError("--witness-timeout must be 1 to 600 seconds") }
         return AuditCheckpointer(
             pool: pool, signer: signer, log: CheckpointLog(path: log), origin: origin, witnesses: witnesses,
-            quorum: witnessQuorum, tilesDirectory: tilesDirectory)
+            quorum: witnessQuorum, witnessTimeout: .seconds(witnessTimeout), tilesDirectory: tilesDirectory)
     }
 }

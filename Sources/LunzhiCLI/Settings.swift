@@ -65,6 +65,7 @@ struct Setting: Sendable {
         Setting(key: "checkpoint_notify", flag: "--checkpoint-notify", commands: ["remind"], kind: .flag, defaultValue: "false"),
         Setting(key: "witness", flag: "--witness", commands: ["remind"], kind: .text),
         Setting(key: "witness_quorum", flag: "--witness-quorum", commands: ["remind"], kind: .integer),
+        Setting(key: "witness_timeout", flag: "--witness-timeout", commands: ["remind"], kind: .integer, defaultValue: "5"),
         Setting(key: "tiles_dir", flag: "--tiles-dir", commands: ["remind"], kind: .text),
         Setting(key: "checkpoint_interval", flag: "--checkpoint-interval", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.checkpointInterval)),
         Setting(key: "verify_interval", flag: "--verify-interval", commands: ["remind"], kind: .number, defaultValue: SettingDefaults.text(SettingDefaults.verifyInterval)),

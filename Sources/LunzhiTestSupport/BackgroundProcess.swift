@@ -1,4 +1,5 @@
 public import Foundation
+import LunzhiCore
 
 /// A program running beside a test (an SMTP sink, a daemon), stopped with a signal.
 public final class BackgroundProcess: Sendable {
@@ -14,6 +15,9 @@ public final class BackgroundProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Other tests' sockets stay theirs: a witness that inherited 1,000 console connections
+        // kept them open after the test closed them, and the server's slots never came free.
+        SpawnActions.closeInherited(in: &actions)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         let environmentList =

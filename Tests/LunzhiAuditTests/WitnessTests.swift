@@ -51,7 +51,10 @@ import Testing
             for m in members { try await BackgroundProcess.waitForPort(m.port) }
             let log = CheckpointLog(path: root + "/checkpoints.log")
             let checkpointer = AuditCheckpointer(
-                pool: f.pool, signer: signer, log: log, witnesses: try members.map { try $0.endpoint }, quorum: 3)
+                pool: f.pool, signer: signer, log: log, witnesses: try members.map { try $0.endpoint }, quorum: 3,
+                // Five witness processes beside the parallel suite on two cores: a timeout is not
+                // what this test is about (the stopped ones refuse the connection at once).
+                witnessTimeout: .seconds(60))
 
             func sign() async throws -> Checkpoint {
                 _ = try await f.service.fileItem(by: f.clerk("QH"), ItemDraft(category: .policy, track: .regular, title: "又一议题"))

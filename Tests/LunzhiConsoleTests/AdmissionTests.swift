@@ -25,7 +25,7 @@ import Testing
             // such a stall too, and is tried again.
             for _ in 0..<5 where !signedIn {
                 do {
-                    try await ConsoleClient.with(host: "127.0.0.1", port: h.port) { client in
+                    try await ConsoleClient.with(host: "127.0.0.1", port: h.port, connectTimeout: .seconds(60)) { client in
                         guard try await client.request("AUTH c-gs \(h.secrets["c-gs"]!)").code == 200 else { return }
                         signedIn = true
                         try await Task.sleep(for: .seconds(3))

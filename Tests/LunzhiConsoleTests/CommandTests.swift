@@ -235,7 +235,7 @@ import Testing
             group.addTask { try await server.run() }
             var iterator = ports.makeAsyncIterator()
             let port = await iterator.next()!
-            try await ConsoleClient.with(host: "127.0.0.1", port: port) { (client: ConsoleClient) async throws in
+            try await ConsoleClient.with(host: "127.0.0.1", port: port, connectTimeout: .seconds(60)) { (client: ConsoleClient) async throws in
                 let reply = try await client.request("AUTH someone secret")
                 #expect(
                     reply.raw == [

@@ -69,7 +69,7 @@ struct ConsoleHarness {
 
     /// A client, signed in as `principal` when given.
     func client<T: Sendable>(as principal: String? = nil, _ body: (ConsoleClient) async throws -> T) async throws -> T {
-        try await ConsoleClient.with(host: "127.0.0.1", port: port) { client in
+        try await ConsoleClient.with(host: "127.0.0.1", port: port, connectTimeout: .seconds(60)) { client in
             if let principal {
                 let reply = try await client.request("AUTH \(principal) \(secrets[principal]!)")
                 #expect(reply.code == 200, "AUTH \(principal): \(reply.raw)")

@@ -93,7 +93,7 @@ import Testing
                 for _ in 0..<1000 {
                     group.addTask {
                         do {
-                            return try await ConsoleClient.with(host: "127.0.0.1", port: h.port) { client in
+                            return try await ConsoleClient.with(host: "127.0.0.1", port: h.port, connectTimeout: .seconds(60)) { client in
                                 let greeting = client.greeting
                                 await answered.arrive()
                                 guard greeting.hasPrefix("220 ") else { return Attempt.refused(greeting) }

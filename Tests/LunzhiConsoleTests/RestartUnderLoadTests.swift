@@ -42,7 +42,7 @@ import Testing
                             var n = 0
                             while load.going {
                                 do {
-                                    try await ConsoleClient.with(host: "127.0.0.1", port: port) { c in
+                                    try await ConsoleClient.with(host: "127.0.0.1", port: port, connectTimeout: .seconds(60)) { c in
                                         // Signing in needs the database too: while it restarts, AUTH
                                         // is refused (503, or 500 if its commit was cut) and the client must sign in again, not go
                                         // on unauthenticated.

@@ -178,7 +178,7 @@ import Testing
         try await ConsoleHarness.with(configuration: .init(port: 0, maximumConnections: 2)) { h in
             try await h.client { first in
                 try await h.client { second in
-                    try await ConsoleClient.with(host: "127.0.0.1", port: h.port) {
+                    try await ConsoleClient.with(host: "127.0.0.1", port: h.port, connectTimeout: .seconds(60)) {
                         (third: ConsoleClient) async throws in
                         #expect(third.greeting.hasPrefix("421 TOO_MANY_CONNECTIONS"))
                         #expect(try await third.readLine() == nil)

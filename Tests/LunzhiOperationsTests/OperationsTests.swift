@@ -31,7 +31,7 @@ import Testing
             #expect(try httpGet(port: metricsPort, path: "/healthz") == (200, "ok\n"))
             #expect(try httpGet(port: metricsPort, path: "/readyz") == (200, "ready\n"))
             #expect(try httpGet(port: metricsPort, path: "/nowhere").status == 404)
-            try await ConsoleClient.with(host: "127.0.0.1", port: port) { (client: ConsoleClient) async throws in
+            try await ConsoleClient.with(host: "127.0.0.1", port: port, connectTimeout: .seconds(60)) { (client: ConsoleClient) async throws in
                 #expect(try await client.request("PING").code == 200)
                 #expect(try await client.request("CHAIR").code == 401)
             }
@@ -211,12 +211,12 @@ import Testing
                 #expect(try await sn.request("ITEM SUBMIT \(id)").code == 200)
                 return id
             }
-            try await ConsoleClient.with(host: "127.0.0.1", port: ports[1]) { (gs: ConsoleClient) async throws in
+            try await ConsoleClient.with(host: "127.0.0.1", port: ports[1], connectTimeout: .seconds(60)) { (gs: ConsoleClient) async throws in
                 try await signedIn(gs, "a-gs")
                 let accepted = try await gs.request("ITEM ACCEPT \(item)")
                 #expect(accepted.code == 200, "\(accepted.raw)")
             }
-            try await ConsoleClient.with(host: "127.0.0.1", port: ports[0]) { (aud: ConsoleClient) async throws in
+            try await ConsoleClient.with(host: "127.0.0.1", port: ports[0], connectTimeout: .seconds(60)) { (aud: ConsoleClient) async throws in
                 try await signedIn(aud, "a-aud")
                 let history = try await aud.request("HISTORY item \(item)")
                 #expect(

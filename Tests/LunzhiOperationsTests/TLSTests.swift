@@ -80,7 +80,7 @@ import Testing
             // the server closes at once.)
             let anonymous = try ConsoleTLS.clientContext(ca: first.certificate, certificate: nil, key: nil)
             await #expect(throws: (any Error).self) {
-                try await ConsoleClient.with(host: "127.0.0.1", port: port, tls: anonymous) {
+                try await ConsoleClient.with(host: "127.0.0.1", port: port, tls: anonymous, connectTimeout: .seconds(60)) {
                     _ = try await $0.request("PING")
                 }
             }
@@ -90,7 +90,7 @@ import Testing
 
             let withCertificate = try ConsoleTLS.clientContext(
                 ca: first.certificate, certificate: client.certificate, key: client.key)
-            try await ConsoleClient.with(host: "127.0.0.1", port: port, tls: withCertificate) {
+            try await ConsoleClient.with(host: "127.0.0.1", port: port, tls: withCertificate, connectTimeout: .seconds(60)) {
                 (early: ConsoleClient) async throws in
                 #expect(early.greeting.hasPrefix("220 "))
                 #expect(try await early.request("PING").code == 200)
@@ -107,7 +107,7 @@ import Testing
                 var answered = false
                 for _ in 0..<50 where !answered {
                     answered =
-                        (try? await ConsoleClient.with(host: "127.0.0.1", port: port, tls: trustsSecond) {
+                        (try? await ConsoleClient.with(host: "127.0.0.1", port: port, tls: trustsSecond, connectTimeout: .seconds(60)) {
                             try await $0.request("PING").code == 200
                         }) ?? false
                     if !answered { try await Task.sleep(for: .milliseconds(100)) }

@@ -1,6 +1,6 @@
 import Foundation
 import LunzhiCore
-import LunzhiReminders
+@testable import LunzhiReminders
 import LunzhiTestSupport
 import PostgresLibPQ
 import Testing
@@ -85,5 +85,24 @@ import Testing
             #expect(try row.decode("state", as: String.self) == "pending")
             #expect(try row.decode("outcome", as: String.self).contains("msmtp exited with status"))
         }
+    }
+
+    /// The mail program gets the message on its standard input and nothing else of the daemon's:
+    /// a socket or pipe that is not close-on-exec (NIO's are not) is closed in the child. Before,
+    /// it inherited every one, so one delivery's program could hold another's input open.
+    @Test func theMailProgramInheritsNoDescriptorOfTheDaemon() throws {
+        let leaked = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var pipeFDs: [Int32] = [-1, -1]
+        #expect(leaked >= 3 && pipe(&pipeFDs) == 0)
+        defer { for fd in [leaked] + pipeFDs { close(fd) } }
+        let out = temporaryPath("descriptors")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = SendmailChannel.run(
+            ["/bin/sh", "-c", "ls /proc/$$/fd > \(out); cat > /dev/null"], input: Array("To: a@example.org\r\n".utf8))
+        #expect(result == .delivered)
+        let open = Set(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init))
+        // The shell may keep one of its own (dash: 10); before, the child had some twenty.
+        #expect(open.isDisjoint(with: [leaked, pipeFDs[0], pipeFDs[1]].map(String.init)), "open: \(open.sorted())")
+        #expect(open.isSuperset(of: ["0", "1", "2"]) && open.count <= 4, "the mail program had open: \(open.sorted())")
     }
 }

@@ -30,11 +30,13 @@ public final class ConsoleClient {
     }
 
     /// Connects over TCP (with TLS when a context is given), reads the greeting, runs `body`, closes.
+    /// A connection not made within `connectTimeout` fails with NIO's connect timeout.
     public static func with<T: Sendable>(
-        host: String, port: Int, tls: NIOSSLContext? = nil, maximumLineLength: Int = 1 << 24,
-        _ body: (ConsoleClient) async throws -> T
+        host: String, port: Int, tls: NIOSSLContext? = nil, connectTimeout: Duration = .seconds(10),
+        maximumLineLength: Int = 1 << 24, _ body: (ConsoleClient) async throws -> T
     ) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.milliseconds(connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 secured(channel, tls: tls, host: host, maximumLineLength)
