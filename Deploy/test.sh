@@ -61,13 +61,17 @@ swift build --build-tests
 export LUNZHI_TEST_BINARY="$(swift build --show-bin-path)/lunzhi"
 set +e
 if [ $# -eq 0 ]; then
-    # The whole suite, then the browser walk alone: Chromium, Playwright and a server beside ~200
-    # parallel tests starved the suite's timing-sensitive tests of both cores.
-    swift test --skip-build --skip BrowserWalkTests 2>&1 | tee "$work/swift-test.log"
+    # The whole suite, then the hostile clients alone, then the browser walk alone. Chromium,
+    # Playwright and a server beside ~200 parallel tests starved the suite's timing-sensitive tests
+    # of both cores; so did 1,000 connections at once on the event loops this process shares with
+    # every other test's console server and client (in production, hostile clients are elsewhere).
+    swift test --skip-build --skip BrowserWalkTests --skip HostileClientTests 2>&1 | tee "$work/swift-test.log"
     status=${PIPESTATUS[0]}
-    swift test --skip-build --filter BrowserWalkTests 2>&1 | tee -a "$work/swift-test.log"
-    walk=${PIPESTATUS[0]}
-    [ "$status" -eq 0 ] && status=$walk
+    for alone in HostileClientTests BrowserWalkTests; do
+        swift test --skip-build --filter "$alone" 2>&1 | tee -a "$work/swift-test.log"
+        step=${PIPESTATUS[0]}
+        [ "$status" -eq 0 ] && status=$step
+    done
 else
     swift test --skip-build "$@" 2>&1 | tee "$work/swift-test.log"
     status=${PIPESTATUS[0]}
