@@ -90,7 +90,7 @@ enum Assets {
         .table-wrap{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:var(--radius)}
         table{border-collapse:collapse;width:100%;font-size:.95rem}
         th,td{text-align:left;padding:.5rem .7rem;border-bottom:1px solid var(--line);vertical-align:top}
-        th{background:#eef1f4;font-weight:600;white-space:nowrap}
+        th{background:#eef1f4;font-weight:600;white-space:nowrap}.nowrap{white-space:nowrap}
         tr:last-child td{border-bottom:0}
         .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         .badge{display:inline-block;font-size:.8rem;padding:.05rem .5rem;border-radius:999px;background:#e4e7eb;color:var(--ink);white-space:nowrap;margin-right:.25rem}

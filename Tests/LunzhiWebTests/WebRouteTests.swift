@@ -138,7 +138,10 @@ import Testing
             let id: Int = try await f.pool.query("SELECT id FROM rotation_exception").single().decode("id")
             let offered = try await h.get("/rotation", nx).body
             #expect(offered.contains("action=\"/rotation/withdraw\""))
-            #expect(offered.contains("2027年度 ⇄ 2028年度") && offered.contains("青海承办全国性活动"))
+            // Each year kept on one line, both in one value (a phone's cell is a label/value grid).
+            #expect(
+                offered.contains("<span><span class=\"nowrap\">2027年度</span> ⇄ <span class=\"nowrap\">2028年度</span></span>")
+                    && offered.contains("青海承办全国性活动"))
             // It waits in Ningxia's work queue, named in Chinese, until Ningxia answers.
             let queue = try await h.get("/", nx).body
             #expect(queue.contains("同意或拒绝轮值调换") && queue.contains("调换 · 青海承办全国性活动"))

@@ -106,7 +106,7 @@ struct RotationRoutes {
                 }
                 return [
                     UI.text("#\(e.id)"), UI.text(w["exception." + e.kind]),
-                    UI.text(e.years.map { TimeFormat.period(ShanghaiCalendar.firstOfJanuary($0), until: ShanghaiCalendar.firstOfJanuary($0 + 1), viewer.language) }.joined(separator: e.kind == "swap" ? " ⇄ " : "、")),
+                    years(e, viewer),
                     UI.text(e.members.map { viewer.memberName($0) + (e.consented.contains($0) ? " ✓" : "") }.joined(separator: "、")),
                     UI.text(e.reason), UI.badge(w["exception_state." + e.state], kind: "exception-" + e.state), consent,
                 ]
@@ -153,5 +153,19 @@ struct RotationRoutes {
             h.markup("</form></details>")
         }
         return Layout.page(viewer, title: w["rotation.title"], section: .rotation, status: error.map(Layout.status(of:)) ?? .ok, notice: done.map { w.done($0) }, error: error, h)
+    }
+
+    /// The years an exception concerns, each kept on one line (a crowded desk table broke
+    /// "2028年度" after the digits): 2027年度 ⇄ 2028年度. One outer span, so that on a phone, where
+    /// a cell is a grid of label and value, the years stay together in the value column.
+    private func years(_ e: RotationException, _ viewer: Viewer) -> HTML {
+        var h = HTML(markup: "<span>")
+        for (index, year) in e.years.enumerated() {
+            if index > 0 { h.text(e.kind == "swap" ? " ⇄ " : "、") }
+            h.element("span", "class=\"nowrap\"", text: TimeFormat.period(
+                ShanghaiCalendar.firstOfJanuary(year), until: ShanghaiCalendar.firstOfJanuary(year + 1), viewer.language))
+        }
+        h.markup("</span>")
+        return h
     }
 }
