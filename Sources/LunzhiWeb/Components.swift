@@ -119,7 +119,8 @@ enum UI {
         return h
     }
 
-    /// A table in a scrolling wrapper (phones scroll it sideways, the page does not).
+    /// A table; on a phone each row is a card of label/value lines (the labels are the headers).
+    /// A cell's content is one element, so that on a phone all of it sits in the value column.
     static func table(_ caption: String, headers: [String], rows: [[HTML]], empty: String) -> HTML {
         guard !rows.isEmpty else {
             var h = HTML(markup: "<p class=\"empty\">")
@@ -140,7 +141,11 @@ enum UI {
             h.markup("<tr>")
             for (index, cell) in row.enumerated() {
                 h.markup("<td data-label=\"\(HTML.attribute(headers[min(index, headers.count - 1)]))\">")
-                h.append(cell)
+                if !cell.raw.isEmpty {  // an empty cell stays empty: a phone hides it
+                    h.markup("<div class=\"cell\">")
+                    h.append(cell)
+                    h.markup("</div>")
+                }
                 h.markup("</td>")
             }
             h.markup("</tr>")

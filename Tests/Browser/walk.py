@@ -298,6 +298,9 @@ with sync_playwright() as p:
     page.get_by_role("button", name="结束代理").click()
     expect(page.get_by_text("代理期已结束")).to_be_visible()
     page.goto(args.url + "/approvals")
+    # The list says what each approval is about: the project by name and the start of the ask.
+    expect(page.get_by_role("link", name="#1 格尔木钢铁深加工项目")).to_be_visible()
+    expect(page.get_by_text("请求甘肃省协调配套用地。")).to_be_visible()
     check(page, "approvals")
     page.goto(args.url + "/projects")
     check(page, "projects")

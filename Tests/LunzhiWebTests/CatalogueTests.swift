@@ -182,4 +182,12 @@ import Testing
         #expect(HTML.escape("a\u{202E}b\u{0}c\u{2066}") == "a⟨U+202E⟩b⟨U+0000⟩c⟨U+2066⟩")
         #expect(HTML.escape("第一行\n第二行") == "第一行\n第二行")
     }
+
+    /// A list shows the start of a long text: its first line, at most 40 characters, "…" when cut.
+    @Test func aListShowsTheGistOfALongText() {
+        #expect(ApprovalRoutes.gist("请求甘肃省协调配套用地。") == "请求甘肃省协调配套用地。")
+        #expect(ApprovalRoutes.gist(String(repeating: "用地", count: 30)) == String(repeating: "用地", count: 20) + "…")
+        #expect(ApprovalRoutes.gist("第一行\n第二行") == "第一行…")
+        #expect(ApprovalRoutes.gist("  只有一行  \n") == "  只有一行  ")
+    }
 }

@@ -138,9 +138,9 @@ import Testing
             let id: Int = try await f.pool.query("SELECT id FROM rotation_exception").single().decode("id")
             let offered = try await h.get("/rotation", nx).body
             #expect(offered.contains("action=\"/rotation/withdraw\""))
-            // Each year kept on one line, both in one value (a phone's cell is a label/value grid).
+            // Each year kept on one line, both in the cell's one value (on a phone, a label/value grid).
             #expect(
-                offered.contains("<span><span class=\"nowrap\">2027年度</span> ⇄ <span class=\"nowrap\">2028年度</span></span>")
+                offered.contains("<div class=\"cell\"><span class=\"nowrap\">2027年度</span> ⇄ <span class=\"nowrap\">2028年度</span></div>")
                     && offered.contains("青海承办全国性活动"))
             // It waits in Ningxia's work queue, named in Chinese, until Ningxia answers.
             let queue = try await h.get("/", nx).body

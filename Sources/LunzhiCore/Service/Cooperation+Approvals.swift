@@ -13,6 +13,8 @@ public struct Approval: Sendable, Equatable {
     public var id: Int
     public var mechanism: String
     public var projectID: Int
+    /// The project's name, so that a list of approvals says what each is about.
+    public var projectName: String
     public var requesterMember: String
     public var track: Track
     public var ask: String
@@ -219,7 +221,12 @@ extension Cooperation {
     }
 
     func loadApproval(_ context: ChangeContext, _ id: Int) async throws -> Approval {
-        guard let row = try await context.query("SELECT * FROM approval WHERE id = $1", [id]).first else {
+        guard
+            let row = try await context.query(
+                "SELECT a.*, p.name AS project_name FROM approval a JOIN project p ON p.id = a.project_id WHERE a.id = $1",
+                [id]
+            ).first
+        else {
             throw DomainError.notFound("approval", id)
         }
         let parties = try await context.query(
@@ -238,7 +245,7 @@ extension Cooperation {
         let due: Date = try row.decode("due_at")
         return Approval(
             id: id, mechanism: try row.decode("mechanism_code"), projectID: try row.decode("project_id"),
-            requesterMember: try row.decode("requester_member"), track: try row.decode("track", as: Track.self),
+            projectName: try row.decode("project_name"), requesterMember: try row.decode("requester_member"), track: try row.decode("track", as: Track.self),
             ask: try row.decode("ask"), justification: try row.decode("justification"), state: state,
             requestedAt: try row.decode("requested_at"), dueAt: due, decidedAt: try row.decode("decided_at"),
             screening: Screening(

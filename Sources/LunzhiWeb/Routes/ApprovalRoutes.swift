@@ -67,10 +67,11 @@ struct ApprovalRoutes {
         h.markup("</p>")
         h.append(UI.table(
             w["approvals.title"],
-            headers: ["#", w["approvals.project"], w["approvals.requester"], w["items.track"], w["approvals.due"], w["items.state"]],
+            headers: ["#", w["approvals.project"], w["approvals.ask"], w["approvals.requester"], w["items.track"], w["approvals.due"], w["items.state"]],
             rows: approvals.reversed().map { a in
                 [
-                    UI.link("/approvals/\(a.id)", "#\(a.id)"), UI.link("/projects/\(a.projectID)", "#\(a.projectID)"),
+                    UI.link("/approvals/\(a.id)", "#\(a.id)"), UI.link("/projects/\(a.projectID)", "#\(a.projectID) \(a.projectName)"),
+                    UI.text(Self.gist(a.ask)),
                     UI.text(viewer.memberName(a.requesterMember)),
                     UI.badge(w["track." + a.track.rawValue], kind: "track-" + a.track.rawValue),
                     a.overdue ? UI.badge(viewer.time(a.dueAt) + " · " + w["queue.overdue"], kind: "overdue") : UI.text(viewer.time(a.dueAt)),
@@ -107,7 +108,6 @@ struct ApprovalRoutes {
     func approvalPage(_ viewer: Viewer, id: Int, done: String? = nil, error: DomainError? = nil) async throws -> Response {
         let w = viewer.words
         let a = try await service.approval(by: viewer.principal, id: id)
-        let project = try? await service.project(by: viewer.principal, id: a.projectID)
         var h = HTML(markup: "<div class=\"page-head\"><h1>")
         h.text(w["approvals.one"] + " #\(a.id)")
         h.markup("</h1>")
@@ -115,7 +115,7 @@ struct ApprovalRoutes {
         if a.overdue { h.append(UI.badge(w["queue.overdue"], kind: "overdue")) }
         h.markup("</div>")
         var facts: [(String, HTML)] = [
-            (w["approvals.project"], UI.link("/projects/\(a.projectID)", project.map { "#\($0.id) \($0.name)" } ?? "#\(a.projectID)")),
+            (w["approvals.project"], UI.link("/projects/\(a.projectID)", "#\(a.projectID) \(a.projectName)")),
             (w["approvals.requester"], UI.text(viewer.memberName(a.requesterMember))),
             (w["items.track"], UI.badge(w["track." + a.track.rawValue], kind: "track-" + a.track.rawValue)),
             (w["approvals.requested"], UI.text(viewer.time(a.requestedAt))),
@@ -161,5 +161,13 @@ struct ApprovalRoutes {
     static func screened(_ code: String, _ version: Int, _ w: Words) -> String {
         let industry = Catalogue.entries["screened." + code] == nil ? code : w["screened." + code]
         return Catalogue.fill(w["approvals.screened_as"]) { $0 == "industry" ? industry : String(version) }
+    }
+
+    /// The start of a long text for a list (its page shows it whole): the first line, at most 40
+    /// characters, with "…" when cut.
+    static func gist(_ text: String, limit: Int = 40) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > limit || line.count < text.trimmingCharacters(in: .whitespacesAndNewlines).count
+            ? String(line.prefix(limit)) + "…" : line
     }
 }

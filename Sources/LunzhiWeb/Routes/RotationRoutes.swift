@@ -156,16 +156,14 @@ struct RotationRoutes {
     }
 
     /// The years an exception concerns, each kept on one line (a crowded desk table broke
-    /// "2028年度" after the digits): 2027年度 ⇄ 2028年度. One outer span, so that on a phone, where
-    /// a cell is a grid of label and value, the years stay together in the value column.
+    /// "2028年度" after the digits): 2027年度 ⇄ 2028年度.
     private func years(_ e: RotationException, _ viewer: Viewer) -> HTML {
-        var h = HTML(markup: "<span>")
+        var h = HTML()
         for (index, year) in e.years.enumerated() {
             if index > 0 { h.text(e.kind == "swap" ? " ⇄ " : "、") }
             h.element("span", "class=\"nowrap\"", text: TimeFormat.period(
                 ShanghaiCalendar.firstOfJanuary(year), until: ShanghaiCalendar.firstOfJanuary(year + 1), viewer.language))
         }
-        h.markup("</span>")
         return h
     }
 }
