@@ -58,8 +58,9 @@ public struct WitnessReport: Sendable, Equatable {
 
 extension AuditCheckpointer {
     /// The client the checkpointer asks witnesses with. Unlike `HTTPClient.shared`, it does not
-    /// retry a connection that is refused until the deadline: a witness that is down adds no
-    /// cosignature at once (the next checkpoint asks again), and only a slow one is waited for.
+    /// retry a refused connection (for up to 10 s, or to a dead kept-alive one's deadline): a
+    /// witness that is down adds no cosignature at once (the next checkpoint asks again), and only
+    /// a slow one is waited for, up to `witnessTimeout`.
     /// It lives as long as the process, so it is never shut down.
     static let witnessHTTP: HTTPClient = {
         var configuration = HTTPClient.Configuration()

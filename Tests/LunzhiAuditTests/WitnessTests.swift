@@ -29,6 +29,63 @@ import Testing
         }
     }
 
+    /// A witness that is down (its connection refused) is passed over at once, however long the
+    /// timeout; one that takes the connection and never answers holds the checkpoint back no longer
+    /// than the witness timeout. Before, a refused connection was retried for up to 10 s.
+    @Test func aDownWitnessCostsNothingAndASilentOneOnlyItsTimeout() async throws {
+        try await MechanismFixture.with { f in
+            _ = try await AuditHistory.make(f)
+            let root = temporaryPath("silent-witness")
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let signer = try newSigner()
+            let log = CheckpointLog(path: root + "/checkpoints.log")
+            func endpoint(_ port: Int, _ name: String) throws -> WitnessEndpoint {
+                WitnessEndpoint(
+                    url: "http://127.0.0.1:\(port)",
+                    key: try Cosignature.Verifier(encoded: try Cosignature.Signer.generate(name: name).verifier))
+            }
+            // Listening but never accepting: the kernel completes the connection, nobody answers.
+            let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(silent) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let listening = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(silent, $0, length) == 0 && listen(silent, 16) == 0 && getsockname(silent, $0, &length) == 0
+                }
+            }
+            try #require(listening)
+            let silentPort = Int(UInt16(bigEndian: address.sin_port))
+
+            let down = AuditCheckpointer(
+                pool: f.pool, signer: signer, log: log, witnesses: [try endpoint(try LoopbackPort.free(), "witness.sn.example.cn")],
+                witnessTimeout: .seconds(120))
+            guard case .signed(let first) = try await down.checkpoint(now: f.clock.now()) else {
+                throw TestEnvironmentError(message: "nothing signed")
+            }
+            #expect(down.report(first).summary.hasPrefix("UNDER-WITNESSED: 0 of 1"), "\(down.report(first).summary)")
+            // Asking it again takes no time: with retries, it took the client's 10 s connect timeout.
+            let started = ContinuousClock.now
+            #expect(await down.cosignatures(for: first, previousSize: 0).isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(5), "a refused connection was retried")
+
+            _ = try await f.service.fileItem(by: f.clerk("QH"), ItemDraft(category: .policy, track: .regular, title: "又一议题"))
+            let quiet = AuditCheckpointer(
+                pool: f.pool, signer: signer, log: log, witnesses: [try endpoint(silentPort, "witness.gs.example.cn")],
+                witnessTimeout: .seconds(2))
+            let asked = ContinuousClock.now
+            guard case .signed(let second) = try await quiet.checkpoint(now: f.clock.now()) else {
+                throw TestEnvironmentError(message: "nothing signed")
+            }
+            let waited = ContinuousClock.now - asked
+            #expect(waited >= .seconds(2) && waited < .seconds(60), "waited \(waited)")
+            #expect(quiet.report(second).cosigned.isEmpty && second.size > first.size)
+        }
+    }
+
     @Test func fiveWitnessesCosignAndFewerAreReported() async throws {
         try await MechanismFixture.with { f in
             _ = try await AuditHistory.make(f)
