@@ -74,8 +74,7 @@ extension AuditCheckpointer {
     /// size and the request is made once more from there). Returns the cosignature lines that
     /// verify; a witness that is down or refuses adds none and delays nothing past `witnessTimeout`.
     public func cosignatures(for checkpoint: Checkpoint, previousSize: Int) async -> [String] {
-        let timeout = TimeAmount.nanoseconds(
-            witnessTimeout.components.seconds * 1_000_000_000 + witnessTimeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount(witnessTimeout)
         let store = MerkleStore(pool: pool)
         return await withTaskGroup(of: String?.self) { group in
             for witness in witnesses {

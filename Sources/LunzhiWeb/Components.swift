@@ -154,6 +154,14 @@ enum UI {
         return h
     }
 
+    /// The start of a long text for a list (its page shows it whole): the first line, at most 40
+    /// characters, with "…" when cut.
+    static func gist(_ text: String, limit: Int = 40) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > limit || line.count < text.trimmingCharacters(in: .whitespacesAndNewlines).count
+            ? String(line.prefix(limit)) + "…" : line
+    }
+
     static func text(_ s: String) -> HTML {
         var h = HTML()
         h.text(s)

@@ -185,9 +185,9 @@ import Testing
 
     /// A list shows the start of a long text: its first line, at most 40 characters, "…" when cut.
     @Test func aListShowsTheGistOfALongText() {
-        #expect(ApprovalRoutes.gist("请求甘肃省协调配套用地。") == "请求甘肃省协调配套用地。")
-        #expect(ApprovalRoutes.gist(String(repeating: "用地", count: 30)) == String(repeating: "用地", count: 20) + "…")
-        #expect(ApprovalRoutes.gist("第一行\n第二行") == "第一行…")
-        #expect(ApprovalRoutes.gist("  只有一行  \n") == "  只有一行  ")
+        #expect(UI.gist("请求甘肃省协调配套用地。") == "请求甘肃省协调配套用地。")
+        #expect(UI.gist(String(repeating: "用地", count: 30)) == String(repeating: "用地", count: 20) + "…")
+        #expect(UI.gist("第一行\n第二行") == "第一行…")
+        #expect(UI.gist("  只有一行  \n") == "  只有一行  ")
     }
 }

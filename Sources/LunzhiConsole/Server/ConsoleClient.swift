@@ -36,7 +36,7 @@ public final class ConsoleClient {
         maximumLineLength: Int = 1 << 24, _ body: (ConsoleClient) async throws -> T
     ) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.milliseconds(connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000))
+            .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 secured(channel, tls: tls, host: host, maximumLineLength)

@@ -269,7 +269,7 @@ extension Cooperation {
             try await context.audit(
                 "rotation.withdraw", entity: "rotation_exception", id: exception, mechanism: mechanism, before: before,
                 after: try await context.snapshot(.rotationException, id: exception), reason: reason)
-            let withdrawn = try await applyIfConsented(context, exception: exception)
+            let withdrawn = try RotationException(row: try await exceptionRow(context, exception))
             // The other members it concerned are told, with the reason.
             for member in concerned where member != own {
                 try await context.remind(
@@ -412,10 +412,14 @@ extension Cooperation {
             reason: SystemReason.consentOf(member).text)
     }
 
+    /// One exception's row, with the columns `RotationException(row:)` reads.
+    private func exceptionRow(_ context: ChangeContext, _ id: Int) async throws -> PostgresRow {
+        try await context.query("SELECT \(RotationException.columns) FROM rotation_exception e WHERE e.id = $1", [id])
+            .single()
+    }
+
     private func applyIfConsented(_ context: ChangeContext, exception: Int) async throws -> RotationException {
-        let row = try await context.query(
-            "SELECT \(RotationException.columns) FROM rotation_exception e WHERE e.id = $1", [exception]
-        ).single()
+        let row = try await exceptionRow(context, exception)
         let mechanism: String = try row.decode("mechanism_code")
         let kind: String = try row.decode("kind")
         let memberA: String = try row.decode("member_a")

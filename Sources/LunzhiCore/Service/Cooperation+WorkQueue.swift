@@ -28,8 +28,9 @@ public struct WorkEntry: Sendable, Equatable {
     public var id: Int
     /// The item's or project's title, a consultation's place, an exception's reason.
     public var title: String
-    /// A catalogue term that names the entry before its title (`kind.meeting`, `exception.swap`).
-    public var term: String?
+    /// What kind of consultation (`meeting`, …) or exception (`swap`, `skip`) it is, when the
+    /// title alone does not say.
+    public var subkind: String?
     /// For positions and decisions: the item the entry is about.
     public var itemID: Int?
     public var deadline: Date?
@@ -47,7 +48,7 @@ extension Cooperation {
                 let rows = try await context.query(
                     """
                     SELECT 'record_position' AS kind, 'consultation' AS entity, c.id, i.title, i.id AS item_id,
-                           coalesce(c.response_deadline, c.at) AS deadline, NULL AS term
+                           coalesce(c.response_deadline, c.at) AS deadline, NULL AS subkind
                     FROM consultation c JOIN consultation_item ci ON ci.consultation_id = c.id
                     JOIN agenda_item i ON i.id = ci.item_id
                     WHERE c.mechanism_code = $1 AND c.state = 'open' AND ci.outcome IS NULL
@@ -62,7 +63,7 @@ extension Cooperation {
                            NULL, NULL, NULL
                     FROM agenda_item WHERE mechanism_code = $1 AND member_code = $2 AND state IN ('returned', 'draft')
                     UNION ALL
-                    SELECT 'consent_exception', 'rotation_exception', e.id, e.reason, NULL, NULL, 'exception.' || e.kind
+                    SELECT 'consent_exception', 'rotation_exception', e.id, e.reason, NULL, NULL, e.kind
                     FROM rotation_exception e
                     WHERE e.mechanism_code = $1 AND e.state = 'pending' AND $2 IN (e.member_a, e.member_b)
                       AND NOT EXISTS (SELECT 1 FROM rotation_consent c WHERE c.exception_id = e.id AND c.member_code = $2)
@@ -74,11 +75,11 @@ extension Cooperation {
                 let chairRows = try await context.query(
                     """
                     SELECT 'accept_item' AS kind, 'item' AS entity, id, title, NULL::bigint AS item_id,
-                           NULL::timestamptz AS deadline, NULL AS term
+                           NULL::timestamptz AS deadline, NULL AS subkind
                     FROM agenda_item WHERE mechanism_code = $1 AND state = 'submitted'
                     UNION ALL
                     SELECT 'open_consultation', 'consultation', c.id, coalesce(c.place, ''), NULL,
-                           coalesce(c.at, c.agenda_deadline), 'kind.' || c.kind
+                           coalesce(c.at, c.agenda_deadline), c.kind
                     FROM consultation c WHERE c.mechanism_code = $1 AND c.state = 'planned'
                     UNION ALL
                     SELECT 'decide_item', 'consultation', c.id, i.title, i.id, coalesce(c.response_deadline, c.at), NULL
@@ -87,7 +88,7 @@ extension Cooperation {
                     WHERE c.mechanism_code = $1 AND c.state = 'open' AND ci.outcome IS NULL
                     UNION ALL
                     SELECT 'close_consultation', 'consultation', c.id, coalesce(c.place, ''), NULL, NULL,
-                           'kind.' || c.kind
+                           c.kind
                     FROM consultation c WHERE c.mechanism_code = $1 AND c.state = 'open'
                       AND NOT EXISTS (SELECT 1 FROM consultation_item ci WHERE ci.consultation_id = c.id
                                       AND ci.outcome IS NULL)
@@ -113,7 +114,7 @@ extension Cooperation {
         let deadline: Date? = try row.decode("deadline")
         return WorkEntry(
             kind: WorkEntry.Kind(rawValue: try row.decode("kind")) ?? .submitDraft, entity: try row.decode("entity"),
-            id: try row.decode("id"), title: try row.decode("title"), term: try row.decode("term"),
+            id: try row.decode("id"), title: try row.decode("title"), subkind: try row.decode("subkind"),
             itemID: try row.decode("item_id"),
             deadline: deadline, overdue: deadline.map { $0 < now } ?? false)
     }

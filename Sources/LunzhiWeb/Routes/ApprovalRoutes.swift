@@ -71,7 +71,7 @@ struct ApprovalRoutes {
             rows: approvals.reversed().map { a in
                 [
                     UI.link("/approvals/\(a.id)", "#\(a.id)"), UI.link("/projects/\(a.projectID)", "#\(a.projectID) \(a.projectName)"),
-                    UI.text(Self.gist(a.ask)),
+                    UI.text(UI.gist(a.ask)),
                     UI.text(viewer.memberName(a.requesterMember)),
                     UI.badge(w["track." + a.track.rawValue], kind: "track-" + a.track.rawValue),
                     a.overdue ? UI.badge(viewer.time(a.dueAt) + " · " + w["queue.overdue"], kind: "overdue") : UI.text(viewer.time(a.dueAt)),
@@ -161,13 +161,5 @@ struct ApprovalRoutes {
     static func screened(_ code: String, _ version: Int, _ w: Words) -> String {
         let industry = Catalogue.entries["screened." + code] == nil ? code : w["screened." + code]
         return Catalogue.fill(w["approvals.screened_as"]) { $0 == "industry" ? industry : String(version) }
-    }
-
-    /// The start of a long text for a list (its page shows it whole): the first line, at most 40
-    /// characters, with "…" when cut.
-    static func gist(_ text: String, limit: Int = 40) -> String {
-        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        return line.count > limit || line.count < text.trimmingCharacters(in: .whitespacesAndNewlines).count
-            ? String(line.prefix(limit)) + "…" : line
     }
 }

@@ -46,7 +46,9 @@ struct QueueRoutes {
                 h.markup("<a href=\"\(href)\"><span class=\"kind\">")
                 h.text(w["queue." + entry.kind.rawValue])
                 h.markup("</span><span class=\"title\">")
-                h.text([entry.term.map { w[$0] }, entry.title.isEmpty ? nil : entry.title].compactMap { $0 }.joined(separator: " · "))
+                // A consultation's kind (联席会议) or an exception's (调换) names it before its title.
+                let subkind = entry.subkind.map { w[(entry.entity == "rotation_exception" ? "exception." : "kind.") + $0] }
+                h.text([subkind, entry.title.isEmpty ? nil : entry.title].compactMap { $0 }.joined(separator: " · "))
                 h.markup("</span><span class=\"when\">")
                 if let deadline = entry.deadline {
                     h.text((entry.overdue ? w["queue.overdue"] + " · " : w["queue.due"] + " ") + viewer.time(deadline))
